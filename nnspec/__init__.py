@@ -1,0 +1,52 @@
+"""nnspec: write, check, share and run neural-network definitions.
+
+    import nnspec
+    spec = nnspec.parse("dense 256 relu init=he x4; dense 10 softmax")
+    len(spec.layers)  # 5
+
+The parser side (parse, load, check, format, param_count) never imports TensorFlow;
+build, run and report import it when they are first called.
+"""
+
+from __future__ import annotations
+
+from .errors import NNSpecError, SpecError, SpecErrors, SpecSyntaxError
+from .hookspecs import hookimpl
+
+__version__ = "0.1.0"
+
+_LAZY = {
+    # parser side
+    "parse": ("nnspec.dsl.parser", "parse"),
+    "load": ("nnspec.dsl.parser", "load"),
+    "Spec": ("nnspec.dsl.ast", "Spec"),
+    "format": ("nnspec.dsl.format", "format_spec"),
+    "check": ("nnspec.dsl.validate", "check"),
+    "param_count": ("nnspec.dsl.validate", "param_count"),
+    # training side: TensorFlow is imported only when these are called
+    "build": ("nnspec.runner", "build"),
+    "run": ("nnspec.runner", "run"),
+    "report": ("nnspec.reports", "report"),
+}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        module_name, attribute = _LAZY[name]
+        value = getattr(importlib.import_module(module_name), attribute)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'nnspec' has no attribute '{name}'")
+
+
+__all__ = [
+    "NNSpecError",
+    "SpecError",
+    "SpecErrors",
+    "SpecSyntaxError",
+    "hookimpl",
+    "__version__",
+    *_LAZY,
+]

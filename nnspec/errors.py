@@ -1,0 +1,161 @@
+"""One error family: every failure a user can cause is an NNSpecError.
+
+An error knows where it happened (file, line, column) and renders as
+
+    specs/iris.nn:3:10: unknown activation 'relv'; did you mean 'relu'?
+        dense 32 relv init=he x3
+                 ^
+
+so that the command line can print it and exit 1 instead of showing a traceback.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class NNSpecError(Exception):
+    """A failure caused by the user's spec, data, options or environment."""
+
+    exit_code = 1
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        filename: str | None = None,
+        line: int | None = None,
+        column: int | None = None,
+        source_line: str | None = None,
+        hint: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.filename = filename
+        self.line = line
+        self.column = column
+        self.source_line = source_line
+        self.hint = hint
+
+    def located(self, filename: str | None = None, source: str | None = None) -> "NNSpecError":
+        """Fill in the file name and the source line where they are still unknown."""
+        if self.filename is None:
+            self.filename = filename
+        if self.source_line is None and source is not None and self.line:
+            lines = source.splitlines()
+            if 0 < self.line <= len(lines):
+                self.source_line = lines[self.line - 1]
+        return self
+
+    @property
+    def errors(self) -> list["NNSpecError"]:
+        """The individual errors (one, for a plain error)."""
+        return [self]
+
+    def headline(self) -> str:
+        """The one-line form: `file:line:col: message; hint`."""
+        where = ""
+        if self.line is not None:
+            where = f"{self.filename or '<spec>'}:{self.line}:{self.column or 1}: "
+        elif self.filename:
+            where = f"{self.filename}: "
+        text = f"{where}{self.message}"
+        if self.hint:
+            text += f"; {self.hint}"
+        return text
+
+    def render(self) -> str:
+        """The headline, then the source line with a caret under the column."""
+        parts = [self.headline()]
+        if self.source_line is not None and self.line is not None:
+            src = self.source_line.replace("\t", " ")
+            parts.append(f"    {src}")
+            parts.append("    " + " " * max((self.column or 1) - 1, 0) + "^")
+        return "\n".join(parts)
+
+    def __str__(self) -> str:
+        return self.render()
+
+
+class SpecSyntaxError(NNSpecError):
+    """The text is not a well-formed spec."""
+
+
+class SpecError(NNSpecError):
+    """The spec is well formed but does not make sense (names, types, shapes, fit)."""
+
+
+class SpecErrors(NNSpecError):
+    """Several errors found in one pass over a spec."""
+
+    def __init__(self, errors: list[NNSpecError]) -> None:
+        self._errors = list(errors)
+        first = self._errors[0]
+        super().__init__(
+            first.message,
+            filename=first.filename,
+            line=first.line,
+            column=first.column,
+            source_line=first.source_line,
+            hint=first.hint,
+        )
+
+    @property
+    def errors(self) -> list[NNSpecError]:
+        return self._errors
+
+    def located(self, filename: str | None = None, source: str | None = None) -> "SpecErrors":
+        for error in self._errors:
+            error.located(filename, source)
+        self.filename = self._errors[0].filename
+        self.source_line = self._errors[0].source_line
+        return self
+
+    def render(self) -> str:
+        return "\n".join(error.render() for error in self._errors)
+
+
+class PluginError(NNSpecError):
+    """A plugin could not be loaded or used a hook wrongly."""
+
+
+class DataError(NNSpecError):
+    """A dataset could not be found, downloaded or read."""
+
+
+class TrainingError(NNSpecError):
+    """Training or evaluation failed (NaN loss, out of memory, ...)."""
+
+
+class UsageError(NNSpecError):
+    """The command line was used wrongly."""
+
+    exit_code = 2
+
+
+@dataclass(frozen=True)
+class SpecWarning:
+    """Something legal but probably not what the user meant."""
+
+    message: str
+    filename: str | None = None
+    line: int | None = None
+    column: int | None = None
+    source_line: str | None = None
+
+    def render(self) -> str:
+        error = NNSpecError(
+            self.message,
+            filename=self.filename,
+            line=self.line,
+            column=self.column,
+            source_line=self.source_line,
+        )
+        lines = error.render().splitlines()
+        head = lines[0]
+        if self.line is not None:
+            where, _, rest = head.partition(f":{self.column or 1}: ")
+            lines[0] = f"{where}:{self.column or 1}: warning: {rest}"
+        else:
+            lines[0] = f"warning: {head}"
+        return "\n".join(lines)

@@ -1,0 +1,236 @@
+"""What plugins register, and the data that flows between nnspec's stages.
+
+Everything here is plain Python: no TensorFlow, so the parser side stays light.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping
+
+REQUIRED: Any = object()
+"""Marks a `Param` that has no default and must be written."""
+
+Shape = tuple  # per-sample shape without the batch axis, e.g. (784,) or (28, 28, 1)
+
+
+@dataclass(frozen=True)
+class Param:
+    """One positional argument or option of a layer, dataset, optimizer or `train`.
+
+    `type` is one of: int, float, fraction ([0, 1)), number, bool, name, str (a
+    quoted path or any text), shape, names (a comma list), int_or_all, int_or_fraction,
+    or a registry kind (activation, initializer, optimizer, loss, metric, metrics,
+    dataset, backend) whose value must be a registered name.
+    """
+
+    name: str
+    type: str
+    default: Any = REQUIRED
+    min: float | None = None
+    max: float | None = None
+    choices: tuple[str, ...] | None = None
+    doc: str = ""
+
+    @property
+    def required(self) -> bool:
+        return self.default is REQUIRED
+
+
+@dataclass(frozen=True)
+class LayerKind:
+    """A layer kind the language knows: its arguments and its shape arithmetic.
+
+    `output_shape(input_shape, args)` returns the per-sample output shape or raises
+    `ValueError` with a message for the user; `param_count(input_shape, args)` returns
+    the number of trainable and non-trainable weights, as Keras counts them. `args`
+    holds every positional argument and option by name, defaults filled in.
+    """
+
+    name: str
+    positional: tuple[Param, ...] = ()
+    options: tuple[Param, ...] = ()
+    output_shape: Callable[[Shape, Mapping[str, Any]], Shape] = lambda shape, args: shape
+    param_count: Callable[[Shape, Mapping[str, Any]], int] = lambda shape, args: 0
+    doc: str = ""
+    aliases: tuple[str, ...] = ()
+
+    def params(self) -> tuple[Param, ...]:
+        return self.positional + self.options
+
+
+@dataclass(frozen=True)
+class Named:
+    """A named thing (activation, initializer, optimizer, loss, metric).
+
+    `options` lists extra `key=value` options it accepts (optimizers: `momentum=`).
+    `impl` maps a backend name to what that backend needs to use it; built-in names
+    are known to the built-in backends without it, plugins supply it.
+    """
+
+    name: str
+    doc: str = ""
+    aliases: tuple[str, ...] = ()
+    options: tuple[Param, ...] = ()
+    impl: Mapping[str, Any] = field(default_factory=dict)
+
+
+TASKS = ("multiclass", "binary", "regression")
+
+
+@dataclass(frozen=True)
+class DatasetMeta:
+    """What a dataset supplies, known without loading it.
+
+    `task` is multiclass, binary or regression; `classes` the number of classes
+    (multiclass) or None; `vocab` the number of distinct tokens for sequence data.
+    Unknown values are None and are then not checked.
+    """
+
+    input_shape: Shape | None
+    task: str | None
+    classes: int | None = None
+    train_size: int | None = None
+    test_size: int | None = None
+    vocab: int | None = None
+    class_names: tuple[str, ...] | None = None
+    test_is_train: bool = False
+
+
+@dataclass
+class Data:
+    """Arrays a dataset loader returns.
+
+    x arrays are float32 (or int32 word indexes) with shape (n, *input_shape).
+    y arrays are integer class indexes of shape (n,) for multiclass and binary
+    tasks, and float32 of shape (n,) for regression: nnspec encodes them (one-hot,
+    (n, 1)) as the loss needs. `x_val`/`y_val` are set when the dataset's own
+    options hold samples out (imdb `val=10000`). `test_is_train` says that the
+    "test" arrays are the training data (a dataset with no test split).
+    """
+
+    x_train: Any
+    y_train: Any
+    x_test: Any
+    y_test: Any
+    meta: DatasetMeta
+    x_val: Any = None
+    y_val: Any = None
+    test_is_train: bool = False
+    info: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """A dataset plugin: its options, its metadata and its loader.
+
+    `meta(options)` and `availability(options)` must be cheap and never import
+    TensorFlow; `load(options, seed)` returns `Data` or raises `DataError`.
+    `options` passed to each are complete: defaults filled in, types checked.
+    `samples(options, n)` optionally returns printable samples (imdb decodes text).
+    """
+
+    name: str
+    load: Callable[[Mapping[str, Any], int], Data]
+    meta: Callable[[Mapping[str, Any]], DatasetMeta]
+    options: tuple[Param, ...] = ()
+    doc: str = ""
+    aliases: tuple[str, ...] = ()
+    availability: Callable[[Mapping[str, Any]], str] = lambda options: "will download"
+    samples: Callable[[Mapping[str, Any], int], list[str]] | None = None
+
+
+@dataclass(frozen=True)
+class Backend:
+    """A backend plugin: turns a checked `Plan` into a model and trains it.
+
+    `build(plan)` returns the backend's model object; `train(plan, data, reporter)`
+    trains and evaluates and returns a `TrainOutcome`-like dict (see the backends'
+    docs). Builders for layer kinds are looked up by the backend in the layer-builder
+    registry, keyed by (backend name, layer kind).
+    """
+
+    name: str
+    build: Callable[..., Any]
+    train: Callable[..., Any]
+    doc: str = ""
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class LayerBuilder:
+    """How one backend builds one layer kind (a plugin's layer on a built-in backend)."""
+
+    backend: str
+    kind: str
+    build: Callable[..., Any]
+
+
+@dataclass(frozen=True)
+class ResolvedLayer:
+    """One layer after checking: every argument by name, shapes and weights known.
+
+    `args` holds the kind's positional arguments and options by name with defaults
+    filled (dense: units, activation, init, bias). Initializer and activation names
+    are canonical (`he` -> `he_normal`, `glorot_uniform` -> `xavier_uniform`).
+    """
+
+    index: int
+    kind: str
+    name: str
+    args: Mapping[str, Any]
+    input_shape: Shape
+    output_shape: Shape
+    param_count: int
+    line: int = 0
+    column: int = 0
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """The `train` statement, checked, with defaults filled and the loss decided.
+
+    `batch` is None for full-batch training (`batch=all`). `val` is a fraction of the
+    training set or a count of samples held out of it (None: no validation split).
+    `from_logits` is true when the last layer has no activation. `options` holds
+    optimizer options (`momentum=`, ...).
+    """
+
+    optimizer: str
+    lr: float
+    loss: str
+    metrics: tuple[str, ...]
+    epochs: int
+    batch: int | None
+    val: float | int | None = None
+    from_logits: bool = False
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A checked, expanded single-variant spec: everything a backend needs to translate.
+
+    `label_encoding` says how integer labels become targets: `onehot` (categorical
+    losses), `index` (sparse), `column` ((n, 1) float: binary and regression).
+    """
+
+    spec: Any  # nnspec.dsl.ast.Spec, one variant
+    dataset: str
+    dataset_options: Mapping[str, Any]
+    meta: DatasetMeta
+    input_shape: Shape
+    layers: tuple[ResolvedLayer, ...]
+    train: TrainConfig
+    seed: int
+    backend: str
+    label_encoding: str
+    variant: tuple[tuple[str, Any], ...] = ()
+
+    @property
+    def variant_label(self) -> str:
+        return " ".join(f"{name}={value}" for name, value in self.variant) or "default"
+
+    @property
+    def param_count(self) -> int:
+        return sum(layer.param_count for layer in self.layers)
