@@ -19,6 +19,7 @@ BUILTIN_PLUGINS = (
     "nnspec.builtins.names",
     "nnspec.builtins.datasets",
     "nnspec.builtins.backends",
+    "nnspec.builtins.reports",
 )
 ENV_VAR = "NNSPEC_PLUGINS"  # comma list of third-party plugins to load; empty: none
 
