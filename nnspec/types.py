@@ -45,6 +45,8 @@ class LayerKind:
     `ValueError` with a message for the user; `param_count(input_shape, args)` returns
     the number of trainable and non-trainable weights, as Keras counts them. `args`
     holds every positional argument and option by name, defaults filled in.
+    `finalize(args, meta)`, when given, returns the args completed from the dataset's
+    metadata or normalised (embedding takes `vocab` from the data; kernels become pairs).
     """
 
     name: str
@@ -54,6 +56,7 @@ class LayerKind:
     param_count: Callable[[Shape, Mapping[str, Any]], int] = lambda shape, args: 0
     doc: str = ""
     aliases: tuple[str, ...] = ()
+    finalize: Callable[[dict, "DatasetMeta | None"], dict] | None = None
 
     def params(self) -> tuple[Param, ...]:
         return self.positional + self.options

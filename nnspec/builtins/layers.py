@@ -1,0 +1,156 @@
+"""The core layer kinds: arguments, shape arithmetic and parameter counts (as Keras counts)."""
+
+from __future__ import annotations
+
+import math
+
+from ..hookspecs import hookimpl
+from ..types import LayerKind, Param
+
+ACTIVATION = Param("activation", "activation", default=None, doc="activation applied to the output")
+INIT = Param("init", "initializer", default="xavier_uniform", doc="weight initializer")
+BIAS = Param("bias", "initializer", default="zeros", doc="bias initializer")
+
+
+def _flat(kind: str, shape: tuple) -> int:
+    if len(shape) != 1:
+        dims = "x".join(map(str, shape))
+        raise ValueError(f"{kind} expects a flat input, found {dims}; add 'flatten' before it")
+    return shape[0]
+
+
+def _image(kind: str, shape: tuple) -> tuple[int, int, int]:
+    if len(shape) != 3:
+        dims = "x".join(map(str, shape))
+        hint = " (use 'input 28x28x1' or a dataset option such as flatten=false)" if len(shape) == 1 else ""
+        raise ValueError(f"{kind} expects an image input height x width x channels, found {dims}{hint}")
+    return shape
+
+
+def _pair(value) -> tuple[int, int]:
+    value = tuple(value) if isinstance(value, (tuple, list)) else (value,)
+    if len(value) == 1:
+        return (value[0], value[0])
+    if len(value) != 2:
+        raise ValueError(f"expected a 2-d size such as 3x3, found {'x'.join(map(str, value))}")
+    return value
+
+
+def _spatial(size: int, window: int, stride: int, padding: str) -> int:
+    if padding == "same":
+        return math.ceil(size / stride)
+    return (size - window) // stride + 1
+
+
+def _windowed(kind: str, shape: tuple, window: tuple, stride: tuple, padding: str, channels: int) -> tuple:
+    height, width, _ = _image(kind, shape)
+    out_h = _spatial(height, window[0], stride[0], padding)
+    out_w = _spatial(width, window[1], stride[1], padding)
+    if out_h < 1 or out_w < 1:
+        raise ValueError(
+            f"{kind} window {window[0]}x{window[1]} does not fit the input {height}x{width}"
+            " (use padding=same or a smaller window)"
+        )
+    return (out_h, out_w, channels)
+
+
+def _finalize_conv(args: dict, meta) -> dict:
+    return {**args, "kernel": _pair(args["kernel"]), "stride": _pair(args["stride"])}
+
+
+def _finalize_pool(args: dict, meta) -> dict:
+    pool = _pair(args["pool"])
+    stride = pool if args["stride"] is None else _pair(args["stride"])
+    return {**args, "pool": pool, "stride": stride}
+
+
+def _finalize_embedding(args: dict, meta) -> dict:
+    if args["vocab"] is None:
+        vocab = getattr(meta, "vocab", None)
+        if vocab is None:
+            raise ValueError("embedding needs vocab=N: the data does not say how many distinct tokens it has")
+        args = {**args, "vocab": vocab}
+    return args
+
+
+CORE_LAYERS = (
+    LayerKind(
+        "dense",
+        positional=(Param("units", "int", min=1, doc="number of units"), ACTIVATION),
+        options=(INIT, BIAS),
+        output_shape=lambda shape, a: (_flat("dense", shape) and a["units"],),
+        param_count=lambda shape, a: _flat("dense", shape) * a["units"] + a["units"],
+        doc="fully connected layer",
+    ),
+    LayerKind(
+        "dropout",
+        positional=(Param("rate", "fraction", doc="fraction of units dropped while training"),),
+        doc="randomly drops units while training; does nothing when evaluating",
+    ),
+    LayerKind(
+        "flatten",
+        output_shape=lambda shape, a: (math.prod(shape),),
+        doc="flattens each sample to a vector",
+    ),
+    LayerKind(
+        "batchnorm",
+        options=(
+            Param("momentum", "fraction", default=0.99, doc="moving-average momentum"),
+            Param("epsilon", "float", default=0.001, min=0, doc="added to the variance"),
+        ),
+        # gamma, beta, moving mean, moving variance per channel: Keras counts all four
+        param_count=lambda shape, a: 4 * shape[-1],
+        doc="batch normalization over the last axis",
+        aliases=("batch_norm", "batchnormalization", "batch_normalization"),
+    ),
+    LayerKind(
+        "conv2d",
+        positional=(
+            Param("filters", "int", min=1, doc="number of filters"),
+            Param("kernel", "shape", doc="kernel size, e.g. 3x3"),
+            ACTIVATION,
+        ),
+        options=(
+            Param("stride", "shape", default=(1, 1), doc="step of the window"),
+            Param("padding", "name", default="valid", choices=("valid", "same")),
+            INIT,
+            BIAS,
+        ),
+        output_shape=lambda shape, a: _windowed("conv2d", shape, a["kernel"], a["stride"], a["padding"], a["filters"]),
+        param_count=lambda shape, a: a["kernel"][0] * a["kernel"][1] * _image("conv2d", shape)[2] * a["filters"] + a["filters"],
+        finalize=_finalize_conv,
+        doc="2-d convolution",
+    ),
+    LayerKind(
+        "maxpool",
+        positional=(Param("pool", "shape", doc="window, e.g. 2x2"),),
+        options=(
+            Param("stride", "shape", default=None, doc="step of the window (default: the window)"),
+            Param("padding", "name", default="valid", choices=("valid", "same")),
+        ),
+        output_shape=lambda shape, a: _windowed("maxpool", shape, a["pool"], a["stride"], a["padding"], shape[-1]),
+        finalize=_finalize_pool,
+        doc="2-d max pooling",
+        aliases=("maxpool2d", "max_pool"),
+    ),
+    LayerKind(
+        "embedding",
+        positional=(Param("dim", "int", min=1, doc="output dimension"),),
+        options=(Param("vocab", "int", default=None, min=1, doc="number of distinct tokens (default: the data's)"),),
+        output_shape=lambda shape, a: (_flat("embedding", shape), a["dim"]),
+        param_count=lambda shape, a: a["vocab"] * a["dim"],
+        finalize=_finalize_embedding,
+        doc="maps word indexes to dense vectors",
+    ),
+    LayerKind(
+        "activation",
+        positional=(Param("activation", "activation", doc="activation name"),),
+        doc="applies an activation function",
+    ),
+)
+
+
+@hookimpl
+def register_layers(register):
+    for kind in CORE_LAYERS:
+        register(kind)

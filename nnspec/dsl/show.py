@@ -1,0 +1,60 @@
+"""The network as a table (layer, output shape, parameters), computed in pure Python."""
+
+from __future__ import annotations
+
+from ..types import Plan
+from .options import describe
+
+
+def _shape(shape) -> str:
+    return "x".join(str(d) for d in shape)
+
+
+def _summary(layer) -> str:
+    """`dense 32 relu`: the layer's positional arguments as the spec would write them."""
+    parts = [layer.kind]
+    for key in ("units", "filters", "kernel", "pool", "rate", "dim", "activation"):
+        value = layer.args.get(key)
+        if value is None:
+            continue
+        parts.append(_shape(value) if isinstance(value, tuple) else describe(value))
+    return " ".join(parts)
+
+
+def render_plan(plan: Plan) -> str:
+    """One variant as a table with totals."""
+    rows = [("input", _shape(plan.input_shape), "")]
+    for layer in plan.layers:
+        rows.append((f"{layer.name}  ({_summary(layer)})", _shape(layer.output_shape), f"{layer.param_count:,}"))
+    headers = ("layer", "output shape", "params")
+    widths = [max(len(r[i]) for r in rows + [headers]) for i in range(3)]
+    rule = "-" * (sum(widths) + 4)
+
+    def line(row):
+        return f"{row[0]:<{widths[0]}}  {row[1]:<{widths[1]}}  {row[2]:>{widths[2]}}".rstrip()
+
+    out = [line(headers), rule, *(line(r) for r in rows), rule]
+    out.append(f"total params: {plan.param_count:,}")
+    data = f"data {plan.dataset}" if plan.dataset else "no data"
+    task = f", {plan.meta.task}" if plan.meta.task else ""
+    batch = "all" if plan.train.batch is None else plan.train.batch
+    out.append(
+        f"{data}{task}; train {plan.train.optimizer} lr={plan.train.lr:g} loss={plan.train.loss}"
+        f" epochs={plan.train.epochs} batch={batch}; backend {plan.backend}; seed {plan.seed}"
+    )
+    return "\n".join(out)
+
+
+def render_plans(plans: list[Plan]) -> str:
+    """A single plan's table, or for a sweep the variant list and a table per variant."""
+    if len(plans) == 1 and not plans[0].variant:
+        return render_plan(plans[0])
+    out = [f"{len(plans)} variants:"]
+    width = max(len(p.variant_label) for p in plans)
+    for i, plan in enumerate(plans, start=1):
+        out.append(f"  {i}. {plan.variant_label:<{width}}  {plan.param_count:,} params")
+    for plan in plans:
+        out.append("")
+        out.append(f"variant {plan.variant_label}")
+        out.append(render_plan(plan))
+    return "\n".join(out)
