@@ -1,0 +1,256 @@
+"""Build a run's or a sweep's report from its saved files: tables, pictures and index.html."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..errors import UsageError
+from . import plots
+from .page import run_page, sweep_page
+from .saved import SavedRun, SavedSweep, is_sweep, load_run, load_sweep, check_folder
+from .tables import (
+    best_epoch,
+    class_names_of,
+    comparison_table,
+    misclassified_table,
+    predicted_classes,
+    probabilities,
+)
+
+DEFAULT_GRID_SIZE = 16
+MISCLASSIFIED_FILE = "misclassified.csv"
+COMPARISON_FILE = "comparison.csv"
+
+
+@dataclass
+class Report:
+    """What a report wrote: its page, its pictures and its tables.
+
+    `misclassified` is the table of wrong test predictions (index, label, predicted,
+    confidence), None for regression; for a sweep it stacks every variant's rows
+    with a `variant` column first. `pictures` maps a picture's name to its PNG;
+    a sweep's own pictures are here and each variant's are in `variants[label]`.
+    `table` is a sweep's comparison of its variants.
+    """
+
+    dir: Path
+    kind: str  # "run" or "sweep"
+    html: Path | None = None
+    pictures: dict[str, Path] = field(default_factory=dict)
+    misclassified: pd.DataFrame | None = None
+    metrics: dict[str, float] = field(default_factory=dict)
+    test_is_train: bool = False
+    table: pd.DataFrame | None = None
+    variants: dict[str, "Report"] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    def all_pictures(self) -> dict[str, Path]:
+        """This report's pictures and, for a sweep, every variant's as 'label/name'."""
+        found = dict(self.pictures)
+        for label, variant in self.variants.items():
+            found.update({f"{label}/{name}": path for name, path in variant.pictures.items()})
+        return found
+
+    def summary(self) -> str:
+        """A few lines for the command line: what was written where."""
+        lines = [f"page: {self.html}"]
+        lines += [f"{name}: {path}" for name, path in self.pictures.items()]
+        if self.variants:
+            count = sum(len(variant.pictures) for variant in self.variants.values())
+            lines.append(f"{len(self.variants)} variants, {count} pictures in their folders")
+        if self.misclassified is not None:
+            total = "" if self.kind == "sweep" else f" ({self.dir / MISCLASSIFIED_FILE})"
+            lines.append(f"{len(self.misclassified)} misclassified samples{total}")
+        if self.test_is_train:
+            lines.append("note: the test metrics are measured on the training data (no test split)")
+        lines += [f"note: {note}" for note in self.notes]
+        # a note every variant shares is said once
+        by_note: dict[str, list[str]] = {}
+        for label, variant in self.variants.items():
+            for note in variant.notes:
+                by_note.setdefault(note, []).append(label)
+        for note, labels in by_note.items():
+            where = "" if len(labels) == len(self.variants) else f"{', '.join(labels)}: "
+            lines.append(f"note: {where}{note}")
+        return "\n".join(lines)
+
+
+def report(result_or_dir, label: int | str | None = None, n: int | None = None) -> Report:
+    """Rebuild the report of a run or sweep folder (or of what `nnspec.run` returned).
+
+    `label` restricts the grid of misclassified images to one true class (its index
+    or its name) and `n` sets how many images it shows (default 16). Nothing is
+    retrained: everything comes from the files the run saved.
+    """
+    folder = check_folder(_folder_of(result_or_dir))
+    if n is not None and (isinstance(n, bool) or not isinstance(n, int) or n < 1):
+        raise UsageError(f"the number of images must be a positive integer, not {n!r}")
+    if is_sweep(folder):
+        return _sweep_report(load_sweep(folder), label, n)
+    return _run_report(load_run(folder), label, n)
+
+
+def write_report(run_dir) -> Report:
+    """Write every table, picture and index.html of a run or sweep folder (the runner calls this)."""
+    return report(run_dir)
+
+
+def _folder_of(result_or_dir) -> Path:
+    if isinstance(result_or_dir, (str, os.PathLike)):
+        return Path(result_or_dir)
+    for attribute in ("run_dir", "dir", "path", "folder"):
+        value = getattr(result_or_dir, attribute, None)
+        if isinstance(value, (str, os.PathLike)):
+            return Path(value)
+    raise UsageError(
+        f"nnspec.report needs a run folder or the result of nnspec.run, not {type(result_or_dir).__name__}"
+    )
+
+
+def _scope(run: SavedRun) -> str:
+    return "training data (no test split)" if run.test_is_train else "test data"
+
+
+def _run_report(run: SavedRun, label, n) -> Report:
+    report = Report(run.dir, "run", metrics=dict(run.metrics), test_is_train=run.test_is_train)
+    title = run.results.get("dataset") or run.dir.name
+    curves = plots.plot_curves(run.history, run.dir / "curves.png", f"Training curves: {title}", best_epoch(run.history))
+    if curves:
+        report.pictures["curves"] = curves
+    else:
+        report.notes.append("the run recorded no per-epoch history, so there are no training curves")
+    if run.predictions is None:
+        report.notes.append("the run saved no predictions.npz, so there are no prediction pictures or tables")
+        if label is not None:
+            raise UsageError(f"{run.dir} has no saved predictions to pick label {label!r} from")
+    elif run.task == "regression":
+        if label is not None:
+            raise UsageError(f"--label picks a class; {run.dir} is a regression run")
+        _regression_pictures(run, report)
+    else:
+        _classification_pictures(run, report, label, n)
+    report.html = run_page(report, run)
+    return report
+
+
+def _regression_pictures(run: SavedRun, report: Report) -> None:
+    y_true, y_pred = run.predictions.y_true, run.predictions.y_pred
+    if not len(y_true):
+        report.notes.append("predictions.npz holds no samples")
+        return
+    scope = _scope(run)
+    report.pictures["scatter"] = plots.plot_regression_scatter(
+        y_true, y_pred, run.dir / "scatter.png", f"Predicted vs true, {scope}"
+    )
+    report.pictures["residuals"] = plots.plot_residuals(
+        y_true, y_pred, run.dir / "residuals.png", f"Residuals, {scope}"
+    )
+
+
+def _classification_pictures(run: SavedRun, report: Report, label, n) -> None:
+    names = class_names_of(run)
+    wanted = None if label is None else resolve_label(label, names)
+    table = misclassified_table(run)
+    table.to_csv(run.dir / MISCLASSIFIED_FILE, index=False)
+    report.misclassified = table
+    y_true = run.predictions.y_true
+    predicted, _ = predicted_classes(run)
+    scope = _scope(run)
+    report.pictures["confusion"] = plots.plot_confusion(
+        y_true, predicted, names, run.dir / "confusion.png", f"Confusion matrix, {scope}: {len(y_true)} samples"
+    )
+    if len(table) == 0:
+        report.notes.append("no sample is misclassified, so there are no pictures of wrong predictions")
+        return
+    report.pictures["wrong_by_predicted"] = plots.plot_wrong_by_predicted(
+        table, names, run.dir / "wrong_by_predicted.png", f"Wrong predictions by predicted class ({len(table)})"
+    )
+    label_ids = _ids(table, "label")
+    if run.task == "binary":
+        p1 = probabilities(run)[table["index"].to_numpy(), 1]
+        report.pictures["wrong_spread"] = plots.plot_wrong_spread(
+            label_ids, p1, names, run.dir / "wrong_spread.png",
+            f"Wrong predictions: probability of {names[1]} by true label",
+            f"predicted probability of {names[1]}", threshold=0.5,
+        )
+    else:
+        report.pictures["wrong_spread"] = plots.plot_wrong_spread(
+            label_ids, _ids(table, "predicted"), names, run.dir / "wrong_spread.png",
+            "Wrong predictions: predicted class by true label", "predicted class", value_names=names,
+        )
+    _image_grid(run, report, table, names, wanted, n)
+
+
+def _ids(table: pd.DataFrame, column: str) -> np.ndarray:
+    return table[f"{column}_id" if f"{column}_id" in table else column].to_numpy(dtype=np.int64)
+
+
+def resolve_label(label: int | str, names: list[str]) -> int:
+    """A class index from an index or a class name (any case), or a UsageError listing the classes."""
+    text = str(label).strip()
+    lowered = [name.lower() for name in names]
+    if text.lower() in lowered:
+        return lowered.index(text.lower())
+    try:
+        index = int(text)
+    except ValueError:
+        index = None
+    if index is not None and 0 <= index < len(names):
+        return index
+    choices = ", ".join(f"{i} ({name})" if name != str(i) else name for i, name in enumerate(names))
+    raise UsageError(f"label {text!r} is not a class of this run; the classes are {choices}")
+
+
+def _image_grid(run: SavedRun, report: Report, table: pd.DataFrame, names, wanted: int | None, n) -> None:
+    """The grid of misclassified images, of one true label when `wanted` is set."""
+    saved = run.predictions
+    if run.image_shape is None or saved.x_wrong is None:
+        if wanted is not None or n is not None:
+            report.notes.append("the run's inputs are not images, so there is no grid of misclassified images")
+        return
+    rows = table[_ids(table, "label") == wanted] if wanted is not None else table
+    position = {int(index): place for place, index in enumerate(saved.wrong_index)}
+    rows = rows[rows["index"].isin(position)].head(n or DEFAULT_GRID_SIZE)
+    which = "" if wanted is None else f" of label {names[wanted]}"
+    if rows.empty:
+        report.notes.append(f"no misclassified image{which} was saved, so there is no grid of images")
+        return
+    images = [plots.displayable(saved.x_wrong[position[int(i)]], run.image_shape) for i in rows["index"]]
+    titles = [
+        f"{label} / {predicted}\n({confidence:.0%})"
+        for label, predicted, confidence in zip(rows["label"], rows["predicted"], rows["confidence"])
+    ]
+    name = "misclassified_images" if wanted is None else f"misclassified_images_label{wanted}"
+    report.pictures[name] = plots.plot_image_grid(
+        images, titles, run.dir / f"{name}.png",
+        f"Misclassified images{which}: label / predicted (confidence)",
+    )
+
+
+def _sweep_report(sweep: SavedSweep, label, n) -> Report:
+    report = Report(sweep.dir, "sweep", test_is_train=any(run.test_is_train for run in sweep.runs))
+    for entry, run in zip(sweep.entries, sweep.runs):
+        report.variants[entry["label"]] = _run_report(run, label, n)
+    report.table = comparison_table(sweep)
+    report.table.to_csv(sweep.dir / COMPARISON_FILE, index=False)
+    tables = [
+        variant.misclassified.assign(variant=name)[["variant", *variant.misclassified.columns]]
+        for name, variant in report.variants.items()
+        if variant.misclassified is not None
+    ]
+    report.misclassified = pd.concat(tables, ignore_index=True) if tables else None
+    title = sweep.runs[0].results.get("dataset") or sweep.dir.name
+    curves = plots.plot_sweep_curves(
+        {entry["label"]: run.history for entry, run in zip(sweep.entries, sweep.runs)},
+        sweep.dir / "sweep_curves.png",
+        f"Training curves of {len(sweep.runs)} variants: {title}",
+    )
+    if curves:
+        report.pictures["sweep_curves"] = curves
+    report.html = sweep_page(report, sweep)
+    return report

@@ -1,0 +1,293 @@
+"""The pictures of a report, drawn with matplotlib's Agg canvas.
+
+Figures are made with `matplotlib.figure.Figure` and an Agg canvas rather than
+pyplot: no display is needed, and a notebook's own pyplot backend and open figures
+are left alone.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+
+TITLE_SIZE = 13
+MARKERS_UP_TO = 30  # epochs: draw points as well as lines, so short runs stay visible
+
+
+def _figure(width: float, height: float):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(width, height), dpi=100, layout="constrained")
+    FigureCanvasAgg(figure)
+    return figure
+
+
+def _save(figure, path: Path) -> Path:
+    figure.savefig(path, format="png")
+    return path
+
+
+def _series_groups(history: dict[str, list[float]]) -> dict[str, dict[str, list[float]]]:
+    """history names grouped by metric: {'loss': {'train': [...], 'validation': [...]}}."""
+    groups: dict[str, dict[str, list[float]]] = {}
+    for name, values in history.items():
+        if not values:
+            continue
+        base, part = (name[4:], "validation") if name.startswith("val_") else (name, "train")
+        groups.setdefault(base, {})[part] = values
+    # loss first, then the metrics in the order the run recorded them
+    return dict(sorted(groups.items(), key=lambda item: item[0] != "loss"))
+
+
+def _pretty(metric: str) -> str:
+    short = {"mae": "MAE", "mse": "MSE", "rmse": "RMSE", "auc": "AUC", "lr": "learning rate"}
+    return short.get(metric, metric.replace("_", " "))
+
+
+def _panel_grid(count: int) -> tuple[int, int]:
+    columns = min(count, 3)
+    return math.ceil(count / columns), columns
+
+
+def plot_curves(history: dict[str, list[float]], path: Path, title: str, best: int | None = None) -> Path | None:
+    """Every history series against the epoch: one panel per metric, train and validation."""
+    groups = _series_groups(history)
+    if not groups:
+        return None
+    rows, columns = _panel_grid(len(groups))
+    figure = _figure(4.6 * columns, 3.6 * rows)
+    figure.suptitle(title, fontsize=TITLE_SIZE)
+    axes = figure.subplots(rows, columns, squeeze=False).ravel()
+    for axis, (metric, parts) in zip(axes, groups.items()):
+        for part, values in parts.items():
+            epochs = np.arange(1, len(values) + 1)
+            axis.plot(
+                epochs,
+                values,
+                label=part,
+                linestyle="-" if part == "train" else "--",
+                marker="o" if len(values) <= MARKERS_UP_TO else None,
+                markersize=4,
+            )
+        if best is not None:
+            axis.axvline(best, color="grey", linestyle=":", linewidth=1, label=f"best epoch ({best})")
+        axis.set_title(_pretty(metric))
+        axis.set_xlabel("epoch")
+        axis.set_ylabel(_pretty(metric))
+        axis.xaxis.get_major_locator().set_params(integer=True)
+        axis.grid(alpha=0.3)
+        axis.legend(fontsize="small")
+    for axis in axes[len(groups):]:
+        axis.set_visible(False)
+    return _save(figure, path)
+
+
+def plot_sweep_curves(histories: dict[str, dict[str, list[float]]], path: Path, title: str) -> Path | None:
+    """Each variant's curves overlaid: one panel per metric, a colour per variant."""
+    metrics: list[str] = []
+    for history in histories.values():
+        for metric in _series_groups(history):
+            if metric not in metrics:
+                metrics.append(metric)
+    if not metrics:
+        return None
+    rows, columns = _panel_grid(len(metrics))
+    figure = _figure(4.6 * columns + 2.2, 3.6 * rows)
+    figure.suptitle(f"{title}\n(solid: train, dashed: validation)", fontsize=TITLE_SIZE)
+    axes = figure.subplots(rows, columns, squeeze=False).ravel()
+    colours = _colours(len(histories))
+    for axis, metric in zip(axes, metrics):
+        for colour, (label, history) in zip(colours, histories.items()):
+            parts = _series_groups(history).get(metric, {})
+            for part, values in parts.items():
+                axis.plot(
+                    np.arange(1, len(values) + 1),
+                    values,
+                    color=colour,
+                    linestyle="-" if part == "train" else "--",
+                    label=label if part == "train" or "train" not in parts else None,
+                )
+        axis.set_title(_pretty(metric))
+        axis.set_xlabel("epoch")
+        axis.set_ylabel(_pretty(metric))
+        axis.xaxis.get_major_locator().set_params(integer=True)
+        axis.grid(alpha=0.3)
+    for axis in axes[len(metrics):]:
+        axis.set_visible(False)
+    handles, labels = axes[0].get_legend_handles_labels()
+    figure.legend(handles, labels, loc="outside right upper", title="variant", fontsize="small")
+    return _save(figure, path)
+
+
+def _colours(count: int) -> list:
+    from matplotlib import colormaps
+
+    if count <= 10:
+        return [colormaps["tab10"](index) for index in range(count)]
+    return [colormaps["viridis"](index / (count - 1)) for index in range(count)]
+
+
+def plot_confusion(y_true: np.ndarray, predicted: np.ndarray, names: Sequence[str], path: Path, title: str) -> Path:
+    """Confusion matrix: counts, rows the true label, columns the prediction."""
+    classes = len(names)
+    matrix = np.zeros((classes, classes), dtype=np.int64)
+    np.add.at(matrix, (y_true, predicted), 1)
+    side = min(max(4.5, 0.6 * classes + 2.5), 14)
+    figure = _figure(side + 1, side)
+    axis = figure.subplots()
+    image = axis.imshow(matrix, cmap="Blues")
+    figure.colorbar(image, ax=axis, shrink=0.8, label="samples")
+    axis.set_title(title, fontsize=TITLE_SIZE)
+    axis.set_xlabel("predicted")
+    axis.set_ylabel("label (true)")
+    _class_ticks(axis, names)
+    axis.set_yticks(range(classes), names)
+    if classes <= 25:
+        threshold = matrix.max() / 2
+        size = "medium" if classes <= 12 else "x-small"
+        for row in range(classes):
+            for column in range(classes):
+                axis.text(
+                    column,
+                    row,
+                    str(matrix[row, column]),
+                    ha="center",
+                    va="center",
+                    fontsize=size,
+                    color="white" if matrix[row, column] > threshold else "black",
+                )
+    return _save(figure, path)
+
+
+def _class_ticks(axis, names: Sequence[str]) -> None:
+    """Class names under the x axis, slanted when side by side they would run into each other."""
+    slanted = sum(len(name) + 2 for name in names) > 48
+    axis.set_xticks(range(len(names)), names, rotation=45 if slanted else 0, ha="right" if slanted else "center")
+
+
+def plot_wrong_by_predicted(table: pd.DataFrame, names: Sequence[str], path: Path, title: str) -> Path:
+    """How many wrong predictions went to each class."""
+    ids = table["predicted_id"] if "predicted_id" in table else table["predicted"]
+    counts = np.bincount(ids.to_numpy(dtype=np.int64), minlength=len(names))
+    figure = _figure(max(5.5, 0.55 * len(names) + 2.5), 4.2)
+    axis = figure.subplots()
+    bars = axis.bar(range(len(names)), counts, color="tab:red", alpha=0.8)
+    axis.bar_label(bars, fontsize="small")
+    axis.set_title(title, fontsize=TITLE_SIZE)
+    axis.set_xlabel("predicted class")
+    axis.set_ylabel("wrong predictions")
+    _class_ticks(axis, names)
+    axis.yaxis.get_major_locator().set_params(integer=True)
+    axis.grid(axis="y", alpha=0.3)
+    return _save(figure, path)
+
+
+def plot_wrong_spread(
+    labels: np.ndarray,
+    values: np.ndarray,
+    names: Sequence[str],
+    path: Path,
+    title: str,
+    value_label: str,
+    value_names: Sequence[str] | None = None,
+    threshold: float | None = None,
+) -> Path:
+    """For the wrong predictions: a violin of `values` per true label, with the samples as a jittered swarm.
+
+    Multiclass runs pass the predicted class as `values` (with `value_names` for the
+    ticks); binary runs pass the probability of class 1 and the 0.5 `threshold`.
+    """
+    figure = _figure(max(5.5, 0.6 * len(names) + 2.5), 4.8)
+    axis = figure.subplots()
+    groups = [values[labels == index] for index in range(len(names))]
+    spread = [index for index, group in enumerate(groups) if len(group) > 1 and np.ptp(group) > 0]
+    if spread:
+        violins = axis.violinplot([groups[index] for index in spread], positions=spread, widths=0.8, showextrema=False)
+        for body in violins["bodies"]:
+            body.set_facecolor("tab:blue")
+            body.set_alpha(0.25)
+    rng = np.random.default_rng(0)  # fixed jitter: rebuilding a report redraws the same picture
+    for index, group in enumerate(groups):
+        if len(group):
+            jitter = rng.uniform(-0.25, 0.25, size=len(group))
+            axis.scatter(index + jitter, group, s=14, color="tab:red", alpha=0.6, edgecolors="none")
+    if threshold is not None:
+        axis.axhline(threshold, color="grey", linestyle="--", linewidth=1, label=f"threshold {threshold}")
+        axis.legend(fontsize="small", loc="upper right")
+    axis.set_title(title, fontsize=TITLE_SIZE)
+    axis.set_xlabel("label (true)")
+    axis.set_ylabel(value_label)
+    _class_ticks(axis, names)
+    axis.set_xlim(-0.6, len(names) - 0.4)
+    if value_names is not None:
+        axis.set_yticks(range(len(value_names)), value_names)
+        axis.set_ylim(-0.6, len(value_names) - 0.4)
+    axis.grid(alpha=0.3)
+    return _save(figure, path)
+
+
+def plot_image_grid(images: list[np.ndarray], titles: list[str], path: Path, title: str) -> Path:
+    """A grid of images, each with its own title."""
+    columns = min(len(images), 8 if len(images) > 16 else 4)
+    rows = math.ceil(len(images) / columns)
+    figure = _figure(2.0 * columns + 0.4, 2.25 * rows + 0.7)
+    figure.suptitle(title, fontsize=TITLE_SIZE)
+    axes = np.atleast_1d(figure.subplots(rows, columns, squeeze=False).ravel())
+    for axis, image, caption in zip(axes, images, titles):
+        axis.imshow(image, cmap="gray" if image.ndim == 2 else None)
+        axis.set_title(caption, fontsize="small")
+    for axis in axes:
+        axis.set_xticks([])
+        axis.set_yticks([])
+    for axis in axes[len(images):]:
+        axis.set_visible(False)
+    return _save(figure, path)
+
+
+def displayable(sample: np.ndarray, image_shape: tuple[int, ...]) -> np.ndarray:
+    """One saved input as an image imshow can draw: (h, w) grey or (h, w, 3|4) colour in [0, 1]."""
+    image = np.asarray(sample, dtype=np.float32).reshape(image_shape)
+    if image.ndim == 3 and image.shape[-1] == 1:
+        image = image[..., 0]
+    if image.ndim == 3:
+        low, high = float(image.min()), float(image.max())
+        image = (image - low) / (high - low) if high > low else np.zeros_like(image)
+    return image
+
+
+def plot_regression_scatter(y_true: np.ndarray, y_pred: np.ndarray, path: Path, title: str) -> Path:
+    """Predicted against true values, with the identity line."""
+    figure = _figure(5.6, 5.2)
+    axis = figure.subplots()
+    axis.scatter(y_true, y_pred, s=16, alpha=0.6, edgecolors="none", label="test samples")
+    low = float(min(y_true.min(), y_pred.min()))
+    high = float(max(y_true.max(), y_pred.max()))
+    axis.plot([low, high], [low, high], color="black", linestyle="--", linewidth=1, label="predicted = true")
+    axis.set_title(title, fontsize=TITLE_SIZE)
+    axis.set_xlabel("true value")
+    axis.set_ylabel("predicted value")
+    axis.set_aspect("equal", adjustable="datalim")
+    axis.grid(alpha=0.3)
+    axis.legend(fontsize="small", loc="upper left")
+    return _save(figure, path)
+
+
+def plot_residuals(y_true: np.ndarray, y_pred: np.ndarray, path: Path, title: str) -> Path:
+    """Histogram of residuals (predicted - true), with zero and the mean marked."""
+    residuals = y_pred - y_true
+    figure = _figure(6.0, 4.2)
+    axis = figure.subplots()
+    axis.hist(residuals, bins=min(40, max(10, len(residuals) // 5)), color="tab:blue", alpha=0.8)
+    axis.axvline(0, color="black", linestyle="--", linewidth=1, label="no error")
+    axis.axvline(float(residuals.mean()), color="tab:red", linewidth=1.2, label=f"mean {residuals.mean():.3g}")
+    axis.set_title(title, fontsize=TITLE_SIZE)
+    axis.set_xlabel("residual (predicted - true)")
+    axis.set_ylabel("test samples")
+    axis.grid(alpha=0.3)
+    axis.legend(fontsize="small")
+    return _save(figure, path)

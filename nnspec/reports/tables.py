@@ -1,0 +1,109 @@
+"""The tables a report shows: misclassified samples, metrics, and a sweep's comparison."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from .saved import SavedRun, SavedSweep
+
+MISCLASSIFIED_COLUMNS = ["index", "label", "predicted", "confidence"]
+
+
+def class_names_of(run: SavedRun) -> list[str]:
+    """The name of each class: the dataset's names, else the class indexes as text."""
+    if run.class_names:
+        return list(run.class_names)
+    classes = 2 if run.task == "binary" else run.predictions.y_pred.shape[1]
+    return [str(index) for index in range(classes)]
+
+
+def probabilities(run: SavedRun) -> np.ndarray:
+    """Class probabilities (n, classes), also for binary runs.
+
+    A network whose last layer has no activation saves logits; those are turned into
+    probabilities here so that confidence always means a probability.
+    """
+    y_pred = run.predictions.y_pred
+    outside = y_pred.size and (np.nanmin(y_pred) < 0 or np.nanmax(y_pred) > 1)
+    if run.task == "binary":
+        p1 = 1 / (1 + np.exp(-y_pred)) if outside else y_pred
+        return np.stack([1 - p1, p1], axis=1)
+    if outside:
+        shifted = np.exp(y_pred - y_pred.max(axis=1, keepdims=True))
+        return shifted / shifted.sum(axis=1, keepdims=True)
+    return y_pred
+
+
+def predicted_classes(run: SavedRun) -> tuple[np.ndarray, np.ndarray]:
+    """The predicted class of each test sample and the probability given to it."""
+    probs = probabilities(run)
+    predicted = probs.argmax(axis=1)
+    return predicted, probs[np.arange(len(probs)), predicted]
+
+
+def misclassified_table(run: SavedRun) -> pd.DataFrame:
+    """One row per wrong test prediction: index, label, predicted, confidence.
+
+    Where the dataset names its classes, `label` and `predicted` hold the names and
+    `label_id`/`predicted_id` the class indexes; otherwise they hold the indexes.
+    """
+    y_true = run.predictions.y_true
+    predicted, confidence = predicted_classes(run)
+    wrong = np.flatnonzero(predicted != y_true)
+    table = pd.DataFrame(
+        {
+            "index": wrong.astype(np.int64),
+            "label": y_true[wrong].astype(np.int64),
+            "predicted": predicted[wrong].astype(np.int64),
+            "confidence": confidence[wrong].round(4),
+        }
+    )
+    if run.class_names:
+        names = np.asarray(run.class_names, dtype=object)
+        table["label_id"] = table["label"]
+        table["predicted_id"] = table["predicted"]
+        table["label"] = names[table["label_id"].to_numpy()]
+        table["predicted"] = names[table["predicted_id"].to_numpy()]
+    return table
+
+
+def best_epoch(history: dict[str, list[float]]) -> int | None:
+    """The epoch (from 1) with the lowest validation loss, else the lowest training loss."""
+    for name in ("val_loss", "loss"):
+        values = np.asarray(history.get(name) or [], dtype=float)
+        if values.size and np.isfinite(values).any():
+            return int(np.nanargmin(np.where(np.isfinite(values), values, np.nan))) + 1
+    return None
+
+
+def metrics_table(metrics: dict[str, float]) -> pd.DataFrame:
+    """Test metrics as a two-column table."""
+    return pd.DataFrame({"metric": list(metrics), "value": [format_number(v) for v in metrics.values()]})
+
+
+def comparison_table(sweep: SavedSweep) -> pd.DataFrame:
+    """One row per variant: its values, final test metrics, best epoch and train seconds."""
+    rows = []
+    for entry, run in zip(sweep.entries, sweep.runs):
+        row = {"variant": entry["label"]}
+        row.update({name: value for name, value in (entry.get("variant") or {}).items()})
+        metrics = entry.get("metrics") or run.metrics
+        row.update({name: metrics[name] for name in metrics})
+        epoch = entry.get("best_epoch")
+        row["best_epoch"] = epoch if epoch is not None else best_epoch(run.history)
+        seconds = entry.get("train_seconds", run.results.get("train_seconds"))
+        row["train_seconds"] = round(float(seconds), 2) if seconds is not None else None
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def format_number(value) -> str:
+    """Four significant digits for floats; other values as written."""
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "nan"
+        return f"{value:.4g}" if abs(value) >= 1e-3 or value == 0 else f"{value:.3e}"
+    return str(value)
