@@ -62,17 +62,17 @@ def check_command(
     from .dsl.validate import check_spec
 
     warn_plugin_failures()
-    failed = 0
+    exit_code = 0
     for path, spec in read_specs(specs):
         if isinstance(spec, NNSpecError):
             _report_error(spec)
-            failed += 1
+            exit_code = max(exit_code, spec.exit_code)
             continue
         try:
             result = check_spec(spec)
         except NNSpecError as error:
             _report_error(error)
-            failed += 1
+            exit_code = max(exit_code, error.exit_code)
             continue
         for warning in result.warnings:
             typer.echo(warning.render(), err=True)
@@ -83,8 +83,8 @@ def check_command(
                 f"{path}: ok ({len(plans[0].layers)} layers, "
                 f"{plans[0].param_count:,} parameters{variants})"
             )
-    if failed:
-        raise typer.Exit(1)
+    if exit_code:
+        raise typer.Exit(exit_code)
 
 
 def show_command(
@@ -110,11 +110,11 @@ def fmt_command(
     """Format specs in the canonical layout (comments are kept)."""
     from .dsl.format import format_spec
 
-    failed = False
+    exit_code = 0
     for path, spec in read_specs(specs):
         if isinstance(spec, NNSpecError):
             _report_error(spec)
-            failed = True
+            exit_code = max(exit_code, spec.exit_code)
             continue
         text = format_spec(spec)
         if stdout:
@@ -122,12 +122,12 @@ def fmt_command(
         elif text != spec.source:
             if check:
                 typer.echo(f"{path}: would reformat")
-                failed = True
+                exit_code = max(exit_code, 1)
             else:
                 _write_atomically(path, text)
                 typer.echo(f"{path}: reformatted")
-    if failed:
-        raise typer.Exit(1)
+    if exit_code:
+        raise typer.Exit(exit_code)
 
 
 def _write_atomically(path: Path, text: str) -> None:

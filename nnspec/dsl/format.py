@@ -95,18 +95,27 @@ def _last_line(stmt) -> int:
 
 
 class _Writer:
+    """Emits statements and comments in source order, keeping one blank line where there were some."""
+
     def __init__(self, spec: Spec) -> None:
         self.lines: list[str] = []
         self.comments = sorted(spec.comments, key=lambda c: (c.line, c.column))
         self.used: set[int] = set()
         source_lines = (spec.source or "").splitlines()
         self.blank = {i + 1 for i, text in enumerate(source_lines) if not text.strip()}
+        self.last_line = 0  # source line of what was emitted last
+
+    def emit(self, text: str, source_line: int, last_line: int | None = None) -> None:
+        if self.lines and self.lines[-1] != "" and any(self.last_line < n < source_line for n in self.blank):
+            self.lines.append("")
+        self.lines.append(text)
+        self.last_line = max(self.last_line, last_line or source_line)
 
     def comments_before(self, line: int, indent: str) -> None:
         for i, comment in enumerate(self.comments):
             if i not in self.used and comment.own_line and comment.line < line:
                 self.used.add(i)
-                self.lines.append(indent + comment.text.rstrip())
+                self.emit(indent + comment.text.rstrip(), comment.line)
 
     def trailing(self, first: int, last: int) -> str:
         texts = []
@@ -116,38 +125,33 @@ class _Writer:
                 texts.append(comment.text.rstrip())
         return ("  " + " ".join(texts)) if texts else ""
 
-    def has_comments(self, first: int, last: int) -> bool:
-        return any(first <= c.line <= last for i, c in enumerate(self.comments) if i not in self.used)
-
     def statements(self, statements, indent: str) -> None:
-        previous_end = None
-        for stmt in statements:
-            if previous_end is not None and self.lines and self._blank_between(previous_end, stmt.line):
-                self.lines.append("")
+        for i, stmt in enumerate(statements):
             self.comments_before(stmt.line, indent)
-            self.statement(stmt, indent)
-            previous_end = _last_line(stmt)
+            # a comment after `a; b  # c` belongs to b, the last statement on its line
+            shares_line = i + 1 < len(statements) and statements[i + 1].line <= _last_line(stmt)
+            self.statement(stmt, indent, take_trailing=not shares_line)
 
-    def _blank_between(self, end: int, start: int) -> bool:
-        return any(end < n < start for n in self.blank)
-
-    def statement(self, stmt, indent: str) -> None:
+    def statement(self, stmt, indent: str, take_trailing: bool = True) -> None:
         last = _last_line(stmt)
+        last_for_comments = last if take_trailing else last - 1
         if isinstance(stmt, Block):
             one_line = indent + format_statement(stmt)
-            inner_comments = self.has_comments(stmt.line, last) and (
-                last > stmt.line or any(c.own_line for c in self.comments if stmt.line <= c.line <= last)
+            has_comments = any(
+                stmt.line <= c.line <= last and (c.own_line or c.line < last)
+                for i, c in enumerate(self.comments)
+                if i not in self.used
             )
-            if len(one_line) <= MAX_LINE and not (inner_comments and last > stmt.line):
-                self.lines.append(one_line + self.trailing(stmt.line, last))
+            if len(one_line) <= MAX_LINE and not has_comments:
+                self.emit(one_line + self.trailing(stmt.line, last_for_comments), stmt.line, last)
                 return
-            self.lines.append(indent + "{" + self.trailing(stmt.line, stmt.line))
+            self.emit(indent + "{" + self.trailing(stmt.line, stmt.line), stmt.line)
             self.statements(stmt.body, indent + INDENT)
-            self.comments_before(last + 1, indent + INDENT)
+            self.comments_before(last, indent + INDENT)
             close = "}" + (f" x{stmt.repeat}" if stmt.repeat != 1 else "")
-            self.lines.append(indent + close + self.trailing(stmt.line, last))
+            self.emit(indent + close + self.trailing(stmt.line, last_for_comments), last)
             return
-        self.lines.append(indent + format_statement(stmt) + self.trailing(stmt.line, last))
+        self.emit(indent + format_statement(stmt) + self.trailing(stmt.line, last_for_comments), stmt.line, last)
 
 
 def format_spec(spec: Spec) -> str:
@@ -157,7 +161,5 @@ def format_spec(spec: Spec) -> str:
     writer.comments_before(10**9, "")
     for i, comment in enumerate(writer.comments):  # trailing comments of lines without statements
         if i not in writer.used:
-            writer.lines.append(comment.text.rstrip())
-    while writer.lines and not writer.lines[-1].strip():
-        writer.lines.pop()
+            writer.emit(comment.text.rstrip(), comment.line)
     return "\n".join(writer.lines) + "\n" if writer.lines else ""

@@ -76,11 +76,10 @@ def check_spec(spec: Spec) -> CheckResult:
     out = _Collector(spec)
     _check_statements(spec, out)
     plans = []
-    if not out.errors:
-        for variant in spec.variants():
-            plan = _plan(variant, out)
-            if plan is not None:
-                plans.append(plan)
+    for variant in spec.variants():
+        plan = _plan(variant, out)
+        if plan is not None:
+            plans.append(plan)
     if out.errors:
         out.errors.sort(key=lambda e: (e.line or 0, e.column or 0))
         raise out.errors[0] if len(out.errors) == 1 else SpecErrors(out.errors)
@@ -240,6 +239,8 @@ def _plan(spec: Spec, out: _Collector) -> Plan | None:
         if data is not None and meta is not None:
             out.error(f"data {dataset_name} does not say its input shape", data.line, data.column,
                       hint="add 'input SHAPE'")
+        _layers(spec, None, meta, out)  # still check names and arguments
+        _train_options(spec, out)
         return None
 
     layers = _layers(spec, tuple(input_shape), meta, out)
@@ -306,7 +307,7 @@ def _data(stmt: DataStmt, out: _Collector):
     return name, options, meta
 
 
-def _layers(spec: Spec, shape: tuple, meta: DatasetMeta | None, out: _Collector):
+def _layers(spec: Spec, shape: tuple | None, meta: DatasetMeta | None, out: _Collector):
     registries = get_registries()
     resolved: list[ResolvedLayer] = []
     counts: dict[str, int] = {}
@@ -326,7 +327,7 @@ def _layers(spec: Spec, shape: tuple, meta: DatasetMeta | None, out: _Collector)
             continue
         name = registries.layers.resolve(layer.kind)
         args = _layer_args(kind, name, stmt, out)
-        if args is None:
+        if args is None or shape is None:
             ok = False
             continue
         try:
@@ -454,10 +455,12 @@ def _train(spec: Spec, layers: tuple[ResolvedLayer, ...], meta: DatasetMeta | No
             loss = "binary_crossentropy"
         elif task in ("multiclass", "binary"):
             loss = "categorical_crossentropy"
+        elif activation == "softmax":  # no data to ask: the output layer says what it is
+            loss = "categorical_crossentropy"
+        elif activation == "sigmoid" and units == 1:
+            loss = "binary_crossentropy"
         else:
-            out.error("loss= is needed: the data does not say whether this is classification or regression",
-                      line, column)
-            return None
+            loss = "mse"
     if loss == "categorical_crossentropy" or loss == "sparse_categorical_crossentropy":
         if task == "regression":
             out.error(f"{loss} is for classification, but data {spec.data.name} is regression", *where,
