@@ -6,13 +6,15 @@ import functools
 import importlib
 import importlib.metadata
 import os
+import re
 from dataclasses import dataclass, field
 
 import pluggy
 
 from . import hookspecs
-from .errors import NNSpecError
-from .registry import Registries
+from .errors import NNSpecError, PluginError
+from .registry import Registries, did_you_mean
+from .types import Backend, Dataset, LayerBuilder, LayerKind, Named
 
 BUILTIN_PLUGINS = (
     "nnspec.builtins.layers",
@@ -23,16 +25,16 @@ BUILTIN_PLUGINS = (
 )
 ENV_VAR = "NNSPEC_PLUGINS"  # comma list of third-party plugins to load; empty: none
 
-# hook name -> the registry attribute it fills
+# hook name -> the registry attribute it fills and the type it takes
 REGISTERING_HOOKS = {
-    "register_layers": "layers",
-    "register_activations": "activations",
-    "register_initializers": "initializers",
-    "register_optimizers": "optimizers",
-    "register_losses": "losses",
-    "register_metrics": "metrics",
-    "register_datasets": "datasets",
-    "register_backends": "backends",
+    "register_layers": ("layers", LayerKind),
+    "register_activations": ("activations", Named),
+    "register_initializers": ("initializers", Named),
+    "register_optimizers": ("optimizers", Named),
+    "register_losses": ("losses", Named),
+    "register_metrics": ("metrics", Named),
+    "register_datasets": ("datasets", Dataset),
+    "register_backends": ("backends", Backend),
 }
 
 
@@ -59,29 +61,58 @@ class PluginManager(pluggy.PluginManager):
 
     def load(self, name: str, module_path: str, package: str, version: str, builtin: bool) -> None:
         """Import and register one plugin module; a failure is recorded, not raised."""
+        if name in self.infos:  # two distributions chose one entry-point name: the first keeps it
+            taken = self.infos[name].package
+            self.infos[f"{name} ({package})"] = PluginInfo(
+                name, module_path, package, version, builtin,
+                error=f"not loaded: the plugin name '{name}' is already used by {taken}",
+            )
+            return
         info = PluginInfo(name, module_path, package, version, builtin)
         self.infos[name] = info
         try:
             module = importlib.import_module(module_path)
-            self.register(module, name=name)
         except Exception as exc:  # a broken plugin must not take the others down
             info.error = f"failed to load: {type(exc).__name__}: {exc}"
             return
         try:
+            self.register(module, name=name)
             self.check_pending()
-        except pluggy.PluginValidationError as exc:
-            self.unregister(name=name)
-            info.error = f"misuses a hook: {exc}"
+        except Exception as exc:
+            info.error = f"misuses a hook: {self._explain(module, exc)}"
+            # pluggy may have added some of the plugin's hooks before failing: drop them all
+            if self.get_plugin(name) is module:
+                self.unregister(name=name)
+
+    def _explain(self, module, exc: Exception) -> str:
+        """pluggy's complaint on one line, with a did-you-mean for a misspelled hook."""
+        unknown = [caller.name for caller in self.get_hookcallers(module) or () if not caller.has_spec()]
+        if unknown:
+            hint = did_you_mean(unknown[0], [name for name in dir(hookspecs) if name.startswith("register_")])
+            return f"implements unknown hook '{unknown[0]}'" + (f"; {hint}" if hint else "")
+        return " ".join(str(exc).split())
+
+    def record_error(self, plugin_name: str, message: str) -> None:
+        """Note a plugin's failure after loading (a hook that raised), keeping earlier ones."""
+        info = self.infos.get(plugin_name)
+        if info is not None:
+            info.error = f"{info.error}; {message}" if info.error else message
 
     def failures(self) -> list[PluginInfo]:
         return [info for info in self.infos.values() if info.error]
 
 
 def _wanted_third_party() -> set[str] | None:
+    """Plugin or distribution names listed in NNSPEC_PLUGINS; None when it is unset."""
     value = os.environ.get(ENV_VAR)
     if value is None:
         return None
-    return {part.strip() for part in value.split(",") if part.strip()}
+    return {_normalized(part) for part in value.split(",") if part.strip()}
+
+
+def _normalized(name: str) -> str:
+    """Distribution names compare as pip compares them: case, '-', '_' and '.' do not matter."""
+    return re.sub(r"[-_.]+", "-", name.strip()).lower()
 
 
 @functools.lru_cache(maxsize=None)
@@ -102,9 +133,9 @@ def get_plugin_manager() -> PluginManager:
     for ep in points:
         if ep.dist and ep.dist.name == "nnspec":
             continue
-        if wanted is not None and ep.name not in wanted:
-            continue
         dist = ep.dist.name if ep.dist else "?"
+        if wanted is not None and not {_normalized(ep.name), _normalized(dist)} & wanted:
+            continue
         version = ep.dist.version if ep.dist else "?"
         pm.load(ep.name, ep.value, dist, version, builtin=False)
     return pm
@@ -113,12 +144,10 @@ def get_plugin_manager() -> PluginManager:
 def _collect(pm: PluginManager, hook_name: str, register_item) -> None:
     """Call one hook plugin by plugin, so that a failing plugin is isolated and named."""
     for impl in getattr(pm.hook, hook_name).get_hookimpls():
-        info = pm.infos.get(impl.plugin_name)
         try:
             impl.function(lambda item, _p=impl.plugin_name: register_item(item, _p))
         except Exception as exc:
-            if info is not None:
-                info.error = f"{hook_name} failed: {type(exc).__name__}: {exc}"
+            pm.record_error(impl.plugin_name, f"{hook_name} failed: {type(exc).__name__}: {exc}")
 
 
 @functools.lru_cache(maxsize=None)
@@ -126,10 +155,11 @@ def get_registries() -> Registries:
     """Everything the plugins register, collected once per process."""
     pm = get_plugin_manager()
     registries = Registries()
-    for hook_name, attribute in REGISTERING_HOOKS.items():
+    for hook_name, (attribute, item_type) in REGISTERING_HOOKS.items():
         registry = getattr(registries, attribute)
 
-        def register_item(item, provider, _registry=registry):
+        def register_item(item, provider, _registry=registry, _type=item_type, _hook=hook_name):
+            _expect(item, _type, _hook)
             _registry.register(item.name, item, tuple(getattr(item, "aliases", ())), provider)
             info = pm.infos.get(provider)
             if info is not None:
@@ -138,10 +168,22 @@ def get_registries() -> Registries:
         _collect(pm, hook_name, register_item)
 
     def register_builder(builder, provider):
-        registries.layer_builders[(builder.backend, builder.kind)] = builder
+        _expect(builder, LayerBuilder, "register_layer_builders")
+        key = (builder.backend, builder.kind)
+        if key in registries.layer_builders:
+            raise PluginError(f"a {builder.backend} builder for layer kind '{builder.kind}' is registered twice")
+        registries.layer_builders[key] = builder
+        info = pm.infos.get(provider)
+        if info is not None:
+            info.provides.setdefault("layer builder", []).append(f"{builder.kind} ({builder.backend})")
 
     _collect(pm, "register_layer_builders", register_builder)
     return registries
+
+
+def _expect(item, item_type: type, hook_name: str) -> None:
+    if not isinstance(item, item_type):
+        raise PluginError(f"{hook_name} takes {item_type.__name__} objects, not {type(item).__name__}")
 
 
 def reset() -> None:
