@@ -44,7 +44,7 @@ _INT = re.compile(r"[+-]?[0-9]+")
 @functools.lru_cache(maxsize=1)
 def _lark() -> Lark:
     grammar = resources.files("nnspec.dsl").joinpath("grammar.lark").read_text(encoding="utf-8")
-    return Lark(grammar, parser="lalr", propagate_positions=True, maybe_placeholders=False)
+    return Lark(grammar, parser="lalr", maybe_placeholders=False)
 
 
 def parse(text: str, filename: str | None = None) -> Spec:
@@ -265,16 +265,17 @@ class _Builder:
 
     def statement(self, tree: Tree):
         if tree.data == "let_stmt":
-            name_token, value_tree = tree.children
+            let_token, name_token, value_tree = tree.children
             value = self.value(value_tree)
             values = value.values if isinstance(value, Alt) else (value,)
-            return LetStmt(self.name(name_token), tuple(values), tree.meta.line, tree.meta.column)
+            return LetStmt(self.name(name_token), tuple(values), let_token.line, let_token.column)
         if tree.data == "block":
             return self.block(tree)
         return self.stmt(tree)
 
     def block(self, tree: Tree) -> Block:
         body, repeat, repeat_column = [], 1, 0
+        opening, end_line = tree.children[0], tree.children[-1].line
         for child in tree.children:
             if isinstance(child, Tree):
                 node = self.statement(child)
@@ -284,7 +285,7 @@ class _Builder:
                     self.error(f"'{_keyword(node)}' cannot be inside a block: only layers can", node)
             elif child.type == "REPEAT":
                 repeat, repeat_column = self.repeat(child), child.column
-        return Block(tuple(body), repeat, tree.meta.line, tree.meta.column, repeat_column, tree.meta.end_line)
+        return Block(tuple(body), repeat, opening.line, opening.column, repeat_column, end_line)
 
     def stmt(self, tree: Tree):
         head, *items = tree.children
@@ -299,14 +300,14 @@ class _Builder:
         options: list[Option] = []
         seen: dict[str, Option] = {}
         for item in items:
-            if item.data == "option":
+            if isinstance(item, Tree) and item.data == "option":
                 key_token, value_tree = item.children
                 option = Option(
                     self.name(key_token),
                     self.value(value_tree),
                     key_token.line,
                     key_token.column,
-                    value_tree.meta.column,
+                    _first_token(value_tree).column,
                 )
                 if option.key in seen:
                     self.error(
@@ -317,13 +318,14 @@ class _Builder:
                 seen[option.key] = option
                 options.append(option)
             else:
+                first = _first_token(item)
                 if options:
                     self.error(
                         "positional argument after options",
-                        item.meta,
+                        first,
                         hint="write positional arguments first, then key=value options",
                     )
-                args.append(Arg(self.value(item), item.meta.line, item.meta.column))
+                args.append(Arg(self.value(item), first.line, first.column))
         line, column = head.line, head.column
         if keyword == "data":
             name = self.single(keyword, args, head, "a dataset name, e.g. 'data iris'")
@@ -380,13 +382,13 @@ class _Builder:
             self.error(f"number too large: {text[:12]}...", where)
             return None
 
-    def value(self, tree: Tree):
-        alternatives = [self.alt_item(child) for child in tree.children]
-        return alternatives[0] if len(alternatives) == 1 else Alt(tuple(alternatives))
-
-    def alt_item(self, tree: Tree):
-        atoms = [self.atom(child) for child in tree.children]
-        return atoms[0] if len(atoms) == 1 else tuple(atoms)
+    def value(self, node):
+        """A token (one atom), an alt_item tree (a list) or a value tree (alternatives)."""
+        if isinstance(node, Token):
+            return self.atom(node)
+        if node.data == "alt_item":
+            return tuple(self.atom(child) for child in node.children)
+        return Alt(tuple(self.value(child) for child in node.children))
 
     def atom(self, token: Token):
         kind = token.type
@@ -411,6 +413,12 @@ class _Builder:
         if kind == "VAR":
             return Var(self.name(Token("NAME", str(token)[1:], line=token.line, column=token.column)))
         raise AssertionError(kind)  # pragma: no cover
+
+
+def _first_token(node) -> Token:
+    while isinstance(node, Tree):
+        node = node.children[0]
+    return node
 
 
 def _unescape(body: str) -> str:
