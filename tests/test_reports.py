@@ -163,6 +163,23 @@ def assert_page_complete(page: Path, pictures) -> None:
         assert path.resolve() in shown, f"{path} is not on {page}"
 
 
+# ---------------------------------------------------------------- reports built once, only read
+
+
+@pytest.fixture(scope="module")
+def fashion(tmp_path_factory):
+    """An image run with Fashion-MNIST's class names and its report."""
+    run = make_run(tmp_path_factory.mktemp("fashion") / "run", class_names=FASHION, image_shape=[8, 8], samples=80)
+    return run, write_report(run)
+
+
+@pytest.fixture(scope="module")
+def sweep(tmp_path_factory):
+    """A sweep of three image-run variants and its report."""
+    folder = make_sweep(tmp_path_factory.mktemp("sweep") / "sweep", class_names=FASHION, image_shape=[8, 8], samples=40)
+    return folder, write_report(folder)
+
+
 # ---------------------------------------------------------------- single runs
 
 
@@ -204,9 +221,12 @@ def test_misclassified_table_uses_indexes_when_classes_have_no_names(tmp_path):
     assert table["label"].dtype.kind == "i"
 
 
-def test_rebuilding_a_report_gives_identical_tables(tmp_path):
-    run = make_run(tmp_path / "fashion", class_names=FASHION, image_shape=[8, 8], samples=80)
-    first = write_report(run)
+def test_rebuilding_a_report_gives_identical_tables(tmp_path, fashion):
+    import shutil
+
+    built, first = fashion
+    run = tmp_path / "copy"
+    shutil.copytree(built, run)
     csv_before = (run / "misclassified.csv").read_bytes()
     for name in first.pictures:
         (run / f"{name}.png").unlink()
@@ -253,9 +273,8 @@ def test_regression_run_draws_scatter_and_residuals(tmp_path):
     assert "mae" in result.html.read_text()
 
 
-def test_image_run_draws_a_grid_titled_label_and_prediction(tmp_path):
-    run = make_run(tmp_path / "fashion", class_names=FASHION, image_shape=[8, 8], samples=80)
-    result = report(run)
+def test_image_run_draws_a_grid_of_misclassified_images(fashion):
+    run, result = fashion
     assert_png(result.pictures["misclassified_images"])
     assert_page_complete(result.html, result.pictures.values())
 
@@ -321,8 +340,12 @@ def test_test_is_train_is_said_on_the_page_and_in_the_titles(tmp_path):
     assert "Metrics on the training data" in page
     assert result.test_is_train
     assert "training data" in result.summary()
-    normal = report(make_run(tmp_path / "other", "binary", class_names=None))
-    assert "measured on the training data" not in normal.html.read_text()
+
+
+def test_page_of_a_run_with_a_test_split_has_no_warning(fashion):
+    run, result = fashion
+    assert "measured on the training data" not in result.html.read_text()
+    assert "Metrics on the test data" in result.html.read_text()
 
 
 def test_history_from_csv_when_results_has_none(tmp_path):
@@ -348,9 +371,8 @@ def test_run_without_history_or_predictions_still_gets_a_page(tmp_path):
 # ---------------------------------------------------------------- sweeps
 
 
-def test_sweep_writes_comparison_overlaid_curves_and_one_page(tmp_path):
-    sweep = make_sweep(tmp_path / "sweep", class_names=FASHION, image_shape=[8, 8], samples=40)
-    result = write_report(sweep)
+def test_sweep_writes_comparison_overlaid_curves_and_one_page(sweep):
+    sweep, result = sweep
     assert result.kind == "sweep"
     assert list(result.table["variant"]) == ["lr=0.1", "lr=0.01", "lr=0.001"]
     for column in ("lr", "loss", "accuracy", "best_epoch", "train_seconds"):
@@ -503,11 +525,10 @@ def images_drawn_by_chromium(tmp_path: Path, page: Path) -> str:
 
 
 @needs_chromium
-def test_run_page_renders_in_headless_chromium(tmp_path):
+def test_run_page_renders_in_headless_chromium(tmp_path, fashion):
     from PIL import Image
 
-    run = make_run(tmp_path / "fashion", class_names=FASHION, image_shape=[8, 8], samples=80)
-    result = write_report(run)
+    run, result = fashion
     screenshot = tmp_path / "page.png"
     chromium(tmp_path, "--window-size=1200,1600", f"--screenshot={screenshot}", result.html.as_uri())
     assert screenshot.read_bytes()[:8] == PNG_SIGNATURE
@@ -520,7 +541,7 @@ def test_run_page_renders_in_headless_chromium(tmp_path):
 
 
 @needs_chromium
-def test_sweep_page_shows_every_picture_in_headless_chromium(tmp_path):
-    result = write_report(make_sweep(tmp_path / "sweep", samples=40))
+def test_sweep_page_shows_every_picture_in_headless_chromium(tmp_path, sweep):
+    folder, result = sweep
     count = len(result.all_pictures())
     assert images_drawn_by_chromium(tmp_path, result.html) == f"images {count} of {count}"

@@ -118,6 +118,7 @@ def _scope(run: SavedRun) -> str:
 
 def _run_report(run: SavedRun, label, n) -> Report:
     report = Report(run.dir, "run", metrics=dict(run.metrics), test_is_train=run.test_is_train)
+    wanted = _wanted_label(run, label)  # checked first: a wrong label draws nothing
     title = run.results.get("dataset") or run.dir.name
     curves = plots.plot_curves(run.history, run.dir / "curves.png", f"Training curves: {title}", best_epoch(run.history))
     if curves:
@@ -126,16 +127,23 @@ def _run_report(run: SavedRun, label, n) -> Report:
         report.notes.append("the run recorded no per-epoch history, so there are no training curves")
     if run.predictions is None:
         report.notes.append("the run saved no predictions.npz, so there are no prediction pictures or tables")
-        if label is not None:
-            raise UsageError(f"{run.dir} has no saved predictions to pick label {label!r} from")
     elif run.task == "regression":
-        if label is not None:
-            raise UsageError(f"--label picks a class; {run.dir} is a regression run")
         _regression_pictures(run, report)
     else:
-        _classification_pictures(run, report, label, n)
+        _classification_pictures(run, report, wanted, n)
     report.html = run_page(report, run)
     return report
+
+
+def _wanted_label(run: SavedRun, label) -> int | None:
+    """The class index `label` names in this run, or None when no label was asked for."""
+    if label is None:
+        return None
+    if run.task == "regression":
+        raise UsageError(f"a label picks a class; {run.dir} is a regression run")
+    if run.predictions is None:
+        raise UsageError(f"{run.dir} has no saved predictions to pick label {label!r} from")
+    return resolve_label(label, class_names_of(run))
 
 
 def _regression_pictures(run: SavedRun, report: Report) -> None:
@@ -152,9 +160,8 @@ def _regression_pictures(run: SavedRun, report: Report) -> None:
     )
 
 
-def _classification_pictures(run: SavedRun, report: Report, label, n) -> None:
+def _classification_pictures(run: SavedRun, report: Report, wanted: int | None, n) -> None:
     names = class_names_of(run)
-    wanted = None if label is None else resolve_label(label, names)
     table = misclassified_table(run)
     table.to_csv(run.dir / MISCLASSIFIED_FILE, index=False)
     report.misclassified = table

@@ -232,31 +232,49 @@ def plot_wrong_spread(
 
 
 def plot_image_grid(images: list[np.ndarray], titles: list[str], path: Path, title: str) -> Path:
-    """A grid of images, each with its own title."""
+    """A grid of images, each with its own title.
+
+    The images are drawn as one mosaic on one axes: several times faster than an
+    axes per image, which matters because every run of image data draws one.
+    """
+    from matplotlib.patches import Rectangle
+
     columns = min(len(images), 8 if len(images) > 16 else 4)
     rows = math.ceil(len(images) / columns)
-    figure = _figure(2.0 * columns + 0.4, 2.25 * rows + 0.7)
+    height, width = images[0].shape[:2]
+    gap = max(1, round(width / 10))
+    band = math.ceil(0.2 * width)  # room above each image for its two-line title
+    cell_width, cell_height = width + gap, height + band + gap
+    mosaic = np.ones((rows * cell_height + gap, columns * cell_width, 3))
+    figure = _figure(2.0 * columns, 2.0 * columns * mosaic.shape[0] / mosaic.shape[1] + 0.5)
     figure.suptitle(title, fontsize=TITLE_SIZE)
-    axes = np.atleast_1d(figure.subplots(rows, columns, squeeze=False).ravel())
-    for axis, image, caption in zip(axes, images, titles):
-        axis.imshow(image, cmap="gray" if image.ndim == 2 else None)
-        axis.set_title(caption, fontsize="small")
-    for axis in axes:
-        axis.set_xticks([])
-        axis.set_yticks([])
-    for axis in axes[len(images):]:
-        axis.set_visible(False)
+    axis = figure.subplots()
+    for number, (image, caption) in enumerate(zip(images, titles)):
+        row, column = divmod(number, columns)
+        top, left = row * cell_height + band + gap, column * cell_width + gap // 2
+        mosaic[top : top + height, left : left + width] = _unit_rgb(image)
+        axis.add_patch(Rectangle((left - 0.5, top - 0.5), width, height, fill=False, linewidth=0.8))
+        axis.text(left + width / 2 - 0.5, top - 0.5 - 0.1 * band, caption, ha="center", va="bottom", fontsize="small")
+    axis.imshow(mosaic, interpolation="nearest")
+    axis.set_axis_off()
     return _save(figure, path)
 
 
+def _unit_rgb(image: np.ndarray) -> np.ndarray:
+    """An image stretched to [0, 1] (as imshow scales a single image) and given three channels."""
+    image = np.nan_to_num(image.astype(np.float64))
+    low, high = image.min(), image.max()
+    image = (image - low) / (high - low) if high > low else np.zeros_like(image)
+    if image.ndim == 2:
+        return np.repeat(image[..., None], 3, axis=2)
+    return image[..., :3]
+
+
 def displayable(sample: np.ndarray, image_shape: tuple[int, ...]) -> np.ndarray:
-    """One saved input as an image imshow can draw: (h, w) grey or (h, w, 3|4) colour in [0, 1]."""
+    """One saved input in the image's own shape: (h, w) grey or (h, w, channels) colour."""
     image = np.asarray(sample, dtype=np.float32).reshape(image_shape)
     if image.ndim == 3 and image.shape[-1] == 1:
         image = image[..., 0]
-    if image.ndim == 3:
-        low, high = float(image.min()), float(image.max())
-        image = (image - low) / (high - low) if high > low else np.zeros_like(image)
     return image
 
 
