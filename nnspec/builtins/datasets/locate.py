@@ -42,11 +42,11 @@ class Layout:
 
 @dataclass(frozen=True)
 class Remote:
-    """Where the real files are downloaded from, with their pinned SHA-256 (None: unpinned)."""
+    """Where the real files are downloaded from, with their pinned hashes (None: unpinned)."""
 
     layout: Layout
     origins: tuple[str, ...]
-    sha256: tuple[str | None, ...]
+    hashes: tuple[str | None, ...]
 
 
 @dataclass(frozen=True)
@@ -187,21 +187,22 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def download_file(url: str, target: Path, sha256: str | None) -> None:
+def download_file(url: str, target: Path, file_hash: str | None) -> None:
     """Download `url` to `target` with Keras's downloader; `target` appears only when complete.
 
-    Keras writes into a temporary folder beside `target` and checks the hash there;
-    the file is then renamed into place, so an interrupted or failed download never
-    leaves a partial file where the next run would take it for the data.
+    Keras writes into a temporary folder beside `target` and checks the hash there
+    (SHA-256, or MD5 where Keras itself pins only that); the file is then renamed into
+    place, so a failed download never leaves a partial file that the next run would
+    take for the data.
     """
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")  # TensorFlow's start-up notes are noise here
     from keras.utils import get_file  # imported here: TensorFlow loads only to download
 
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".nnspec-download-", dir=target.parent) as tmp:
-        got = get_file(fname=target.name, origin=url, cache_dir=tmp, cache_subdir=".", file_hash=sha256)
-        if sha256 is not None and sha256_of(Path(got)) != sha256:
-            raise DataError(f"the download of {url} does not have the expected SHA-256 {sha256}")
+        got = get_file(fname=target.name, origin=url, cache_dir=tmp, cache_subdir=".", file_hash=file_hash)
+        if file_hash is not None and len(file_hash) == 64 and sha256_of(Path(got)) != file_hash:
+            raise DataError(f"the download of {url} does not have the expected SHA-256 {file_hash}")
         os.replace(got, target)
 
 
@@ -210,7 +211,7 @@ def _download(source: Source, downloader: Callable[[str, Path, str | None], None
     assert remote is not None
     folder = keras_cache() / source.keras_subdir if source.keras_subdir else keras_cache()
     paths = []
-    for name, url, digest in zip(remote.layout.files, remote.origins, remote.sha256):
+    for name, url, digest in zip(remote.layout.files, remote.origins, remote.hashes):
         target = folder / name
         if not target.is_file():
             downloader(url, target, digest)
