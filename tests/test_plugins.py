@@ -401,6 +401,25 @@ def test_hook_with_wrong_argument_names_is_named_and_left_out_whole(use_plugins,
     checks_a_core_spec()
 
 
+def test_dataset_plugin_whose_meta_fails_is_reported_at_the_data_line(use_plugins, tmp_path):
+    use_plugins(make_plugin(tmp_path, "buggy-data", """
+        from nnspec import hookimpl
+        from nnspec.types import Dataset
+
+        def meta(options):
+            return {}["input_shape"]
+
+        @hookimpl
+        def register_datasets(register):
+            register(Dataset("buggy", load=None, meta=meta))
+    """))
+    with pytest.raises(NNSpecError) as caught:
+        check(nnspec.parse("seed 1\ndata buggy\ndense 1"))
+    assert caught.value.headline() == (
+        "<spec>:2:1: dataset plugin 'buggy' failed to describe its data: KeyError: 'input_shape'"
+    )
+
+
 def test_registering_the_wrong_type_is_named(use_plugins, tmp_path):
     wrong = make_plugin(tmp_path, "wrongtype", """
         from nnspec import hookimpl
