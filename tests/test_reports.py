@@ -214,8 +214,9 @@ def test_misclassified_table_has_the_wrong_predictions_with_class_names(tmp_path
     assert written["index"].tolist() == wrong.tolist()
 
 
-def test_misclassified_table_uses_indexes_when_classes_have_no_names(tmp_path):
-    run = make_run(tmp_path / "run", class_names=None)
+@pytest.mark.parametrize("names", [None, ["0", "1", "2", "3"]], ids=["no names", "digits as names"])
+def test_misclassified_table_uses_indexes_when_classes_have_no_names(tmp_path, names):
+    run = make_run(tmp_path / "run", class_names=names)
     table = report(run).misclassified
     assert list(table.columns) == ["index", "label", "predicted", "confidence"]
     assert table["label"].dtype.kind == "i"

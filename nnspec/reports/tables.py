@@ -47,8 +47,9 @@ def predicted_classes(run: SavedRun) -> tuple[np.ndarray, np.ndarray]:
 def misclassified_table(run: SavedRun) -> pd.DataFrame:
     """One row per wrong test prediction: index, label, predicted, confidence.
 
-    Where the dataset names its classes, `label` and `predicted` hold the names and
-    `label_id`/`predicted_id` the class indexes; otherwise they hold the indexes.
+    Where the dataset names its classes (other than "0", "1"...), `label` and
+    `predicted` hold the names and `label_id`/`predicted_id` the class indexes;
+    otherwise they hold the indexes.
     """
     y_true = run.predictions.y_true
     predicted, confidence = predicted_classes(run)
@@ -61,7 +62,7 @@ def misclassified_table(run: SavedRun) -> pd.DataFrame:
             "confidence": confidence[wrong].round(4),
         }
     )
-    if run.class_names:
+    if run.class_names and run.class_names != [str(index) for index in range(len(run.class_names))]:
         names = np.asarray(run.class_names, dtype=object)
         table["label_id"] = table["label"]
         table["predicted_id"] = table["predicted"]
