@@ -137,3 +137,12 @@ def test_download_file_refuses_a_file_with_another_hash(tmp_path, fake_keras):
     with pytest.raises(DataError, match="expected SHA-256"):
         real_download_file("https://example.invalid/mnist.npz", target, "0" * 64)
     assert list(target.parent.iterdir()) == []
+
+
+def test_unpacked_idx_files_are_found_too(places):
+    from dataset_files import IDX_NAMES, write_idx
+
+    folder = places / "nnspec-data" / "fashion_mnist"
+    for name, array in zip(IDX_NAMES, image_arrays()):
+        write_idx(folder / name.removesuffix(".gz"), array)
+    assert FASHION_MNIST.load(options(FASHION_MNIST), 0).x_train.shape == (12, 784)

@@ -29,6 +29,7 @@ IDX_FILES = (
     "t10k-labels-idx1-ubyte.gz",
 )
 IDX = locate.Layout(IDX_FILES, "idx")
+IDX_UNPACKED = locate.Layout(tuple(name.removesuffix(".gz") for name in IDX_FILES), "idx")
 MNIST_NPZ = locate.Layout(("mnist.npz",), "npz")
 TRAIN_SIZE, TEST_SIZE, SIDE = 60000, 10000, 28
 
@@ -40,7 +41,7 @@ DIGIT_CLASSES = tuple(str(i) for i in range(10))
 
 MNIST_SOURCE = locate.Source(
     name="mnist",
-    layouts=(MNIST_NPZ, IDX),
+    layouts=(MNIST_NPZ, IDX, IDX_UNPACKED),
     remote=locate.Remote(
         MNIST_NPZ,
         (KERAS_ORIGIN + "mnist.npz",),
@@ -50,7 +51,7 @@ MNIST_SOURCE = locate.Source(
 )
 FASHION_SOURCE = locate.Source(
     name="fashion_mnist",
-    layouts=(IDX,),
+    layouts=(IDX, IDX_UNPACKED),
     # keras.datasets.fashion_mnist keeps these under datasets/fashion-mnist and pins no hash
     remote=locate.Remote(IDX, tuple(KERAS_ORIGIN + name for name in IDX_FILES), (None,) * 4),
     keras_subdir="fashion-mnist",
