@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import click
 import typer
@@ -183,9 +183,9 @@ def build_app() -> typer.Typer:
     @app.callback()
     def _root(
         version: Annotated[
-            Optional[bool],
+            bool,
             typer.Option("--version", callback=version_callback, is_eager=True, help="Print the version."),
-        ] = None,
+        ] = False,
     ) -> None:
         """Write, check and run neural-network specs (*.nn)."""
 

@@ -157,3 +157,11 @@ def test_check_show_fmt_never_import_tensorflow(tmp_path):
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+def test_version():
+    import nnspec
+
+    result = invoke("--version")
+    assert result.exit_code == 0
+    assert result.stdout.strip() == f"nnspec {nnspec.__version__}"
