@@ -262,6 +262,33 @@ def test_logits_are_turned_into_probabilities_for_confidence(tmp_path):
     np.testing.assert_allclose(table["confidence"], probs[table["index"]].max(axis=1), atol=1e-3)
 
 
+@pytest.mark.parametrize("task", ["multiclass", "regression"])
+def test_predictions_that_are_not_numbers_are_left_out_and_said(tmp_path, task):
+    run = make_run(tmp_path / "diverged", task, class_names=None if task == "regression" else IRIS)
+    saved = dict(np.load(run / "predictions.npz"))
+    saved["y_pred"][:5] = np.nan
+    saved["y_pred"][7] = np.inf
+    np.savez(run / "predictions.npz", **saved)
+    result = report(run)
+    assert any(note.startswith("6 of 60 predictions are not numbers") for note in result.notes)
+    assert "not numbers" in result.html.read_text()
+    for path in result.pictures.values():
+        assert_png(path)
+    if task == "multiclass":
+        assert result.misclassified["index"].min() > 4 and 7 not in set(result.misclassified["index"])
+        assert result.misclassified["confidence"].notna().all()
+
+
+def test_all_predictions_not_numbers_gives_a_page_without_prediction_pictures(tmp_path):
+    run = make_run(tmp_path / "diverged", "binary", class_names=None)
+    saved = dict(np.load(run / "predictions.npz"))
+    saved["y_pred"][:] = np.nan
+    np.savez(run / "predictions.npz", **saved)
+    result = report(run)
+    assert set(result.pictures) == {"curves"}
+    assert result.html.is_file()
+
+
 def test_regression_run_draws_scatter_and_residuals(tmp_path):
     run = make_run(tmp_path / "boston", "regression", class_names=None)
     result = report(run)

@@ -125,8 +125,16 @@ def _run_report(run: SavedRun, label, n) -> Report:
         report.pictures["curves"] = curves
     else:
         report.notes.append("the run recorded no per-epoch history, so there are no training curves")
+    dropped = run.predictions.drop_non_finite() if run.predictions is not None else 0
+    if dropped:
+        report.notes.append(
+            f"{dropped} of {dropped + len(run.predictions.y_true)} predictions are not numbers (NaN or "
+            "infinite: did training diverge?); they are left out of the tables and pictures"
+        )
     if run.predictions is None:
         report.notes.append("the run saved no predictions.npz, so there are no prediction pictures or tables")
+    elif not len(run.predictions.y_true):
+        report.notes.append("predictions.npz holds no usable samples, so there are no prediction pictures or tables")
     elif run.task == "regression":
         _regression_pictures(run, report)
     else:
@@ -148,9 +156,6 @@ def _wanted_label(run: SavedRun, label) -> int | None:
 
 def _regression_pictures(run: SavedRun, report: Report) -> None:
     y_true, y_pred = run.predictions.y_true, run.predictions.y_pred
-    if not len(y_true):
-        report.notes.append("predictions.npz holds no samples")
-        return
     scope = _scope(run)
     report.pictures["scatter"] = plots.plot_regression_scatter(
         y_true, y_pred, run.dir / "scatter.png", f"Predicted vs true, {scope}"
@@ -179,7 +184,8 @@ def _classification_pictures(run: SavedRun, report: Report, wanted: int | None, 
     )
     label_ids = _ids(table, "label")
     if run.task == "binary":
-        p1 = probabilities(run)[table["index"].to_numpy(), 1]
+        rows = np.searchsorted(run.predictions.index, table["index"].to_numpy())
+        p1 = probabilities(run)[rows, 1]
         report.pictures["wrong_spread"] = plots.plot_wrong_spread(
             label_ids, p1, names, run.dir / "wrong_spread.png",
             f"Wrong predictions: probability of {names[1]} by true label",

@@ -32,6 +32,19 @@ class Predictions:
     y_pred: np.ndarray  # probabilities (n, classes); P(class 1) (n,); values (n,)
     x_wrong: np.ndarray | None = None  # inputs of the misclassified samples (images only)
     wrong_index: np.ndarray | None = None  # their test indexes
+    index: np.ndarray | None = None  # the test index of each row (rows with no number are left out)
+
+    def __post_init__(self) -> None:
+        if self.index is None:
+            self.index = np.arange(len(self.y_true))
+
+    def drop_non_finite(self) -> int:
+        """Leave out the rows whose prediction is NaN or infinite (a diverged run); return how many."""
+        finite = np.isfinite(self.y_pred.reshape(len(self.y_pred), -1)).all(axis=1) & np.isfinite(self.y_true)
+        dropped = int((~finite).sum())
+        if dropped:
+            self.y_true, self.y_pred, self.index = self.y_true[finite], self.y_pred[finite], self.index[finite]
+        return dropped
 
 
 @dataclass

@@ -9,9 +9,6 @@ import pandas as pd
 
 from .saved import SavedRun, SavedSweep
 
-MISCLASSIFIED_COLUMNS = ["index", "label", "predicted", "confidence"]
-
-
 def class_names_of(run: SavedRun) -> list[str]:
     """The name of each class: the dataset's names, else the class indexes as text."""
     if run.class_names:
@@ -56,7 +53,7 @@ def misclassified_table(run: SavedRun) -> pd.DataFrame:
     wrong = np.flatnonzero(predicted != y_true)
     table = pd.DataFrame(
         {
-            "index": wrong.astype(np.int64),
+            "index": run.predictions.index[wrong].astype(np.int64),
             "label": y_true[wrong].astype(np.int64),
             "predicted": predicted[wrong].astype(np.int64),
             "confidence": confidence[wrong].round(4),
