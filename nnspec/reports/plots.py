@@ -212,10 +212,16 @@ def plot_wrong_spread(
             body.set_facecolor("tab:blue")
             body.set_alpha(0.25)
     rng = np.random.default_rng(0)  # fixed jitter: rebuilding a report redraws the same picture
+    crowded = len(values) > 500
     for index, group in enumerate(groups):
         if len(group):
-            jitter = rng.uniform(-0.25, 0.25, size=len(group))
-            axis.scatter(index + jitter, group, s=14, color="tab:red", alpha=0.6, edgecolors="none")
+            across = rng.uniform(-0.25, 0.25, size=len(group))
+            # class values are whole numbers: spread them a little up and down too, so density shows
+            along = rng.uniform(-0.15, 0.15, size=len(group)) if value_names is not None else 0
+            axis.scatter(
+                index + across, group + along, s=6 if crowded else 14, color="tab:red",
+                alpha=0.3 if crowded else 0.6, edgecolors="none",
+            )
     if threshold is not None:
         axis.axhline(threshold, color="grey", linestyle="--", linewidth=1, label=f"threshold {threshold}")
         axis.legend(fontsize="small", loc="upper right")
