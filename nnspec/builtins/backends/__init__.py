@@ -1,0 +1,91 @@
+"""The built-in backends, keras and tf1, their core layer builders, and `nnspec run`.
+
+A backend only translates: the runner (nnspec/runner.py) checks the spec, loads and
+encodes the data, holds out validation samples, shuffles and batches with the seed,
+reports progress, finds NaNs, computes validation and test metrics from the
+outputs, and writes the run folder. A backend registers
+
+    Backend(name, build=build, train=train)
+
+- `build(plan) -> model`: the backend's model for a checked `Plan` (what
+  `nnspec.build` returns); it looks up each layer kind's builder with
+  `get_registries().layer_builders[(name, kind)]`.
+- `train(plan, model) -> trainer`, an object with
+  `train_steps(x, y, batch) -> {"loss": per-step array, metric: per-step array}`
+  (one optimizer step per consecutive slice of `batch` rows; x and y are already
+  shuffled and encoded), `predict(x) -> outputs of the last layer` (evaluation
+  mode), `save(folder) -> path written`, and `close()`.
+
+A small third-party backend, say one that trains a Keras model with `fit`:
+
+    from nnspec import hookimpl
+    from nnspec.types import Backend
+
+    class FitTrainer:
+        def __init__(self, plan, model):
+            self.model = model
+        def train_steps(self, x, y, batch):
+            history = self.model.fit(x, y, batch_size=batch, epochs=1, shuffle=False, verbose=0)
+            steps = -(-len(x) // batch)
+            return {name: [values[-1]] * steps for name, values in history.history.items()}
+        def predict(self, x):
+            return self.model.predict(x, verbose=0)
+        def save(self, folder):
+            self.model.save(folder / "model.keras")
+            return folder / "model.keras"
+        def close(self):
+            pass
+
+    @hookimpl
+    def register_backends(register):
+        from nnspec.builtins.backends import keras as keras_backend
+        register(Backend("keras_fit", build=keras_backend.build, train=FitTrainer))
+
+It then needs a layer builder for each layer kind it supports (`register_layer_builders`).
+Nothing here imports TensorFlow: keras.py and tf1.py import it inside functions.
+"""
+
+from __future__ import annotations
+
+from ...hookspecs import hookimpl
+from ...types import Backend, LayerBuilder
+from . import keras as keras_backend
+from . import tf1 as tf1_backend
+
+BACKENDS = (
+    Backend(
+        "keras",
+        build=keras_backend.build,
+        train=keras_backend.train,
+        doc="Keras 3 model (tf.keras), trained by a compiled multi-step loop",
+    ),
+    Backend(
+        "tf1",
+        build=tf1_backend.build,
+        train=tf1_backend.train,
+        doc="raw tf.compat.v1 graph trained by a Session loop, as the course writes it",
+    ),
+)
+
+
+@hookimpl
+def register_backends(register):
+    """Register the keras and tf1 backends."""
+    for backend in BACKENDS:
+        register(backend)
+
+
+@hookimpl
+def register_layer_builders(register):
+    """Register how each backend builds every core layer kind."""
+    for name, module in (("keras", keras_backend), ("tf1", tf1_backend)):
+        for kind, build in module.BUILDERS.items():
+            register(LayerBuilder(name, kind, build))
+
+
+@hookimpl
+def register_commands(cli):
+    """Add `nnspec run`."""
+    from .command import run_command
+
+    cli.command("run")(run_command)

@@ -1,0 +1,69 @@
+"""`nnspec run`: train a spec, print the test metrics, leave the run folder behind."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from ...errors import TrainingError, UsageError
+
+
+def _batch(value: Optional[str]) -> int | str | None:
+    if value is None or value == "all":
+        return value
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise UsageError(f"--batch must be a positive number or 'all', not '{value}'")
+    return number
+
+
+def run_command(
+    spec: Annotated[Path, typer.Argument(help="Spec file (*.nn) to train.", show_default=False)],
+    backend: Annotated[Optional[str], typer.Option(help="keras or tf1 (default: the spec's backend line, else keras).")] = None,
+    epochs: Annotated[Optional[int], typer.Option(min=1, help="Override the number of epochs.")] = None,
+    batch: Annotated[Optional[str], typer.Option(help="Override the batch size (a number, or all).")] = None,
+    lr: Annotated[Optional[float], typer.Option(min=0.0, help="Override the learning rate.")] = None,
+    seed: Annotated[Optional[int], typer.Option(min=0, help="Override the seed.")] = None,
+    out: Annotated[Optional[Path], typer.Option(help="Run folder (default: runs/<spec name>/<time>/).")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the final table.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the results as JSON (progress goes to stderr).")] = False,
+) -> None:
+    """Train and evaluate the network a spec describes; save results, model and predictions."""
+    from ...cli import warn_plugin_failures
+    from ...runner import run
+
+    warn_plugin_failures()
+    if not spec.is_file():
+        raise UsageError(f"no spec file at '{spec}'")
+    progress = "none" if quiet else "auto"
+    stream = sys.stderr if as_json else sys.stdout
+    try:
+        outcome = run(spec, backend, epochs=epochs, batch=_batch(batch), lr=lr, seed=seed, out=out,
+                      progress=progress, stream=stream)
+    except TrainingError as error:
+        partial = getattr(error, "result", None)
+        if isinstance(partial, list):  # a sweep: show what did train, then fail
+            _print(partial, as_json)
+        raise
+    _print(outcome, as_json)
+
+
+def _print(outcome, as_json: bool) -> None:
+    from ...runner import results_table
+
+    results = list(outcome) + list(getattr(outcome, "failures", [])) if isinstance(outcome, list) else [outcome]
+    folder = getattr(outcome, "dir", None)
+    if as_json:
+        payload = [r.to_dict() | {"dir": str(r.dir)} for r in results]
+        typer.echo(json.dumps(payload if isinstance(outcome, list) else payload[0], indent=2))
+        return
+    typer.echo(results_table(results))
+    if folder is not None:
+        typer.echo(f"saved in {folder}")

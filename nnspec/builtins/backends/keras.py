@@ -1,0 +1,341 @@
+"""The keras backend: a checked Plan becomes a compiled Keras 3 model, trained by a compiled loop.
+
+Layer builders
+--------------
+A layer builder for the keras backend is a function
+
+    build(layer: ResolvedLayer, ctx) -> keras layer, or a list of keras layers
+
+that returns new, unbuilt Keras layers for one `ResolvedLayer` (`layer.args` holds
+every argument by name, defaults filled; `layer.name` is unique in the model, e.g.
+`dense_2`; `layer.input_shape`/`layer.output_shape` are per-sample shapes). `ctx`
+gives:
+
+- `ctx.initializer(name)`: a Keras initializer for a canonical initializer name,
+  seeded from the plan seed and the layer index (each call draws a new seed, so a
+  kernel and a bias are independent; the same spec and seed give the same weights);
+- `ctx.activation(name)`: the Keras activation for a canonical name (None for None);
+- `ctx.seed()`: a fresh integer seed for the layer's own randomness (dropout);
+- `ctx.plan`, `ctx.layer`: the whole Plan and the layer being built.
+
+A plugin registers one with `register(LayerBuilder("keras", "kind", build))` from
+its `register_layer_builders` hook; for example a `gaussian_noise` layer:
+
+    def build_noise(layer, ctx):
+        import keras
+        return keras.layers.GaussianNoise(layer.args["stddev"], seed=ctx.seed(), name=layer.name)
+
+Names a plugin registers (activations, initializers, optimizers, losses, metrics)
+reach this backend through `Named.impl["keras"]`: an activation is a callable or a
+Keras activation name; an initializer is `factory(seed) -> keras initializer`; an
+optimizer is `factory(lr, **options) -> keras optimizer`; a loss or metric is
+`fn(y_true, output) -> tensor` (per sample or averaged).
+
+Training
+--------
+`nnspec.build(plan, "keras")` returns the model compiled with the spec's optimizer,
+loss and metrics, ready for `fit`. `nnspec run` trains it with `KerasTrainer`: one
+`tf.function` runs many optimizer steps in a `tf.range` loop over consecutive
+slices of a shuffled chunk of the training set, which measured faster than `fit`
+on this machine (docs/performance.md). TensorFlow and Keras are imported inside
+functions only, so importing this module stays cheap.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ...errors import NNSpecError
+from ...types import Plan, ResolvedLayer
+from . import objectives
+from .common import BuildContext, input_dtype, label_spec, layer_builder, located, plugin_impl
+
+NAME = "keras"
+PREDICT_ROWS = 4096  # samples per forward pass when predicting
+
+
+class KerasContext(BuildContext):
+    """What a keras layer builder receives (see the module docstring)."""
+
+    backend = NAME
+
+    def builtin_initializers(self) -> dict:
+        return keras_initializers()
+
+    def builtin_activations(self) -> dict:
+        import keras
+
+        names = ("relu", "sigmoid", "tanh", "softmax", "linear", "elu", "selu", "leaky_relu", "gelu", "silu")
+        table = {name: keras.activations.get(name) for name in names}
+        table["swish"] = table.pop("silu")
+        return table
+
+
+def keras_initializers() -> dict:
+    """Canonical initializer name -> factory(seed) for the keras backend."""
+    from keras import initializers as init
+
+    return {
+        "xavier_uniform": lambda seed: init.GlorotUniform(seed=seed),
+        "xavier_normal": lambda seed: init.GlorotNormal(seed=seed),
+        "he_normal": lambda seed: init.HeNormal(seed=seed),
+        "he_uniform": lambda seed: init.HeUniform(seed=seed),
+        "lecun_normal": lambda seed: init.LecunNormal(seed=seed),
+        "lecun_uniform": lambda seed: init.LecunUniform(seed=seed),
+        "zeros": lambda seed: init.Zeros(),
+        "ones": lambda seed: init.Ones(),
+        # nnspec's `normal` is tf.random_normal's: stddev 1, not Keras' 0.05
+        "normal": lambda seed: init.RandomNormal(mean=0.0, stddev=1.0, seed=seed),
+        "uniform": lambda seed: init.RandomUniform(minval=-0.05, maxval=0.05, seed=seed),
+        "truncated_normal": lambda seed: init.TruncatedNormal(mean=0.0, stddev=0.05, seed=seed),
+    }
+
+
+# ------------------------------------------------------------------ core layer builders
+
+
+def build_dense(layer: ResolvedLayer, ctx: KerasContext):
+    from keras import layers
+
+    a = layer.args
+    return layers.Dense(
+        a["units"],
+        activation=ctx.activation(a["activation"]),
+        kernel_initializer=ctx.initializer(a["init"]),
+        bias_initializer=ctx.initializer(a["bias"]),
+        name=layer.name,
+    )
+
+
+def build_dropout(layer: ResolvedLayer, ctx: KerasContext):
+    from keras import layers
+
+    return layers.Dropout(layer.args["rate"], seed=ctx.seed(), name=layer.name)
+
+
+def build_flatten(layer: ResolvedLayer, ctx: KerasContext):
+    from keras import layers
+
+    return layers.Flatten(name=layer.name)
+
+
+def build_batchnorm(layer: ResolvedLayer, ctx: KerasContext):
+    from keras import layers
+
+    return layers.BatchNormalization(momentum=layer.args["momentum"], epsilon=layer.args["epsilon"], name=layer.name)
+
+
+def build_conv2d(layer: ResolvedLayer, ctx: KerasContext):
+    from keras import layers
+
+    a = layer.args
+    return layers.Conv2D(
+        a["filters"],
+        tuple(a["kernel"]),
+        strides=tuple(a["stride"]),
+        padding=a["padding"],
+        activation=ctx.activation(a["activation"]),
+        kernel_initializer=ctx.initializer(a["init"]),
+        bias_initializer=ctx.initializer(a["bias"]),
+        name=layer.name,
+    )
+
+
+def build_maxpool(layer: ResolvedLayer, ctx: KerasContext):
+    from keras import layers
+
+    a = layer.args
+    return layers.MaxPooling2D(tuple(a["pool"]), strides=tuple(a["stride"]), padding=a["padding"], name=layer.name)
+
+
+def build_embedding(layer: ResolvedLayer, ctx: KerasContext):
+    from keras import layers
+
+    a = layer.args
+    return layers.Embedding(a["vocab"], a["dim"], embeddings_initializer=ctx.initializer("uniform"), name=layer.name)
+
+
+def build_activation(layer: ResolvedLayer, ctx: KerasContext):
+    from keras import layers
+
+    return layers.Activation(ctx.activation(layer.args["activation"]), name=layer.name)
+
+
+BUILDERS = {
+    "dense": build_dense,
+    "dropout": build_dropout,
+    "flatten": build_flatten,
+    "batchnorm": build_batchnorm,
+    "conv2d": build_conv2d,
+    "maxpool": build_maxpool,
+    "embedding": build_embedding,
+    "activation": build_activation,
+}
+
+
+# ------------------------------------------------------------------ model, optimizer, loss
+
+
+def make_optimizer(plan: Plan):
+    """The Keras optimizer the spec names, with its learning rate and options."""
+    from keras import optimizers
+
+    t = plan.train
+    o = dict(t.options)
+    table = {
+        "sgd": lambda: optimizers.SGD(t.lr),
+        "momentum": lambda: optimizers.SGD(t.lr, momentum=o.get("momentum", 0.9), nesterov=o.get("nesterov", False)),
+        "adagrad": lambda: optimizers.Adagrad(t.lr),
+        "rmsprop": lambda: optimizers.RMSprop(t.lr, rho=o.get("rho", 0.9)),
+        "adam": lambda: optimizers.Adam(t.lr, beta_1=o.get("beta1", 0.9), beta_2=o.get("beta2", 0.999)),
+    }
+    if t.optimizer in table:
+        return table[t.optimizer]()
+    return plugin_impl("optimizers", "optimizer", t.optimizer, NAME)(t.lr, **o)
+
+
+def compile_loss(plan: Plan):
+    """The Keras loss for `model.compile` (what `fit` would use)."""
+    from keras import losses
+
+    t = plan.train
+    table = {
+        "categorical_crossentropy": lambda: losses.CategoricalCrossentropy(from_logits=t.from_logits),
+        "sparse_categorical_crossentropy": lambda: losses.SparseCategoricalCrossentropy(from_logits=t.from_logits),
+        "binary_crossentropy": lambda: losses.BinaryCrossentropy(from_logits=t.from_logits),
+        "mse": lambda: losses.MeanSquaredError(),
+        "mae": lambda: losses.MeanAbsoluteError(),
+    }
+    if t.loss in table:
+        return table[t.loss]()
+    return plugin_impl("losses", "loss", t.loss, NAME)
+
+
+def compile_metrics(plan: Plan) -> list:
+    """The Keras metrics for `model.compile`, named as nnspec names them."""
+    from keras import metrics
+
+    out = []
+    for name in plan.train.metrics:
+        if name == "accuracy":
+            if plan.label_encoding == "column":
+                threshold = 0.0 if plan.train.from_logits else 0.5
+                out.append(metrics.BinaryAccuracy(name="accuracy", threshold=threshold))
+            elif plan.label_encoding == "index":
+                out.append(metrics.SparseCategoricalAccuracy(name="accuracy"))
+            else:
+                out.append(metrics.CategoricalAccuracy(name="accuracy"))
+        elif name == "mae":
+            out.append(metrics.MeanAbsoluteError(name="mae"))
+        elif name == "mse":
+            out.append(metrics.MeanSquaredError(name="mse"))
+        else:
+            out.append(plugin_impl("metrics", "metric", name, NAME))
+    return out
+
+
+def build(plan: Plan):
+    """A compiled keras.Sequential model for the plan (seeded initializers, the spec's names)."""
+    import keras
+
+    ctx = KerasContext(plan)
+    layers: list = [keras.Input(shape=tuple(plan.input_shape), dtype=input_dtype(plan), name="input")]
+    for layer in plan.layers:
+        ctx.enter(layer)
+        try:
+            made = layer_builder(NAME, layer)(layer, ctx)
+        except NNSpecError as error:
+            raise located(error, plan, layer) from None
+        layers.extend(made if isinstance(made, (list, tuple)) else [made])
+    model = keras.Sequential(layers, name=_model_name(plan))
+    model.compile(optimizer=make_optimizer(plan), loss=compile_loss(plan), metrics=compile_metrics(plan))
+    return model
+
+
+def _model_name(plan: Plan) -> str:
+    filename = getattr(plan.spec, "filename", None)
+    stem = Path(filename).stem if filename else "nnspec"
+    return "".join(ch if ch.isalnum() or ch == "_" else "_" for ch in stem) or "nnspec"
+
+
+# ------------------------------------------------------------------ training
+
+
+class KerasTrainer:
+    """Trains a built model: compiled multi-step training, compiled prediction, saving.
+
+    `train_steps(x, y, batch)` runs one optimizer step per consecutive slice of `batch`
+    samples inside one `tf.function` (a `tf.range` loop), and returns per-step loss and
+    training metrics so the runner can report progress and find a NaN's batch.
+    """
+
+    def __init__(self, plan: Plan, model) -> None:
+        import tensorflow as tf
+
+        self.plan = plan
+        self.model = model
+        self.names = ("loss", *plan.train.metrics)
+        optimizer = model.optimizer
+        variables = model.trainable_variables
+        optimizer.build(variables)
+        loss_fn = objectives.loss_function(plan, NAME)
+        metric_fns = objectives.metric_functions(plan, NAME)
+        label_shape, label_dtype = label_spec(plan)
+        x_spec = tf.TensorSpec([None, *plan.input_shape], input_dtype(plan))
+        y_spec = tf.TensorSpec([None, *label_shape], label_dtype)
+
+        def step(x, y):
+            with tf.GradientTape() as tape:
+                output = model(x, training=True)
+                loss = objectives.batch_mean(loss_fn, y, output)
+                total = loss + tf.add_n(model.losses) if model.losses else loss
+            gradients = tape.gradient(total, variables)
+            optimizer.apply_gradients(zip(gradients, variables))
+            values = [loss] + [objectives.batch_mean(fn, y, output) for fn in metric_fns.values()]
+            return tf.stack(values)
+
+        @tf.function(input_signature=[x_spec, y_spec, tf.TensorSpec([], tf.int32)])
+        def run_steps(x, y, batch):
+            n = tf.shape(x)[0]
+            steps = (n + batch - 1) // batch
+            logs = tf.TensorArray(tf.float32, size=steps, element_shape=[len(self.names)])
+            for i in tf.range(steps):
+                start = i * batch
+                logs = logs.write(i, step(x[start:start + batch], y[start:start + batch]))
+            return logs.stack()
+
+        @tf.function(input_signature=[x_spec])
+        def forward(x):
+            return model(x, training=False)
+
+        self._run_steps = run_steps
+        self._forward = forward
+
+    def train_steps(self, x: np.ndarray, y: np.ndarray, batch: int) -> dict[str, np.ndarray]:
+        """One optimizer step per slice of `batch` samples; per-step loss and metrics."""
+        logs = self._run_steps(x, y, np.int32(batch)).numpy()
+        return {name: logs[:, i] for i, name in enumerate(self.names)}
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        """The last layer's outputs in evaluation mode (dropout off, moving statistics)."""
+        if len(x) == 0:
+            return np.zeros((0, *self.plan.layers[-1].output_shape), np.float32)
+        parts = [self._forward(x[i:i + PREDICT_ROWS]).numpy() for i in range(0, len(x), PREDICT_ROWS)]
+        return np.concatenate(parts)
+
+    def save(self, folder: Path) -> Path:
+        """Save the model as `model.keras` in `folder`."""
+        path = Path(folder) / "model.keras"
+        self.model.save(path)
+        return path
+
+    def close(self) -> None:
+        """Nothing to release: the model lives as long as the caller keeps it."""
+
+
+def train(plan: Plan, model) -> KerasTrainer:
+    """The trainer the runner drives for a model built by `build`."""
+    return KerasTrainer(plan, model)

@@ -1,0 +1,392 @@
+"""The tf1 backend: a checked Plan becomes a raw `tf.compat.v1` graph, as the course writes it.
+
+Placeholders for inputs and labels, `get_variable` weights with the named
+initializers, layers written with `tf.matmul` / `tf.nn` ops, a
+`tf.compat.v1.train.*Optimizer`, a Session loop over shuffled mini-batches fed
+with `feed_dict`, evaluation and predictions from the same graph, and a
+`tf.compat.v1.train.Saver` checkpoint. Each model lives in its own `tf.Graph`.
+
+Layer builders
+--------------
+A layer builder for the tf1 backend is a function
+
+    build(x: tf.Tensor, layer: ResolvedLayer, ctx) -> tf.Tensor
+
+called inside the model's graph and inside `tf.compat.v1.variable_scope(layer.name)`
+(so `get_variable("kernel", ...)` becomes `dense_1/kernel`). `x` is the previous
+layer's output with a leading batch axis. `ctx` gives:
+
+- `ctx.initializer(name)`: a `tf.compat.v1` initializer for a canonical name, seeded
+  from the plan seed and the layer index (a new seed each call);
+- `ctx.activation(name)`: a function tensor -> tensor (None for None);
+- `ctx.variable(name, shape, init="xavier_uniform", trainable=True)`: shorthand for
+  `get_variable` with a named, seeded initializer;
+- `ctx.training`: a bool placeholder, False unless the training step feeds True
+  (batchnorm statistics, any train/test difference);
+- `ctx.keep_prob(rate)`: the keep-probability placeholder for a dropout rate. It
+  defaults to 1.0 (evaluation) and the training step feeds `1 - rate`; layers with
+  the same rate share one placeholder (`keep_prob`, `keep_prob_1`, ...), so the
+  course's single `keep_prob` is what a spec with one rate gets;
+- `ctx.seed()`: a fresh op seed (dropout masks); `ctx.variable_scope`: the scope name;
+- `ctx.plan`, `ctx.layer`, `ctx.graph`.
+
+A plugin registers one with `register(LayerBuilder("tf1", "kind", build))`:
+
+    def build_noise(x, layer, ctx):
+        import tensorflow as tf
+        noise = tf.random.normal(tf.shape(x), stddev=layer.args["stddev"], seed=ctx.seed())
+        return tf.where(ctx.training, x + noise, x)
+
+Names a plugin registers reach this backend through `Named.impl["tf1"]`: an
+activation is a function tensor -> tensor; an initializer is `factory(seed) ->
+tf.compat.v1 initializer`; an optimizer is `factory(lr, **options) ->
+tf.compat.v1.train.Optimizer`; a loss or metric is `fn(y_true, output) -> tensor`.
+TensorFlow is imported inside functions only.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ...errors import NNSpecError
+from ...types import Plan, ResolvedLayer
+from . import objectives
+from .common import BuildContext, input_dtype, label_spec, layer_builder, located, plugin_impl
+
+NAME = "tf1"
+PREDICT_ROWS = 4096
+CHECKPOINT_DIR = "checkpoint"
+
+
+class TF1Context(BuildContext):
+    """What a tf1 layer builder receives (see the module docstring)."""
+
+    backend = NAME
+
+    def __init__(self, plan: Plan, graph) -> None:
+        import tensorflow as tf
+
+        super().__init__(plan)
+        self.graph = graph
+        self.training = tf.compat.v1.placeholder_with_default(False, (), name="training")
+        self.keep_probs: dict[float, Any] = {}  # dropout rate -> its keep-probability placeholder
+
+    @property
+    def variable_scope(self) -> str:
+        return self.layer.name if self.layer is not None else ""
+
+    def keep_prob(self, rate: float):
+        """The keep-probability placeholder for dropout `rate` (1.0 unless training feeds it)."""
+        import tensorflow as tf
+
+        rate = float(rate)
+        if rate not in self.keep_probs:
+            name = "keep_prob" if not self.keep_probs else f"keep_prob_{len(self.keep_probs)}"
+            with self.graph.name_scope(None):  # top level, whatever layer asks first
+                self.keep_probs[rate] = tf.compat.v1.placeholder_with_default(1.0, (), name=name)
+        return self.keep_probs[rate]
+
+    def variable(self, name: str, shape, init: str = "xavier_uniform", trainable: bool = True):
+        """`get_variable` in the layer's scope with a named, seeded initializer."""
+        import tensorflow as tf
+
+        return tf.compat.v1.get_variable(
+            name, shape=[int(d) for d in shape], dtype=tf.float32,
+            initializer=self.initializer(init), trainable=trainable,
+        )
+
+    def builtin_initializers(self) -> dict:
+        return tf1_initializers()
+
+    def builtin_activations(self) -> dict:
+        import tensorflow as tf
+
+        return {
+            "relu": tf.nn.relu,
+            "sigmoid": tf.sigmoid,
+            "tanh": tf.tanh,
+            "softmax": tf.nn.softmax,
+            "linear": tf.identity,
+            "elu": tf.nn.elu,
+            "selu": tf.nn.selu,
+            "leaky_relu": lambda x: tf.nn.leaky_relu(x, alpha=0.2),
+            "gelu": lambda x: tf.nn.gelu(x, approximate=False),
+            "swish": tf.nn.silu,
+        }
+
+
+def tf1_initializers() -> dict:
+    """Canonical initializer name -> factory(seed) of a tf.compat.v1 initializer."""
+    import tensorflow as tf
+
+    v1 = tf.compat.v1
+
+    def scaling(scale: float, mode: str, distribution: str):
+        return lambda seed: v1.variance_scaling_initializer(scale, mode, distribution, seed=seed)
+
+    return {
+        "xavier_uniform": lambda seed: v1.glorot_uniform_initializer(seed=seed),  # = xavier_initializer()
+        "xavier_normal": lambda seed: v1.glorot_normal_initializer(seed=seed),
+        "he_normal": scaling(2.0, "fan_in", "truncated_normal"),
+        "he_uniform": scaling(2.0, "fan_in", "uniform"),
+        "lecun_normal": scaling(1.0, "fan_in", "truncated_normal"),
+        "lecun_uniform": scaling(1.0, "fan_in", "uniform"),
+        "zeros": lambda seed: v1.zeros_initializer(),
+        "ones": lambda seed: v1.ones_initializer(),
+        "normal": lambda seed: v1.random_normal_initializer(0.0, 1.0, seed=seed),  # tf.random_normal
+        "uniform": lambda seed: v1.random_uniform_initializer(-0.05, 0.05, seed=seed),
+        "truncated_normal": lambda seed: v1.truncated_normal_initializer(0.0, 0.05, seed=seed),
+    }
+
+
+# ------------------------------------------------------------------ core layer builders
+
+
+def _activate(x, name: str | None, ctx: TF1Context):
+    fn = ctx.activation(name)
+    return x if fn is None else fn(x)
+
+
+def build_dense(x, layer: ResolvedLayer, ctx: TF1Context):
+    import tensorflow as tf
+
+    a = layer.args
+    weights = ctx.variable("kernel", [layer.input_shape[0], a["units"]], a["init"])
+    bias = ctx.variable("bias", [a["units"]], a["bias"])
+    return _activate(tf.matmul(x, weights) + bias, a["activation"], ctx)
+
+
+def build_dropout(x, layer: ResolvedLayer, ctx: TF1Context):
+    import tensorflow as tf
+
+    keep_prob = ctx.keep_prob(layer.args["rate"])
+    return tf.nn.dropout(x, rate=1.0 - keep_prob, seed=ctx.seed())
+
+
+def build_flatten(x, layer: ResolvedLayer, ctx: TF1Context):
+    import tensorflow as tf
+
+    return tf.reshape(x, [-1, math.prod(layer.output_shape)])
+
+
+def build_batchnorm(x, layer: ResolvedLayer, ctx: TF1Context):
+    import tensorflow as tf
+
+    a = layer.args
+    channels = layer.input_shape[-1]
+    gamma = ctx.variable("gamma", [channels], "ones")
+    beta = ctx.variable("beta", [channels], "zeros")
+    moving_mean = ctx.variable("moving_mean", [channels], "zeros", trainable=False)
+    moving_variance = ctx.variable("moving_variance", [channels], "ones", trainable=False)
+    axes = list(range(len(layer.input_shape)))  # every axis but the channels (batch included)
+    momentum = a["momentum"]
+
+    def batch_statistics():
+        mean, variance = tf.nn.moments(x, axes)
+        updates = [
+            moving_mean.assign(moving_mean * momentum + mean * (1.0 - momentum)),
+            moving_variance.assign(moving_variance * momentum + variance * (1.0 - momentum)),
+        ]
+        with tf.control_dependencies(updates):
+            return tf.identity(mean), tf.identity(variance)
+
+    def moving_statistics():
+        return tf.identity(moving_mean), tf.identity(moving_variance)
+
+    mean, variance = tf.cond(ctx.training, batch_statistics, moving_statistics)
+    return tf.nn.batch_normalization(x, mean, variance, beta, gamma, a["epsilon"])
+
+
+def build_conv2d(x, layer: ResolvedLayer, ctx: TF1Context):
+    import tensorflow as tf
+
+    a = layer.args
+    kernel_h, kernel_w = a["kernel"]
+    weights = ctx.variable("kernel", [kernel_h, kernel_w, layer.input_shape[-1], a["filters"]], a["init"])
+    bias = ctx.variable("bias", [a["filters"]], a["bias"])
+    stride_h, stride_w = a["stride"]
+    conv = tf.nn.conv2d(x, weights, strides=[1, stride_h, stride_w, 1], padding=a["padding"].upper())
+    return _activate(conv + bias, a["activation"], ctx)
+
+
+def build_maxpool(x, layer: ResolvedLayer, ctx: TF1Context):
+    import tensorflow as tf
+
+    a = layer.args
+    return tf.nn.max_pool2d(
+        x, ksize=[1, *a["pool"], 1], strides=[1, *a["stride"], 1], padding=a["padding"].upper()
+    )
+
+
+def build_embedding(x, layer: ResolvedLayer, ctx: TF1Context):
+    import tensorflow as tf
+
+    a = layer.args
+    table = ctx.variable("embeddings", [a["vocab"], a["dim"]], "uniform")
+    return tf.nn.embedding_lookup(table, tf.cast(x, tf.int32))
+
+
+def build_activation(x, layer: ResolvedLayer, ctx: TF1Context):
+    return _activate(x, layer.args["activation"], ctx)
+
+
+BUILDERS = {
+    "dense": build_dense,
+    "dropout": build_dropout,
+    "flatten": build_flatten,
+    "batchnorm": build_batchnorm,
+    "conv2d": build_conv2d,
+    "maxpool": build_maxpool,
+    "embedding": build_embedding,
+    "activation": build_activation,
+}
+
+
+# ------------------------------------------------------------------ the model
+
+
+def make_optimizer(plan: Plan):
+    """The tf.compat.v1.train optimizer the spec names."""
+    import tensorflow as tf
+
+    train = tf.compat.v1.train
+    t = plan.train
+    o = dict(t.options)
+    table = {
+        "sgd": lambda: train.GradientDescentOptimizer(t.lr),
+        "momentum": lambda: train.MomentumOptimizer(t.lr, o.get("momentum", 0.9), use_nesterov=o.get("nesterov", False)),
+        "adagrad": lambda: train.AdagradOptimizer(t.lr),
+        "rmsprop": lambda: train.RMSPropOptimizer(t.lr, decay=o.get("rho", 0.9)),
+        "adam": lambda: train.AdamOptimizer(t.lr, beta1=o.get("beta1", 0.9), beta2=o.get("beta2", 0.999)),
+    }
+    if t.optimizer in table:
+        return table[t.optimizer]()
+    return plugin_impl("optimizers", "optimizer", t.optimizer, NAME)(t.lr, **o)
+
+
+@dataclass
+class TF1Model:
+    """A TF1 graph with its session: placeholders, output, loss, metrics and training op.
+
+    `train_feed` holds what a training step feeds besides the batch (`training: True`,
+    each keep-probability `1 - rate`); evaluation feeds only `x`, so dropout is off
+    and batchnorm uses its moving statistics.
+    """
+
+    plan: Plan
+    graph: Any
+    session: Any
+    x: Any
+    y: Any
+    output: Any
+    loss: Any
+    metrics: dict[str, Any]
+    train_op: Any
+    training: Any
+    keep_probs: dict[float, Any]
+    saver: Any
+    variables: list = field(default_factory=list)  # the network's own variables (no optimizer slots)
+
+    @property
+    def train_feed(self) -> dict:
+        feed = {self.training: True}
+        feed.update({placeholder: 1.0 - rate for rate, placeholder in self.keep_probs.items()})
+        return feed
+
+    def count_params(self) -> int:
+        """Weights of the network, trainable or not, as Keras counts them."""
+        return int(sum(math.prod(v.shape.as_list()) for v in self.variables))
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        """The last layer's outputs with dropout off (keep_prob 1.0)."""
+        parts = [self.session.run(self.output, {self.x: x[i:i + PREDICT_ROWS]}) for i in range(0, len(x), PREDICT_ROWS)]
+        if not parts:
+            return np.zeros((0, *self.plan.layers[-1].output_shape), np.float32)
+        return np.concatenate(parts)
+
+    def close(self) -> None:
+        self.session.close()
+
+
+def build(plan: Plan) -> TF1Model:
+    """The plan as a TF1 graph in its own tf.Graph, variables initialized in a new Session."""
+    import tensorflow as tf
+
+    v1 = tf.compat.v1
+    graph = tf.Graph()
+    with graph.as_default():
+        v1.set_random_seed(plan.seed)
+        label_shape, label_dtype = label_spec(plan)
+        x = v1.placeholder(input_dtype(plan), [None, *plan.input_shape], name="x")
+        y = v1.placeholder(label_dtype, [None, *label_shape], name="y")
+        ctx = TF1Context(plan, graph)
+        out = x
+        for layer in plan.layers:
+            ctx.enter(layer)
+            try:
+                with v1.variable_scope(layer.name):
+                    out = layer_builder(NAME, layer)(out, layer, ctx)
+            except NNSpecError as error:
+                raise located(error, plan, layer) from None
+        variables = list(v1.global_variables())
+        output = tf.identity(out, name="output")
+        loss = tf.reduce_mean(objectives.loss_function(plan, NAME)(y, output), name="loss")
+        metrics = {
+            name: objectives.batch_mean(fn, y, output)
+            for name, fn in objectives.metric_functions(plan, NAME).items()
+        }
+        with tf.control_dependencies(v1.get_collection(v1.GraphKeys.UPDATE_OPS)):
+            train_op = make_optimizer(plan).minimize(loss)
+        saver = v1.train.Saver()
+        session = v1.Session(graph=graph)
+        session.run(v1.global_variables_initializer())
+    graph.finalize()  # nothing may add ops after this: a leak would slow every step
+    return TF1Model(plan, graph, session, x, y, output, loss, metrics, train_op, ctx.training,
+                    dict(ctx.keep_probs), saver, variables)
+
+
+class TF1Trainer:
+    """The course's Session loop: one `sess.run` per mini-batch with a feed_dict."""
+
+    def __init__(self, plan: Plan, model: TF1Model) -> None:
+        self.plan = plan
+        self.model = model
+        self.names = ("loss", *plan.train.metrics)
+        self._fetches = [model.train_op, model.loss, *model.metrics.values()]
+
+    def train_steps(self, x: np.ndarray, y: np.ndarray, batch: int) -> dict[str, np.ndarray]:
+        """One optimizer step per slice of `batch` samples; per-step loss and metrics."""
+        m = self.model
+        feed = m.train_feed
+        run = m.session.run
+        logs = []
+        for start in range(0, len(x), batch):
+            feed[m.x] = x[start:start + batch]
+            feed[m.y] = y[start:start + batch]
+            logs.append(run(self._fetches, feed)[1:])
+        values = np.asarray(logs, dtype=np.float32).reshape(len(logs), len(self.names))
+        return {name: values[:, i] for i, name in enumerate(self.names)}
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        return self.model.predict(x)
+
+    def save(self, folder: Path) -> Path:
+        """A Saver checkpoint in `folder/checkpoint/` (model.ckpt.index, .data, checkpoint)."""
+        path = Path(folder) / CHECKPOINT_DIR
+        path.mkdir(parents=True, exist_ok=True)
+        with self.model.graph.as_default():  # Saver.save asks the default graph whether it runs eagerly
+            self.model.saver.save(self.model.session, str(path / "model.ckpt"))
+        return path
+
+    def close(self) -> None:
+        self.model.close()
+
+
+def train(plan: Plan, model: TF1Model) -> TF1Trainer:
+    """The trainer the runner drives for a model built by `build`."""
+    return TF1Trainer(plan, model)
