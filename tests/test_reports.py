@@ -420,6 +420,36 @@ def test_sweep_writes_comparison_overlaid_curves_and_one_page(sweep):
     assert set(result.misclassified["variant"]) <= set(result.variants)
 
 
+def test_sweep_with_failed_variants_reports_the_others_and_names_the_failures(tmp_path):
+    sweep = make_sweep(tmp_path / "sweep")
+    entries = json.loads((sweep / "sweep.json").read_text())
+    # v1 diverged after writing its folder; a fourth variant failed before having one
+    results = json.loads((sweep / "v1" / "results.json").read_text())
+    results.update(metrics={}, error="the loss became NaN at epoch 2")
+    (sweep / "v1" / "results.json").write_text(json.dumps(results))
+    (sweep / "v1" / "predictions.npz").unlink()
+    entries[1].update(metrics={}, error="the loss became NaN at epoch 2")
+    entries.append({"label": "lr=10", "variant": {"lr": 10}, "dir": None, "metrics": {},
+                    "best_epoch": None, "train_seconds": 0.0, "error": "out of memory"})
+    (sweep / "sweep.json").write_text(json.dumps(entries))
+    result = report(sweep)
+    assert list(result.table["variant"]) == ["lr=0.1", "lr=0.01", "lr=0.001", "lr=10"]
+    assert result.table["error"].tolist()[1] == "the loss became NaN at epoch 2"
+    assert "variant lr=10 failed: out of memory" in result.notes
+    assert "this run failed: the loss became NaN at epoch 2" in result.variants["lr=0.01"].notes
+    page = result.html.read_text()
+    assert "out of memory" in page and "n/a" in page
+    assert_page_complete(result.html, result.all_pictures().values())
+
+
+def test_metrics_saved_as_null_show_as_not_available(tmp_path):
+    run = make_run(tmp_path / "iris")
+    results = json.loads((run / "results.json").read_text())
+    results["metrics"] = {"loss": None, "accuracy": 0.5}
+    (run / "results.json").write_text(json.dumps(results))
+    assert "<td>n/a</td>" in report(run).html.read_text()
+
+
 def test_sweep_of_regressions(tmp_path):
     sweep = make_sweep(tmp_path / "sweep", task="regression", class_names=None)
     result = report(sweep)
@@ -495,6 +525,20 @@ def test_report_command_with_a_bad_label_exits_2(tmp_path, cli):
     result = CliRunner().invoke(cli, ["report", str(run), "--label", "tulip"])
     assert result.exit_code == 2
     assert "setosa" in result.output
+
+
+@pytest.mark.slow
+def test_a_real_run_writes_its_report(tmp_path):
+    import nnspec
+
+    spec = "data iris\ndense 8 relu\ndense 3 softmax\ntrain adam lr=0.01 metrics=accuracy epochs=2 batch=16\n"
+    result = nnspec.run(spec, out=tmp_path / "run", progress="none")
+    for name in ("curves", "confusion", "wrong_by_predicted", "wrong_spread"):
+        assert_png(result.dir / f"{name}.png")
+    rebuilt = report(result)
+    assert rebuilt.dir == result.dir
+    assert rebuilt.misclassified["label"].isin(IRIS).all()
+    assert_page_complete(rebuilt.html, rebuilt.pictures.values())
 
 
 def test_reports_never_import_tensorflow(tmp_path):

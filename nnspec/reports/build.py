@@ -119,6 +119,8 @@ def _scope(run: SavedRun) -> str:
 def _run_report(run: SavedRun, label, n) -> Report:
     report = Report(run.dir, "run", metrics=dict(run.metrics), test_is_train=run.test_is_train)
     wanted = _wanted_label(run, label)  # checked first: a wrong label draws nothing
+    if run.results.get("error"):
+        report.notes.append(f"this run failed: {run.results['error']}")
     title = run.results.get("dataset") or run.dir.name
     curves = plots.plot_curves(run.history, run.dir / "curves.png", f"Training curves: {title}", best_epoch(run.history))
     if curves:
@@ -150,7 +152,7 @@ def _wanted_label(run: SavedRun, label) -> int | None:
     if run.task == "regression":
         raise UsageError(f"a label picks a class; {run.dir} is a regression run")
     if run.predictions is None:
-        raise UsageError(f"{run.dir} has no saved predictions to pick label {label!r} from")
+        return None  # nothing to pick from; the report notes that predictions are missing
     return resolve_label(label, class_names_of(run))
 
 
@@ -249,6 +251,7 @@ def _sweep_report(sweep: SavedSweep, label, n) -> Report:
     report = Report(sweep.dir, "sweep", test_is_train=any(run.test_is_train for run in sweep.runs))
     for entry, run in zip(sweep.entries, sweep.runs):
         report.variants[entry["label"]] = _run_report(run, label, n)
+    report.notes += [f"variant {entry['label']} failed: {entry['error']}" for entry in sweep.failed]
     report.table = comparison_table(sweep)
     report.table.to_csv(sweep.dir / COMPARISON_FILE, index=False)
     tables = [

@@ -69,7 +69,7 @@ def _table(frame: pd.DataFrame, links: dict[int, str] | None = None) -> str:
         cells = []
         for column, value in enumerate(record):
             numeric = isinstance(value, (int, float)) and not isinstance(value, bool)
-            text = _e(format_number(value) if numeric else value)
+            text = _e(format_number(value) if numeric or value is None else value)
             if column == 0 and links and position in links:
                 text = f'<a href="{_e(links[position])}">{text}</a>'
             cells.append(f'<td class="num">{text}</td>' if numeric else f"<td>{text}</td>")
@@ -99,6 +99,10 @@ def _facts(run: "SavedRun") -> pd.DataFrame:
         "backend": results.get("backend"),
         "seed": results.get("seed"),
         "epochs": results.get("epochs"),
+        "optimizer": results.get("optimizer") or None,
+        "learning rate": results.get("lr") or None,
+        "batch": (results.get("batch") or "all (full batch)") if "batch" in results else None,
+        "loss": results.get("loss") or None,
         "parameters": f"{results['param_count']:,}" if isinstance(results.get("param_count"), int) else None,
         "input shape": results.get("input_shape"),
         "train seconds": results.get("train_seconds"),
@@ -156,7 +160,8 @@ def run_page(report: "Report", run: "SavedRun") -> Path:
 def sweep_page(report: "Report", sweep: "SavedSweep") -> Path:
     """Write a sweep's index.html (comparison, overlaid curves, every variant) and return its path."""
     first = sweep.runs[0]
-    title = f"nnspec sweep: {first.results.get('dataset') or sweep.dir.name}, {len(sweep.runs)} variants"
+    count = len(sweep.runs) + len(sweep.failed)
+    title = f"nnspec sweep: {first.results.get('dataset') or sweep.dir.name}, {count} variants"
     body = [f"<h1>{_e(title)}</h1>", f'<p class="muted">{_e(sweep.dir.resolve())}</p>']
     if any(run.test_is_train for run in sweep.runs):
         body += _test_is_train_warning(first)

@@ -8,7 +8,7 @@ comes from these files, so a report can be rebuilt without retraining.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -81,12 +81,17 @@ class SavedRun:
 
 @dataclass
 class SavedSweep:
-    """A sweep: its table of variants (sweep.json) and each variant's run."""
+    """A sweep: its table of variants (sweep.json) and each variant's run.
+
+    `entries` and `runs` are the variants that have a run folder, in step; `failed`
+    holds the entries of variants that failed before writing one.
+    """
 
     dir: Path
     entries: list[dict[str, Any]]
     runs: list[SavedRun]
     spec_text: str
+    failed: list[dict[str, Any]] = field(default_factory=list)
 
 
 def is_sweep(folder: Path) -> bool:
@@ -141,18 +146,24 @@ def load_sweep(folder: Path) -> SavedSweep:
     entries = read_json(path)
     if not isinstance(entries, list) or not entries:
         raise DataError(f"{path}: expected a non-empty list of variants")
-    runs = []
+    loaded, runs, failed = [], [], []
     for number, entry in enumerate(entries, 1):
-        if not isinstance(entry, dict) or "dir" not in entry or "label" not in entry:
+        if not isinstance(entry, dict) or "label" not in entry or "dir" not in entry:
             raise DataError(f"{path}: variant {number} has no 'label' or 'dir'")
-        variant_dir = folder / str(entry["dir"])
-        if not (variant_dir / RESULTS_FILE).is_file():
+        variant_dir = folder / str(entry["dir"]) if entry["dir"] else None
+        if variant_dir is None or not (variant_dir / RESULTS_FILE).is_file():
+            if entry.get("error"):  # a variant that failed early has no folder to draw
+                failed.append(entry)
+                continue
             raise DataError(
                 f"{path}: variant '{entry['label']}' has no run folder with {RESULTS_FILE} at '{variant_dir}'"
             )
+        loaded.append(entry)
         runs.append(load_run(variant_dir))
+    if not runs:
+        raise DataError(f"{path}: every variant failed, so there is nothing to report")
     spec_text = _read_text(folder / SPEC_FILE) or ""
-    return SavedSweep(folder, entries, runs, spec_text)
+    return SavedSweep(folder, loaded, runs, spec_text, failed)
 
 
 def _check_results(results: dict, path: Path) -> None:

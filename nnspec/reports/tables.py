@@ -94,14 +94,25 @@ def comparison_table(sweep: SavedSweep) -> pd.DataFrame:
         row["best_epoch"] = epoch if epoch is not None else best_epoch(run.history)
         seconds = entry.get("train_seconds", run.results.get("train_seconds"))
         row["train_seconds"] = round(float(seconds), 2) if seconds is not None else None
+        row["error"] = entry.get("error") or run.results.get("error")
         rows.append(row)
-    return pd.DataFrame(rows)
+    for entry in sweep.failed:
+        rows.append({"variant": entry["label"], **(entry.get("variant") or {}), "error": entry["error"]})
+    table = pd.DataFrame(rows)
+    if table["error"].isna().all():
+        table = table.drop(columns="error")
+    return table
 
 
 def format_number(value) -> str:
-    """Four significant digits for floats; other values as written."""
+    """Four significant digits for floats; n/a for a missing value.
+
+    The runner saves a NaN metric as null, so a missing number and a NaN both read n/a.
+    """
+    if value is None:
+        return "n/a"
     if isinstance(value, float):
         if math.isnan(value):
-            return "nan"
+            return "n/a"
         return f"{value:.4g}" if abs(value) >= 1e-3 or value == 0 else f"{value:.3e}"
     return str(value)
