@@ -264,6 +264,25 @@ def _model_name(plan: Plan) -> str:
 # ------------------------------------------------------------------ training
 
 
+def _expect_one_trace_per_trainer() -> None:
+    """Silence TensorFlow's retracing warning for our own functions.
+
+    TensorFlow counts traces by source code, so the sixth trainer of a sweep (each
+    compiling its own functions once) looks like "excessive retracing" to it.
+    """
+    import tensorflow as tf
+
+    logger = tf.get_logger()
+    if not any(isinstance(f, _RetracingFilter) for f in logger.filters):
+        logger.addFilter(_RetracingFilter())
+
+
+class _RetracingFilter:
+    def filter(self, record) -> bool:
+        message = record.getMessage()
+        return not ("triggered tf.function retracing" in message and "KerasTrainer" in message)
+
+
 class KerasTrainer:
     """Trains a built model: compiled multi-step training, compiled prediction, saving.
 
@@ -275,6 +294,7 @@ class KerasTrainer:
     def __init__(self, plan: Plan, model) -> None:
         import tensorflow as tf
 
+        _expect_one_trace_per_trainer()
         self.plan = plan
         self.model = model
         self.names = ("loss", *plan.train.metrics)

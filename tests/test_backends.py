@@ -1,0 +1,215 @@
+"""The keras and tf1 backends: every layer kind, every optimizer, dropout, logits, parameters."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import nnspec
+from backend_data import BACKENDS, plan_of, quiet_run, softmax, tiny_data
+from nnspec.builtins.backends import objectives
+from nnspec.errors import NNSpecError, PluginError
+from nnspec.runner import evaluate
+
+pytest.importorskip("tensorflow")
+
+LAYER_SPECS = {
+    "mlp": ("input 6\ndense 8 relu init=he bias=normal\nbatchnorm momentum=0.9\ndropout 0.25\n"
+            "activation tanh\ndense 3 softmax init=lecun_uniform",
+            dict(shape=(6,))),
+    "cnn": ("input 8x8x1\nconv2d 4 3x3 relu padding=same init=he_uniform\nbatchnorm\nmaxpool 2x2\n"
+            "conv2d 2 2x2 stride=2 bias=ones\nflatten\ndense 3 softmax init=xavier_normal",
+            dict(shape=(8, 8, 1))),
+    "embedding": ("input 10\nembedding 4 vocab=50\nflatten\ndense 1 sigmoid init=truncated_normal",
+                  dict(shape=(10,), task="binary", classes=None, vocab=50)),
+    "regression": ("input 5\ndense 6 elu init=uniform\ndense 6 selu\ndense 6 leaky_relu\ndense 6 gelu\n"
+                   "dense 6 swish\ndense 6 sigmoid init=zeros\ndense 1 linear\ntrain adam loss=mse metrics=mae,mse",
+                   dict(shape=(5,), task="regression", classes=None)),
+}
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("case", sorted(LAYER_SPECS))
+def test_every_layer_kind_trains(case, backend, tmp_path):
+    text, data_args = LAYER_SPECS[case]
+    text += "\ntrain adam epochs=2 batch=16" if "train" not in text else " epochs=2 batch=16"
+    result = quiet_run(text, tiny_data(**data_args), tmp_path, backend)
+    assert len(result.history["loss"]) == 2
+    assert all(np.isfinite(result.history["loss"]))
+    assert set(result.metrics) == {"loss", *plan_of(text, backend).train.metrics}
+    assert result.param_count == plan_of(text).param_count
+
+
+@pytest.mark.parametrize("case", sorted(LAYER_SPECS))
+def test_both_backends_count_the_parameters_the_checker_counts(case):
+    plan = plan_of(LAYER_SPECS[case][0])
+    assert nnspec.build(plan, "keras").count_params() == plan.param_count
+    model = nnspec.build(plan, "tf1")
+    assert model.count_params() == plan.param_count
+    model.close()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("optimizer", ["sgd lr=0.1", "momentum lr=0.05 momentum=0.8 nesterov=true",
+                                       "adagrad lr=0.1", "rmsprop lr=0.01 rho=0.8", "adam lr=0.02 beta1=0.8"])
+def test_every_optimizer_lowers_the_loss(optimizer, backend, tmp_path):
+    text = f"input 4\ndense 16 tanh\ndense 3 softmax\ntrain {optimizer} epochs=6 batch=8"
+    result = quiet_run(text, tiny_data(n_train=64), tmp_path, backend)
+    loss = result.history["loss"]
+    assert loss[-1] < loss[0] * 0.9
+
+
+def test_keras_model_is_compiled_with_the_specs_optimizer_loss_and_metrics():
+    model = nnspec.build(plan_of("input 4\ndense 3\ntrain momentum lr=0.05 momentum=0.5 loss=cce metrics=accuracy"), "keras")
+    assert type(model.optimizer).__name__ == "SGD"
+    assert float(model.optimizer.learning_rate) == pytest.approx(0.05)
+    assert float(model.optimizer.momentum) == pytest.approx(0.5)
+    assert model.loss.get_config()["from_logits"] is True
+    data = tiny_data()
+    model.fit(data.x_train, np.eye(3)[data.y_train], epochs=1, verbose=0)  # usable with plain fit
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_the_same_seed_gives_the_same_weights(backend):
+    plan = plan_of("input 4\ndense 8 relu init=he bias=normal\ndense 3 softmax\nseed 7")
+    x = tiny_data().x_test
+
+    def outputs(p):
+        model = nnspec.build(p, backend)
+        return model.predict(x, verbose=0) if backend == "keras" else model.predict(x)
+
+    first, second = outputs(plan), outputs(plan)
+    np.testing.assert_array_equal(first, second)
+    other = outputs(plan_of("input 4\ndense 8 relu init=he bias=normal\ndense 3 softmax\nseed 8"))
+    assert not np.allclose(first, other)
+
+
+def test_normal_initializer_has_stddev_one_on_both_backends():
+    plan = plan_of("input 200\ndense 200 init=normal bias=normal")
+    keras_weights = nnspec.build(plan, "keras").layers[0].kernel.numpy()
+    model = nnspec.build(plan, "tf1")
+    tf1_weights = model.session.run(model.variables[0])
+    for weights in (keras_weights, tf1_weights):
+        assert weights.std() == pytest.approx(1.0, abs=0.02)
+
+
+def test_dropout_is_active_in_training_and_off_in_evaluation_keras():
+    plan = plan_of("input 4\ndense 64 relu\ndropout 0.5\ndense 3 softmax")
+    model = nnspec.build(plan, "keras")
+    x = tiny_data().x_test
+    evaluation = model(x, training=False).numpy()
+    np.testing.assert_array_equal(evaluation, model(x, training=False).numpy())
+    assert not np.allclose(evaluation, model(x, training=True).numpy())
+    dropout = model.layers[1]
+    assert type(dropout).__name__ == "Dropout" and dropout.rate == 0.5
+
+
+def test_dropout_keep_probability_is_fed_in_training_and_one_in_evaluation_tf1():
+    plan = plan_of("input 4\ndense 64 relu\ndropout 0.3\ndense 64 relu\ndropout 0.3\ndense 32 relu\n"
+                   "dropout 0.5\ndense 3 softmax")
+    model = nnspec.build(plan, "tf1")
+    x = tiny_data().x_test
+    # one placeholder per rate, fed 1 - rate by a training step and 1.0 by default
+    assert {rate: p.op.name for rate, p in model.keep_probs.items()} == {0.3: "keep_prob", 0.5: "keep_prob_1"}
+    assert sorted(model.train_feed[p] for p in model.keep_probs.values()) == pytest.approx([0.5, 0.7])
+    evaluation = model.predict(x)
+    np.testing.assert_array_equal(evaluation, model.predict(x))
+    all_kept = {p: 1.0 for p in model.keep_probs.values()}
+    np.testing.assert_allclose(evaluation, model.session.run(model.output, {model.x: x, **all_kept}))
+    training = model.session.run(model.output, {model.x: x, **model.train_feed})
+    assert not np.allclose(evaluation, training)
+    model.close()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_batchnorm_updates_moving_statistics_only_in_training(backend, tmp_path):
+    text = "input 4\nbatchnorm momentum=0.5\ndense 3 softmax\ntrain sgd lr=0.01 epochs=1 batch=8"
+    data = tiny_data()
+    data.x_train = data.x_train * 3 + 5  # statistics far from the initial mean 0, variance 1
+    result = quiet_run(text, data, tmp_path, backend)
+    if backend == "keras":
+        mean = result.model.layers[0].moving_mean.numpy()
+    else:
+        mean = result.model.session.run(result.model.variables[2])  # gamma, beta, moving_mean
+    assert np.all(mean > 3)
+
+
+def test_logits_and_softmax_outputs_give_the_same_loss():
+    logits_plan = plan_of("input 4\ndense 3\ntrain adam loss=categorical_crossentropy")
+    softmax_plan = plan_of("input 4\ndense 3 softmax\ntrain adam loss=categorical_crossentropy")
+    assert logits_plan.train.from_logits and not softmax_plan.train.from_logits
+    logits = np.random.default_rng(0).normal(size=(10, 3)).astype(np.float32) * 3
+    labels = np.eye(3, dtype=np.float32)[np.arange(10) % 3]
+    from_logits = evaluate(logits_plan, labels, logits)
+    from_probs = evaluate(softmax_plan, labels, softmax(logits))
+    assert from_logits["loss"] == pytest.approx(from_probs["loss"], rel=1e-5)
+    assert from_logits["accuracy"] == from_probs["accuracy"]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("last, task, classes", [("dense 3 loss=cce", "multiclass", 3),
+                                                ("dense 1 loss=bce", "binary", None)])
+def test_a_logits_network_trains_and_predicts_probabilities(last, task, classes, backend, tmp_path):
+    layer, loss = last.split(" loss")
+    text = f"input 4\ndense 16 tanh\n{layer}\ntrain adam lr=0.02 epochs=5 batch=8 loss{loss}"
+    result = quiet_run(text, tiny_data(task=task, classes=classes), tmp_path, backend)
+    assert result.history["loss"][-1] < result.history["loss"][0]
+    saved = np.load(tmp_path / "run" / "predictions.npz")
+    y_pred = saved["y_pred"]
+    assert y_pred.min() >= 0 and y_pred.max() <= 1
+    if task == "multiclass":
+        np.testing.assert_allclose(y_pred.sum(axis=1), 1, rtol=1e-5)
+
+
+@pytest.mark.parametrize("loss, encoding", [("sparse_categorical_crossentropy", "index"),
+                                            ("categorical_crossentropy", "onehot")])
+def test_sparse_and_one_hot_labels_give_the_same_loss(loss, encoding):
+    plan = plan_of(f"input 4\ndense 3 softmax\ntrain adam loss={loss}")
+    assert plan.label_encoding == encoding
+    probs = softmax(np.random.default_rng(1).normal(size=(8, 3)))
+    index = np.arange(8) % 3
+    labels = index.astype(np.int32) if encoding == "index" else np.eye(3, dtype=np.float32)[index]
+    expected = -np.log(probs[np.arange(8), index]).mean()
+    assert evaluate(plan, labels, probs)["loss"] == pytest.approx(expected, rel=1e-5)
+
+
+def test_binary_accuracy_thresholds_logits_at_zero_and_probabilities_at_half():
+    logits_plan = plan_of("input 4\ndense 1\ntrain adam loss=binary_crossentropy")
+    probs_plan = plan_of("input 4\ndense 1 sigmoid\ntrain adam loss=binary_crossentropy")
+    labels = np.array([[1.0], [0.0], [1.0]], np.float32)
+    assert evaluate(logits_plan, labels, np.array([[0.3], [-0.2], [-1.0]], np.float32))["accuracy"] == pytest.approx(2 / 3)
+    assert evaluate(probs_plan, labels, np.array([[0.6], [0.4], [0.3]], np.float32))["accuracy"] == pytest.approx(2 / 3)
+
+
+def test_an_unknown_backend_is_a_spec_error_with_a_suggestion():
+    with pytest.raises(NNSpecError) as caught:
+        nnspec.build("input 4\ndense 3 softmax", "tf2")
+    assert "backend" in caught.value.message
+
+
+def test_a_plugin_name_without_an_impl_for_the_backend_is_named(tmp_path):
+    from nnspec import hookimpl
+    from nnspec.types import Named
+
+    from conftest import registered
+
+    class OnlyKeras:
+        @hookimpl
+        def register_activations(self, register):
+            import keras
+            register(Named("mish_test", impl={"keras": lambda x: x * keras.ops.tanh(keras.ops.softplus(x))}))
+
+    with registered(OnlyKeras(), "only-keras"):
+        text = "input 4\ndense 8 mish_test\ndense 3 softmax"
+        nnspec.build(plan_of(text), "keras")  # keras has it
+        with pytest.raises(PluginError) as caught:
+            nnspec.build(plan_of(text, "tf1"), "tf1")
+    assert "activation 'mish_test' has no implementation for backend 'tf1'" in caught.value.message
+
+
+def test_objectives_name_the_plugin_loss_missing_on_a_backend():
+    plan = plan_of("input 4\ndense 3 softmax")
+    fake = type("P", (), {"train": type("T", (), {"loss": "nope_loss", "metrics": ()})(), "backend": "tf1"})()
+    with pytest.raises(NNSpecError):
+        objectives.loss_function(fake)
+    assert callable(objectives.loss_function(plan))

@@ -1,0 +1,96 @@
+"""`nnspec run` without a terminal, and the parameter counts of every shipped spec."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+import nnspec
+from nnspec.cli import app
+from nnspec.dsl.validate import check
+
+pytest.importorskip("tensorflow")
+
+SPECS = Path(__file__).resolve().parent.parent / "specs"
+IRIS = "data iris test=0.3 seed=1234\ndense 8 relu init=he\ndense 3 softmax\ntrain adam lr=0.01 epochs=200 batch=16\n"
+
+
+@pytest.fixture
+def iris_spec(tmp_path):
+    path = tmp_path / "flowers.nn"
+    path.write_text(IRIS)
+    return path
+
+
+def invoke(*args):
+    return CliRunner().invoke(app, ["run", *map(str, args)])
+
+
+def test_run_prints_plain_epoch_lines_and_the_table(iris_spec, tmp_path):
+    result = invoke(iris_spec, "--epochs", "3", "--out", tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert [line.split("  ")[0] for line in lines[:3]] == ["epoch 1/3", "epoch 2/3", "epoch 3/3"]
+    assert "\r" not in result.output  # no progress bar without a terminal
+    assert lines[3].split()[:4] == ["test", "loss", "test", "accuracy"]
+    assert lines[-1] == f"saved in {tmp_path / 'out'}"
+    saved = json.loads((tmp_path / "out" / "results.json").read_text())
+    assert saved["epochs"] == 3 and saved["dataset"] == "iris"
+
+
+def test_quiet_prints_only_the_table(iris_spec, tmp_path):
+    result = invoke(iris_spec, "--epochs", "2", "--quiet", "--out", tmp_path / "out", "--backend", "tf1")
+    assert result.exit_code == 0, result.output
+    assert not any(line.startswith("epoch") for line in result.output.splitlines())
+    assert result.output.splitlines()[0].startswith("test loss")
+    assert (tmp_path / "out" / "checkpoint").is_dir()
+
+
+def test_json_prints_the_results(iris_spec, tmp_path):
+    result = CliRunner().invoke(app, ["run", str(iris_spec), "--epochs", "1", "--seed", "4", "--json",
+                                      "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout[result.stdout.index("{"):])
+    assert payload["seed"] == 4 and payload["dir"] == str(tmp_path / "out")
+
+
+def test_a_sweep_prints_one_row_per_variant_best_first(tmp_path):
+    path = tmp_path / "sweep.nn"
+    path.write_text(IRIS.replace("lr=0.01", "lr=0.00001|0.01"))
+    result = invoke(path, "--epochs", "30", "--quiet", "--out", tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    rows = result.output.splitlines()
+    assert rows[0].split()[0] == "variant"
+    assert [row.split()[0] for row in rows[1:3]] == ["lr=0.01", "lr=1e-05"]
+    assert sorted(p.name for p in (tmp_path / "out").iterdir() if p.is_dir()) == ["lr-0.01", "lr-1e-05"]
+
+
+def test_run_errors_exit_1_with_a_message(tmp_path):
+    path = tmp_path / "bad.nn"
+    path.write_text("input 4\ndense 3 softmax\n")
+    result = invoke(path, "--out", tmp_path / "out")
+    assert result.exit_code == 1
+    assert "no 'data' line" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_a_bad_batch_is_a_usage_error(iris_spec):
+    result = invoke(iris_spec, "--batch", "zero")
+    assert result.exit_code == 2 and "--batch must be a positive number or 'all'" in result.output
+
+
+def _variants():
+    for path in sorted(SPECS.glob("*.nn")):
+        for number, plan in enumerate(check(nnspec.load(path))):
+            yield pytest.param(plan, id=f"{path.stem}-{number}")
+
+
+@pytest.mark.parametrize("plan", list(_variants()))
+def test_built_models_have_the_parameters_the_checker_counts(plan):
+    assert nnspec.build(plan, "keras").count_params() == nnspec.param_count(plan.spec) == plan.param_count
+    model = nnspec.build(plan, "tf1")
+    assert model.count_params() == plan.param_count
+    model.close()
