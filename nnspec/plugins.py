@@ -157,8 +157,6 @@ def get_registries() -> Registries:
     registries = Registries()
     for info in pm.infos.values():  # rebuilt from scratch, as the registries are
         info.provides.clear()
-    for info in pm.infos.values():  # collected afresh below: a rebuild must not list things twice
-        info.provides.clear()
     for hook_name, (attribute, item_type) in REGISTERING_HOOKS.items():
         registry = getattr(registries, attribute)
 
