@@ -141,3 +141,11 @@ def test_path_is_required_and_must_exist(tmp_path):
     with pytest.raises(DataError, match='path="nowhere.csv" does not exist'):
         CSV.meta(options(CSV, path="nowhere.csv"))
     assert CSV.availability({"path": None}) == "needs path="
+
+
+def test_skip_drops_lines_above_the_table(tmp_path):
+    # scikit-learn's bundled CSVs start with a line of counts and class names
+    x, y = rows(12, classes=2)
+    path = write(tmp_path / "t.csv", "12,3,no,yes\n" + table_text(x, y))
+    data = CSV.load(options(CSV, path=path, skip=1, test=0), 0)
+    assert data.x_train.shape == (12, 3) and data.y_train.tolist() == y.tolist()

@@ -27,6 +27,7 @@ OPTIONS = (
     Param("target", "any", -1, doc="the target column: an index (from 0; -1 the last) or a header name"),
     Param("header", "bool", None, doc="whether the first line names the columns (default: guessed)"),
     Param("delimiter", "str", ",", doc="the field separator"),
+    Param("skip", "int", 0, min=0, doc="lines to skip at the top, before the header or the first row"),
     test_param(0.25),
     SPLIT_SEED,
     Param("task", "name", "auto", choices=("auto", "multiclass", "binary", "regression"),
@@ -53,13 +54,14 @@ def _looks_numeric(text: str) -> bool:
         return False
 
 
-def _has_header(path: Path, delimiter: str) -> bool:
+def _has_header(path: Path, delimiter: str, skip: int) -> bool:
     """A header is guessed when the first line has a non-number where the second has a number."""
     import csv
+    import itertools
 
     with open(path, newline="", encoding="utf-8-sig") as handle:
         rows = []
-        for row in csv.reader(handle, delimiter=delimiter):
+        for row in csv.reader(itertools.islice(handle, skip, None), delimiter=delimiter):
             if row:
                 rows.append([cell.strip() for cell in row])
             if len(rows) == 2:
@@ -114,14 +116,14 @@ def _decide_task(values, asked: str, path: Path) -> str:
 
 
 @lru_cache(maxsize=4)
-def _read(path: str, stamp: tuple, header: bool | None, delimiter: str, target: Any, task: str) -> Table:
+def _read(path: str, stamp: tuple, header: bool | None, delimiter: str, skip: int, target: Any, task: str) -> Table:
     import pandas as pd
 
     file = Path(path)
     if header is None:
-        header = _has_header(file, delimiter)
+        header = _has_header(file, delimiter, skip)
     try:
-        frame = pd.read_csv(file, header=0 if header else None, sep=delimiter, skipinitialspace=True)
+        frame = pd.read_csv(file, header=0 if header else None, sep=delimiter, skiprows=skip, skipinitialspace=True)
     except (OSError, ValueError, pd.errors.ParserError) as exc:
         raise DataError(f"csv: cannot read {path} ({exc})") from None
     if frame.shape[1] < 2 or len(frame) < 2:
@@ -157,7 +159,7 @@ def read_table(options: Mapping[str, Any]) -> Table:
         raise DataError(f'csv: path="{options["path"]}" does not exist' if not path.exists() else f"csv: {path} is not a file")
     stat = os.stat(path)
     return _read(str(path.resolve()), (stat.st_mtime_ns, stat.st_size), options["header"],
-                 options["delimiter"], options["target"], options["task"])
+                 options["delimiter"], options["skip"], options["target"], options["task"])
 
 
 def meta(options: Mapping[str, Any]) -> DatasetMeta:
