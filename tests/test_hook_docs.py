@@ -11,6 +11,7 @@ import re
 import types
 from pathlib import Path
 
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
@@ -20,7 +21,7 @@ from nnspec import hookspecs
 from nnspec.cli import build_app
 from nnspec.dsl.validate import check
 from nnspec.plugins import REGISTERING_HOOKS, get_registries
-from nnspec.types import LayerBuilder
+from nnspec.types import Data, DatasetMeta, LayerBuilder
 
 ROOT = Path(__file__).parents[1]
 DOCS = ROOT / "docs" / "plugins.md"
@@ -108,3 +109,16 @@ def test_register_commands_example_adds_a_working_command():
     with registered(load_example("register_commands"), "docs-commands"):
         result = CliRunner().invoke(build_app(), ["count", str(ROOT / "specs" / "iris.nn")])
     assert (result.exit_code, result.stdout) == (0, "2,371\n")
+
+
+def test_register_backends_example_trains(tmp_path):
+    """The documented backend builds with the keras builders and trains with fit()."""
+    spec = "input 4\ndense 3 tanh\ndense 1\ntrain sgd loss=mse epochs=2 batch=8\nseed 1\nbackend keras_fit"
+    x = np.random.default_rng(0).normal(size=(40, 4)).astype("float32")
+    data = Data(x[:32], x[:32].sum(axis=1), x[32:], x[32:].sum(axis=1),
+                meta=DatasetMeta(input_shape=(4,), task="regression", train_size=32, test_size=8))
+    with registered(load_example("register_backends"), "docs-backends"):
+        result = nnspec.run(spec, out=tmp_path / "run", progress="none", report=False, data=data)
+    assert result.backend == "keras_fit" and len(result.history["loss"]) == 2
+    assert np.isfinite(result.metrics["loss"])
+    assert (tmp_path / "run" / "model.keras").is_file()

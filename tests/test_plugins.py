@@ -266,6 +266,40 @@ def test_installed_plugin_works_in_a_fresh_process(example_site, tmp_path):
     assert "ok (3 layers, 65 parameters)" in checked.stdout
 
 
+TINY_TRAINING_SPEC = """\
+data two_moons n=64
+dense 8 mish
+gaussian_noise 0.5
+dense 1 sigmoid
+train adam lr=0.01 epochs=1 batch=16
+seed 3
+"""
+
+
+@pytest.mark.parametrize("backend", ["keras", "tf1"])
+def test_spec_using_the_plugin_trains_on_each_backend(example_site, use_plugins, tmp_path, backend):
+    """The plugin's layer builders, its activation's `impl` and its dataset drive a real run."""
+    use_plugins(example_site)
+    result = nnspec.run(TINY_TRAINING_SPEC, backend, out=tmp_path / "run", progress="none", report=False)
+    try:
+        assert (result.backend, result.dataset, result.param_count) == (backend, "two_moons", 2 * 8 + 8 + 8 + 1)
+        assert len(result.history["loss"]) == 1
+        assert np.isfinite(result.metrics["loss"]) and 0 <= result.metrics["accuracy"] <= 1
+        model = result.model
+        x = np.linspace(-1, 2, 32, dtype="float32").reshape(16, 2)
+        if backend == "keras":
+            training, evaluating = np.asarray(model(x, training=True)), np.asarray(model(x, training=False))
+        else:
+            training = model.session.run(model.output, {model.x: x, **model.train_feed})
+            evaluating = model.predict(x)
+        # noise while training only: evaluation is deterministic and differs from a training pass
+        assert np.allclose(evaluating, np.asarray(model.predict(x)), atol=1e-6)
+        assert not np.allclose(training, evaluating)
+    finally:
+        if backend == "tf1":
+            result.model.close()
+
+
 # ------------------------------------------------------------------ NNSPEC_PLUGINS
 
 

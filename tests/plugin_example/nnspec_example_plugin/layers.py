@@ -19,18 +19,21 @@ def build_keras(layer, ctx):
     """A Keras layer: keras.layers.GaussianNoise is active only while training."""
     import keras
 
-    return keras.layers.GaussianNoise(layer.args["stddev"], seed=ctx.seed, name=layer.name)
+    return keras.layers.GaussianNoise(layer.args["stddev"], seed=ctx.seed(), name=layer.name)
 
 
 def build_tf1(x, layer, ctx):
-    """The TF1 graph: noise only when the `training` placeholder is true."""
+    """The TF1 graph: noise only when the `training` placeholder is fed true."""
     import tensorflow as tf
 
     tf1 = tf.compat.v1
     stddev = layer.args["stddev"]
-    with tf1.variable_scope(layer.name):
-        noise = tf1.random_normal(tf.shape(x), stddev=stddev, dtype=x.dtype, seed=ctx.seed)
-        return tf1.cond(ctx.training, lambda: x + noise, lambda: tf.identity(x))
+    seed = ctx.seed()
+
+    def noisy():
+        return x + tf1.random_normal(tf.shape(x), stddev=stddev, dtype=x.dtype, seed=seed)
+
+    return tf1.cond(ctx.training, noisy, lambda: tf.identity(x))
 
 
 LAYER_BUILDERS = (
