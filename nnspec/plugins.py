@@ -95,8 +95,9 @@ class PluginManager(pluggy.PluginManager):
     def record_error(self, plugin_name: str, message: str) -> None:
         """Note a plugin's failure after loading (a hook that raised), keeping earlier ones."""
         info = self.infos.get(plugin_name)
-        if info is not None:
-            info.error = f"{info.error}; {message}" if info.error else message
+        if info is None or message in (info.error or ""):  # the registries were rebuilt: same failure
+            return
+        info.error = f"{info.error}; {message}" if info.error else message
 
     def failures(self) -> list[PluginInfo]:
         return [info for info in self.infos.values() if info.error]

@@ -382,6 +382,8 @@ def test_plugin_whose_hook_raises_is_named_and_the_rest_works(example_site, use_
     """)
     pm = use_plugins(example_site, raising)
     assert error_of(pm, "raising") == "register_layers failed: RuntimeError: cannot describe my layers"
+    plugins.get_registries.cache_clear()  # rebuilding the registries reports the failure once
+    assert error_of(pm, "raising") == "register_layers failed: RuntimeError: cannot describe my layers"
     registries = plugins.get_registries()
     assert "still_fine" in registries.activations  # its other hooks ran
     assert "gaussian_noise" in registries.layers  # other plugins' hooks ran
