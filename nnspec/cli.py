@@ -157,6 +157,8 @@ def plugins_command(
             typer.echo(f"  error: {info.error}")
         for kind, names in sorted(info.provides.items()):
             typer.echo(f"  {kind}: {', '.join(sorted(names))}")
+        if info.commands:
+            typer.echo(f"  command: {', '.join(sorted(info.commands))}")
 
 
 def version_callback(value: bool) -> None:
@@ -195,12 +197,15 @@ def build_app() -> typer.Typer:
     app.command("plugins")(plugins_command)
     pm = get_plugin_manager()
     for impl in pm.hook.register_commands.get_hookimpls():
+        before = len(app.registered_commands)
         try:
             impl.function(app)
         except Exception as exc:
-            info = pm.infos.get(impl.plugin_name)
-            if info is not None:
-                info.error = f"register_commands failed: {type(exc).__name__}: {exc}"
+            pm.record_error(impl.plugin_name, f"register_commands failed: {type(exc).__name__}: {exc}")
+        info = pm.infos.get(impl.plugin_name)
+        if info is not None:
+            added = app.registered_commands[before:]
+            info.commands = [c.name or c.callback.__name__.replace("_", "-") for c in added]
     return app
 
 

@@ -49,6 +49,7 @@ class PluginInfo:
     builtin: bool
     error: str | None = None
     provides: dict[str, list[str]] = field(default_factory=dict)
+    commands: list[str] = field(default_factory=list)  # filled when the CLI is built
 
 
 class PluginManager(pluggy.PluginManager):

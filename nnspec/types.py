@@ -47,6 +47,9 @@ class LayerKind:
     holds every positional argument and option by name, defaults filled in.
     `finalize(args, meta)`, when given, returns the args completed from the dataset's
     metadata or normalised (embedding takes `vocab` from the data; kernels become pairs).
+    `keeps_activation` says that the layer leaves the previous activation's meaning
+    intact (a softmax before dropout still gives probabilities), which decides whether
+    the network ends in logits.
     """
 
     name: str
@@ -57,6 +60,7 @@ class LayerKind:
     doc: str = ""
     aliases: tuple[str, ...] = ()
     finalize: Callable[[dict, "DatasetMeta | None"], dict] | None = None
+    keeps_activation: bool = False  # dropout, flatten: the output is still what came in
 
     def params(self) -> tuple[Param, ...]:
         return self.positional + self.options

@@ -225,6 +225,11 @@ def test_logits_when_the_last_layer_has_no_activation(fake_datasets):
     assert plans("data toy3\ndense 3 softmax")[0].train.from_logits is False
 
 
+def test_dropout_keeps_the_activation_and_batchnorm_does_not(fake_datasets):
+    assert plans("data toy3\ndense 3 softmax\ndropout 0.5")[0].train.from_logits is False
+    assert plans("data toy3\ndense 3 softmax\nbatchnorm")[0].train.from_logits is True
+
+
 def test_loss_against_task_and_activation(fake_datasets):
     assert "categorical_crossentropy is for classification, but data toyreg is regression" in messages(
         "data toyreg\ndense 1\ntrain adam loss=categorical_crossentropy")

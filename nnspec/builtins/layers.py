@@ -86,11 +86,13 @@ CORE_LAYERS = (
         "dropout",
         positional=(Param("rate", "fraction", doc="fraction of units dropped while training"),),
         doc="randomly drops units while training; does nothing when evaluating",
+        keeps_activation=True,
     ),
     LayerKind(
         "flatten",
         output_shape=lambda shape, a: (math.prod(shape),),
         doc="flattens each sample to a vector",
+        keeps_activation=True,
     ),
     LayerKind(
         "batchnorm",

@@ -384,10 +384,12 @@ def _layer_args(kind, name: str, stmt: LayerStmt, out: _Collector) -> dict | Non
 
 
 def _last_activation(layers: tuple[ResolvedLayer, ...]) -> str | None:
+    """The activation the network's output has passed through last (None: logits)."""
+    kinds = get_registries().layers
     for layer in reversed(layers):
         if "activation" in layer.args:
             return layer.args["activation"]
-        if layer.kind not in ("dropout", "flatten", "batchnorm"):
+        if not kinds.get(layer.kind).keeps_activation:
             return None
     return None
 

@@ -12,6 +12,7 @@ GAUSSIAN_NOISE = LayerKind(
     positional=(Param("stddev", "float", min=0, doc="standard deviation of the noise"),),
     doc="adds zero-mean Gaussian noise while training; passes the input through when evaluating",
     aliases=("noise",),
+    keeps_activation=True,  # noise after a sigmoid still leaves a probability when evaluating
 )
 
 
