@@ -35,7 +35,10 @@ import numpy as np
 from .errors import DataError, NNSpecError, TrainingError, UsageError
 from .types import Data, Plan
 
-CHUNK_BYTES = 64 * 2**20  # the most a gathered chunk of training rows may take
+# Steps per backend call: a chunk of about 64 batches trained fastest in bench/training_speed.py;
+# a whole epoch per call was up to 2x slower (a large gathered array thrashes the caches).
+CHUNK_STEPS = 64
+CHUNK_BYTES = 32 * 2**20
 BAR_UPDATES = 20  # progress-bar updates per epoch, at most
 SHUFFLE_STREAM = 1  # keeps the shuffling seed apart from the initializers' seeds
 RESULTS_FILE = "results.json"
@@ -113,6 +116,7 @@ def build(spec_or_plan, backend: str | None = "keras"):
     Accepts a Plan, a Spec, spec text or a path; a spec with several variants must be
     narrowed to one first (`nnspec.check(spec)` lists them).
     """
+    import_tensorflow_quietly()
     plans = plans_for(spec_or_plan, backend=backend)
     if len(plans) != 1:
         raise UsageError(
@@ -148,6 +152,7 @@ def run(
     SweepResult (best first). A NaN loss raises TrainingError; in a sweep the other
     variants still run, then the error is raised with `.result` set.
     """
+    import_tensorflow_quietly()
     spec = _as_spec(spec_or_path)
     spec = apply_overrides(spec, epochs=epochs, batch=batch, lr=lr, seed=seed, backend=backend)
     plans = plans_for(spec)
@@ -314,7 +319,7 @@ def train_loop(plan: Plan, trainer, arrays: Arrays, reporter: "Progress", result
     batch = min(plan.train.batch or n, n)
     steps = math.ceil(n / batch)
     row_bytes = max(1, x[:1].nbytes + y[:1].nbytes)
-    chunk_steps = max(1, min(reporter.chunk_steps(steps), CHUNK_BYTES // (row_bytes * batch)))
+    chunk_steps = max(1, min(reporter.chunk_steps(steps), CHUNK_STEPS, CHUNK_BYTES // (row_bytes * batch)))
     chunk_rows = chunk_steps * batch
     rng = np.random.default_rng([plan.seed, SHUFFLE_STREAM])
     names = ("loss", *plan.train.metrics)
@@ -457,6 +462,33 @@ def _held_out(val: float | int, n: int) -> int:
 
 
 # ------------------------------------------------------------------ seeds, backends, errors
+
+
+def import_tensorflow_quietly() -> None:
+    """Import TensorFlow with its start-up banner (oneDNN, CPU features) kept off the terminal.
+
+    The banner is written by C++ code straight to file descriptor 2 before TensorFlow's
+    log settings apply, so descriptor 2 points at /dev/null for the import alone.
+    Python errors from the import still propagate.
+    """
+    import os
+
+    if "tensorflow" in sys.modules:
+        return
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    try:
+        saved = os.dup(2)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+    except OSError:
+        import tensorflow  # noqa: F401
+        return
+    try:
+        os.dup2(devnull, 2)
+        import tensorflow  # noqa: F401
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
 
 
 def seed_everything(seed: int) -> None:

@@ -213,3 +213,41 @@ def test_objectives_name_the_plugin_loss_missing_on_a_backend():
     with pytest.raises(NNSpecError):
         objectives.loss_function(fake)
     assert callable(objectives.loss_function(plan))
+
+
+def test_xla_compiled_steps_train_like_plain_steps():
+    from nnspec.builtins.backends.keras import KerasTrainer
+
+    # no dropout here: XLA draws its random masks with another generator
+    plan = plan_of("input 4\ndense 16 relu\ndense 16 tanh\nbatchnorm\ndense 3 softmax\ntrain adam lr=0.01")
+    data = tiny_data()
+    y = np.eye(3, dtype=np.float32)[data.y_train]
+    plain = KerasTrainer(plan, nnspec.build(plan), jit=False)
+    compiled = KerasTrainer(plan, nnspec.build(plan), jit=True)
+    logs_plain = plain.train_steps(data.x_train, y, 8)
+    logs_compiled = compiled.train_steps(data.x_train, y, 8)
+    assert compiled.jit  # XLA compiled it: no fallback
+    np.testing.assert_allclose(logs_plain["loss"], logs_compiled["loss"], rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(plain.predict(data.x_test), compiled.predict(data.x_test), rtol=1e-3, atol=1e-5)
+
+
+def test_xla_is_chosen_for_deep_networks_with_many_steps(monkeypatch):
+    from nnspec.builtins.backends.keras import default_jit
+
+    monkeypatch.delenv("NNSPEC_KERAS_JIT", raising=False)
+    deep = plan_of("input 784\ndense 256 relu x4\ndense 10 softmax\ntrain adam epochs=15 batch=100")
+    assert default_jit(deep)
+    assert not default_jit(plan_of("input 4\ndense 32 relu x3\ndense 3 softmax\ntrain adam epochs=200 batch=16"))
+    assert not default_jit(plan_of("input 784\ndense 512 relu\ndense 10 softmax\ntrain rmsprop batch=128"))
+    monkeypatch.setenv("NNSPEC_KERAS_JIT", "0")
+    assert not default_jit(deep)
+
+
+def test_xla_compiled_steps_repeat_exactly_with_the_same_seed():
+    from nnspec.builtins.backends.keras import KerasTrainer
+
+    plan = plan_of("input 4\ndense 16 relu\ndropout 0.3\ndense 3 softmax\ntrain adam lr=0.01")
+    data = tiny_data()
+    y = np.eye(3, dtype=np.float32)[data.y_train]
+    runs = [KerasTrainer(plan, nnspec.build(plan), jit=True).train_steps(data.x_train, y, 8)["loss"] for _ in range(2)]
+    np.testing.assert_array_equal(*runs)

@@ -111,3 +111,25 @@ def label_spec(plan: Plan) -> tuple[tuple, str]:
     if plan.label_encoding == "index":
         return (), "int32"
     return tuple(plan.layers[-1].output_shape), "float32"
+
+
+class _NotForUsers:
+    """Drops TensorFlow log records that say nothing a spec's author can act on."""
+
+    def filter(self, record) -> bool:
+        message = record.getMessage()
+        # TensorFlow counts traces by source code, so the sixth trainer of a sweep (each
+        # compiling its own functions once) looks like "excessive retracing" to it
+        if "triggered tf.function retracing" in message and "KerasTrainer" in message:
+            return False
+        # TF1 optimizers still use initializer arguments TensorFlow itself deprecated
+        return "is deprecated and will be removed in a future version" not in message
+
+
+def quiet_tensorflow_logs() -> None:
+    """Install the filter above on TensorFlow's logger, once."""
+    import tensorflow as tf
+
+    logger = tf.get_logger()
+    if not any(isinstance(f, _NotForUsers) for f in logger.filters):
+        logger.addFilter(_NotForUsers())

@@ -51,7 +51,7 @@ import numpy as np
 from ...errors import NNSpecError
 from ...types import Plan, ResolvedLayer
 from . import objectives
-from .common import BuildContext, input_dtype, label_spec, layer_builder, located, plugin_impl
+from .common import BuildContext, input_dtype, label_spec, layer_builder, located, plugin_impl, quiet_tensorflow_logs
 
 NAME = "keras"
 PREDICT_ROWS = 4096  # samples per forward pass when predicting
@@ -264,49 +264,49 @@ def _model_name(plan: Plan) -> str:
 # ------------------------------------------------------------------ training
 
 
-def _expect_one_trace_per_trainer() -> None:
-    """Silence TensorFlow's retracing warning for our own functions.
-
-    TensorFlow counts traces by source code, so the sixth trainer of a sweep (each
-    compiling its own functions once) looks like "excessive retracing" to it.
-    """
-    import tensorflow as tf
-
-    logger = tf.get_logger()
-    if not any(isinstance(f, _RetracingFilter) for f in logger.filters):
-        logger.addFilter(_RetracingFilter())
-
-
-class _RetracingFilter:
-    def filter(self, record) -> bool:
-        message = record.getMessage()
-        return not ("triggered tf.function retracing" in message and "KerasTrainer" in message)
-
-
 class KerasTrainer:
     """Trains a built model: compiled multi-step training, compiled prediction, saving.
 
     `train_steps(x, y, batch)` runs one optimizer step per consecutive slice of `batch`
     samples inside one `tf.function` (a `tf.range` loop), and returns per-step loss and
-    training metrics so the runner can report progress and find a NaN's batch.
+    training metrics so the runner can report progress and find a NaN's batch. Each
+    step may be compiled with XLA (`jit`; by default when `default_jit` expects it to pay);
+    a model XLA cannot compile falls back to the plain graph on the first call.
     """
 
-    def __init__(self, plan: Plan, model) -> None:
+    def __init__(self, plan: Plan, model, jit: bool | None = None) -> None:
         import tensorflow as tf
 
-        _expect_one_trace_per_trainer()
+        quiet_tensorflow_logs()
         self.plan = plan
         self.model = model
         self.names = ("loss", *plan.train.metrics)
+        self.jit = default_jit(plan) if jit is None else jit
+        model.optimizer.build(model.trainable_variables)
+        self._run_steps = self._compile(self.jit)
+        self._checked = False
+        x_spec = tf.TensorSpec([None, *plan.input_shape], input_dtype(plan))
+
+        @tf.function(input_signature=[x_spec])
+        def forward(x):
+            return model(x, training=False)
+
+        self._forward = forward
+
+    def _compile(self, jit: bool):
+        """The multi-step training function; `jit` compiles each step with XLA."""
+        import tensorflow as tf
+
+        plan, model = self.plan, self.model
         optimizer = model.optimizer
         variables = model.trainable_variables
-        optimizer.build(variables)
         loss_fn = objectives.loss_function(plan, NAME)
-        metric_fns = objectives.metric_functions(plan, NAME)
+        metric_fns = list(objectives.metric_functions(plan, NAME).values())
         label_shape, label_dtype = label_spec(plan)
         x_spec = tf.TensorSpec([None, *plan.input_shape], input_dtype(plan))
         y_spec = tf.TensorSpec([None, *label_shape], label_dtype)
 
+        @tf.function(jit_compile=jit)
         def step(x, y):
             with tf.GradientTape() as tape:
                 output = model(x, training=True)
@@ -314,30 +314,44 @@ class KerasTrainer:
                 total = loss + tf.add_n(model.losses) if model.losses else loss
             gradients = tape.gradient(total, variables)
             optimizer.apply_gradients(zip(gradients, variables))
-            values = [loss] + [objectives.batch_mean(fn, y, output) for fn in metric_fns.values()]
-            return tf.stack(values)
+            return tf.stack([loss] + [objectives.batch_mean(fn, y, output) for fn in metric_fns])
 
         @tf.function(input_signature=[x_spec, y_spec, tf.TensorSpec([], tf.int32)])
         def run_steps(x, y, batch):
-            n = tf.shape(x)[0]
-            steps = (n + batch - 1) // batch
+            steps = (tf.shape(x)[0] + batch - 1) // batch
             logs = tf.TensorArray(tf.float32, size=steps, element_shape=[len(self.names)])
             for i in tf.range(steps):
                 start = i * batch
                 logs = logs.write(i, step(x[start:start + batch], y[start:start + batch]))
             return logs.stack()
 
-        @tf.function(input_signature=[x_spec])
-        def forward(x):
-            return model(x, training=False)
-
-        self._run_steps = run_steps
-        self._forward = forward
+        return run_steps
 
     def train_steps(self, x: np.ndarray, y: np.ndarray, batch: int) -> dict[str, np.ndarray]:
         """One optimizer step per slice of `batch` samples; per-step loss and metrics."""
-        logs = self._run_steps(x, y, np.int32(batch)).numpy()
+        if not self._checked:
+            logs = self._first_call(x, y, batch)
+        else:
+            logs = self._run_steps(x, y, np.int32(batch)).numpy()
         return {name: logs[:, i] for i, name in enumerate(self.names)}
+
+    def _first_call(self, x, y, batch):
+        """Run the first chunk; when XLA cannot compile the step, use the plain graph instead.
+
+        A failed compilation raises before any variable changes, so retrying is safe.
+        """
+        import tensorflow as tf
+
+        try:
+            logs = self._run_steps(x, y, np.int32(batch)).numpy()
+        except (tf.errors.InvalidArgumentError, tf.errors.UnimplementedError, tf.errors.InternalError):
+            if not self.jit:
+                raise
+            self.jit = False
+            self._run_steps = self._compile(False)
+            logs = self._run_steps(x, y, np.int32(batch)).numpy()
+        self._checked = True
+        return logs
 
     def predict(self, x: np.ndarray) -> np.ndarray:
         """The last layer's outputs in evaluation mode (dropout off, moving statistics)."""
@@ -354,6 +368,31 @@ class KerasTrainer:
 
     def close(self) -> None:
         """Nothing to release: the model lives as long as the caller keeps it."""
+
+
+# When XLA-compiled steps pay (bench/training_speed.py, docs/performance.md): fusing
+# the optimizer's many small per-variable ops saves time on every step of a deep network,
+# but compiling costs seconds and XLA launches cost more than they save on tiny steps.
+JIT_MIN_WEIGHT_LAYERS = 3
+JIT_MIN_STEP_WORK = 10_000_000  # batch size x parameters
+JIT_MIN_STEPS = 2000  # epochs x steps per epoch, when the data's size is known
+
+
+def default_jit(plan: Plan) -> bool:
+    """Whether to XLA-compile training steps: NNSPEC_KERAS_JIT=1/0 decides, else the rule above."""
+    import os
+
+    forced = os.environ.get("NNSPEC_KERAS_JIT", "").strip().lower()
+    if forced:
+        return forced not in ("0", "false", "no", "off")
+    weight_layers = sum(1 for layer in plan.layers if layer.kind in ("dense", "conv2d"))
+    batch = plan.train.batch or plan.meta.train_size or 0
+    if weight_layers < JIT_MIN_WEIGHT_LAYERS or batch * plan.param_count < JIT_MIN_STEP_WORK:
+        return False
+    if plan.meta.train_size:
+        steps = plan.train.epochs * -(-plan.meta.train_size // batch)
+        return steps >= JIT_MIN_STEPS
+    return True
 
 
 def train(plan: Plan, model) -> KerasTrainer:

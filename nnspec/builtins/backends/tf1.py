@@ -56,7 +56,7 @@ import numpy as np
 from ...errors import NNSpecError
 from ...types import Plan, ResolvedLayer
 from . import objectives
-from .common import BuildContext, input_dtype, label_spec, layer_builder, located, plugin_impl
+from .common import BuildContext, input_dtype, label_spec, layer_builder, located, plugin_impl, quiet_tensorflow_logs
 
 NAME = "tf1"
 PREDICT_ROWS = 4096
@@ -317,6 +317,7 @@ def build(plan: Plan) -> TF1Model:
     """The plan as a TF1 graph in its own tf.Graph, variables initialized in a new Session."""
     import tensorflow as tf
 
+    quiet_tensorflow_logs()
     v1 = tf.compat.v1
     graph = tf.Graph()
     with graph.as_default():
