@@ -37,8 +37,8 @@ MODELS = {
     "256x4": ([256] * 4, "adam", 100),
 }
 SUITES = {
-    "overhead": "fit,tf1,loop,nnspec_keras,nnspec_tf1",
-    "paths": "fit,fit_jit,fit_spe,fit_jit_spe,step,epoch_loop,loop,loop64,loop_jit,nnspec_keras_nojit,"
+    "overhead": "fit,tf1,loop,loop_jit,nnspec_keras,nnspec_tf1",
+    "paths": "fit,fit_jit,fit_spe,fit_jit_spe,step,epoch_loop,loop_epoch,loop,loop_jit,nnspec_keras_nojit,"
              "nnspec_keras_jit,tf1",
 }
 
@@ -278,7 +278,9 @@ class NNSpec:
 
         hidden, optimizer, batch = spec
         layers = "\n".join(f"dense {h} relu" for h in hidden)
-        self.text = (f"input 784\n{layers}\ndense 10 softmax\n"
+        # the hand-written counterparts: Keras ends in softmax, the course's TF1 graph in logits
+        last = "dense 10 softmax" if backend == "keras" else "dense 10"
+        self.text = (f"input 784\n{layers}\n{last}\n"
                      f"train {optimizer} lr=0.001 loss=categorical_crossentropy metrics=accuracy batch={batch}")
         labels = y.argmax(axis=1)
         meta = DatasetMeta((784,), "multiclass", classes=10)
@@ -304,9 +306,9 @@ PATHS = {
     "fit_jit_spe": lambda spec, x, y: Fit(spec, x, y, jit_compile=True, steps_per_execution=64),
     "step": Step,
     "epoch_loop": EpochLoop,
-    "loop": lambda spec, x, y: Loop(spec, x, y),
-    "loop64": lambda spec, x, y: Loop(spec, x, y, steps=64),
-    "loop_jit": lambda spec, x, y: Loop(spec, x, y, jit=True),
+    "loop": lambda spec, x, y: Loop(spec, x, y, steps=64),
+    "loop_epoch": lambda spec, x, y: Loop(spec, x, y),
+    "loop_jit": lambda spec, x, y: Loop(spec, x, y, steps=64, jit=True),
     "tf1": TF1,
     "nnspec_keras": lambda spec, x, y: NNSpec(spec, x, y, "keras"),
     "nnspec_keras_jit": lambda spec, x, y: NNSpec(spec, x, y, "keras", jit=True),
@@ -320,9 +322,9 @@ DESCRIPTIONS = {
     "fit_jit_spe": "model.fit, jit_compile=True, steps_per_execution=64",
     "step": "tf.function step per batch from Python",
     "epoch_loop": "whole epoch in one tf.function (tf.range over a shuffled tensor)",
-    "loop": "tf.range loop over a numpy-gathered epoch (nnspec's path, by hand)",
-    "loop64": "the same, 64 steps per call",
-    "loop_jit": "the same, each step XLA-compiled",
+    "loop": "tf.range loop, 64 steps per call over numpy-gathered chunks (nnspec's path, by hand)",
+    "loop_epoch": "the same, a whole epoch per call",
+    "loop_jit": "the same as loop, each step XLA-compiled",
     "tf1": "hand-written TF1 Session loop, feed_dict",
     "nnspec_keras": "nnspec run, keras backend (default settings)",
     "nnspec_keras_jit": "nnspec run, keras backend, XLA steps",

@@ -584,7 +584,8 @@ def apply_overrides(spec, *, epochs=None, batch=None, lr=None, seed=None, backen
                 return
         statements.insert(0, cls(value, line=first_line))
 
-    train_values = {key: value for key, value in (("epochs", epochs), ("batch", batch), ("lr", lr)) if value is not None}
+    given = (("epochs", epochs), ("batch", batch), ("lr", lr))
+    train_values = {key: value for key, value in given if value is not None}
     if train_values:
         index = next((i for i, s in enumerate(statements) if isinstance(s, TrainStmt)), None)
         if index is None:
@@ -700,7 +701,9 @@ def _save_predictions(path: Path, plan: Plan, arrays: Arrays, outputs: np.ndarra
         _write_npz(path, arrays_out)
         return
     y_true = arrays.labels_test
-    y_true = (y_true.argmax(axis=1) if y_true.ndim == 2 and y_true.shape[1] > 1 else y_true.reshape(-1)).astype(np.int64)
+    if y_true.ndim == 2 and y_true.shape[1] > 1:  # a loader that gave one-hot rows
+        y_true = y_true.argmax(axis=1)
+    y_true = y_true.reshape(-1).astype(np.int64)
     if result.task == "binary":
         p = probs[:, -1] if probs.ndim == 2 else probs
         predicted = (p > 0.5).astype(np.int64)

@@ -60,7 +60,8 @@ def test_every_optimizer_lowers_the_loss(optimizer, backend, tmp_path):
 
 
 def test_keras_model_is_compiled_with_the_specs_optimizer_loss_and_metrics():
-    model = nnspec.build(plan_of("input 4\ndense 3\ntrain momentum lr=0.05 momentum=0.5 loss=cce metrics=accuracy"), "keras")
+    text = "input 4\ndense 3\ntrain momentum lr=0.05 momentum=0.5 loss=cce metrics=accuracy"
+    model = nnspec.build(plan_of(text), "keras")
     assert type(model.optimizer).__name__ == "SGD"
     assert float(model.optimizer.learning_rate) == pytest.approx(0.05)
     assert float(model.optimizer.momentum) == pytest.approx(0.5)
@@ -177,8 +178,10 @@ def test_binary_accuracy_thresholds_logits_at_zero_and_probabilities_at_half():
     logits_plan = plan_of("input 4\ndense 1\ntrain adam loss=binary_crossentropy")
     probs_plan = plan_of("input 4\ndense 1 sigmoid\ntrain adam loss=binary_crossentropy")
     labels = np.array([[1.0], [0.0], [1.0]], np.float32)
-    assert evaluate(logits_plan, labels, np.array([[0.3], [-0.2], [-1.0]], np.float32))["accuracy"] == pytest.approx(2 / 3)
-    assert evaluate(probs_plan, labels, np.array([[0.6], [0.4], [0.3]], np.float32))["accuracy"] == pytest.approx(2 / 3)
+    logits = np.array([[0.3], [-0.2], [-1.0]], np.float32)
+    probs = np.array([[0.6], [0.4], [0.3]], np.float32)
+    assert evaluate(logits_plan, labels, logits)["accuracy"] == pytest.approx(2 / 3)
+    assert evaluate(probs_plan, labels, probs)["accuracy"] == pytest.approx(2 / 3)
 
 
 def test_an_unknown_backend_is_a_spec_error_with_a_suggestion():
@@ -231,14 +234,26 @@ def test_xla_compiled_steps_train_like_plain_steps():
     np.testing.assert_allclose(plain.predict(data.x_test), compiled.predict(data.x_test), rtol=1e-3, atol=1e-5)
 
 
-def test_xla_is_chosen_for_deep_networks_with_many_steps(monkeypatch):
+def test_xla_is_chosen_for_sizeable_steps_and_long_runs(monkeypatch):
+    from conftest import registered
+    from nnspec import hookimpl
     from nnspec.builtins.backends.keras import default_jit
+    from nnspec.types import Dataset, DatasetMeta
+
+    class Images:
+        @hookimpl
+        def register_datasets(self, register):
+            meta = DatasetMeta((784,), "multiclass", classes=10, train_size=60000)
+            register(Dataset("images_60k", load=None, meta=lambda options: meta))
 
     monkeypatch.delenv("NNSPEC_KERAS_JIT", raising=False)
-    deep = plan_of("input 784\ndense 256 relu x4\ndense 10 softmax\ntrain adam epochs=15 batch=100")
-    assert default_jit(deep)
+    with registered(Images(), "images-60k"):
+        mlp = "data images_60k\ndense 512 relu\ndense 10 softmax\ntrain rmsprop epochs={} batch=128"
+        assert default_jit(plan_of(mlp.format(5)))  # 2345 steps of 128 x 407,050 weights
+        assert not default_jit(plan_of(mlp.format(1)))  # 469 steps: compiling would not pay
     assert not default_jit(plan_of("input 4\ndense 32 relu x3\ndense 3 softmax\ntrain adam epochs=200 batch=16"))
-    assert not default_jit(plan_of("input 784\ndense 512 relu\ndense 10 softmax\ntrain rmsprop batch=128"))
+    deep = plan_of("input 784\ndense 256 relu x4\ndense 10 softmax\ntrain adam epochs=15 batch=100")
+    assert default_jit(deep)  # the data's size is unknown: assume a long run
     monkeypatch.setenv("NNSPEC_KERAS_JIT", "0")
     assert not default_jit(deep)
 
@@ -249,5 +264,6 @@ def test_xla_compiled_steps_repeat_exactly_with_the_same_seed():
     plan = plan_of("input 4\ndense 16 relu\ndropout 0.3\ndense 3 softmax\ntrain adam lr=0.01")
     data = tiny_data()
     y = np.eye(3, dtype=np.float32)[data.y_train]
-    runs = [KerasTrainer(plan, nnspec.build(plan), jit=True).train_steps(data.x_train, y, 8)["loss"] for _ in range(2)]
+    trainers = [KerasTrainer(plan, nnspec.build(plan), jit=True) for _ in range(2)]
+    runs = [trainer.train_steps(data.x_train, y, 8)["loss"] for trainer in trainers]
     np.testing.assert_array_equal(*runs)

@@ -26,14 +26,18 @@ def _batch(value: Optional[str]) -> int | str | None:
 
 def run_command(
     spec: Annotated[Path, typer.Argument(help="Spec file (*.nn) to train.", show_default=False)],
-    backend: Annotated[Optional[str], typer.Option(help="keras or tf1 (default: the spec's backend line, else keras).")] = None,
+    backend: Annotated[
+        Optional[str], typer.Option(help="keras or tf1 (default: the spec's backend line, else keras).")
+    ] = None,
     epochs: Annotated[Optional[int], typer.Option(min=1, help="Override the number of epochs.")] = None,
     batch: Annotated[Optional[str], typer.Option(help="Override the batch size (a number, or all).")] = None,
     lr: Annotated[Optional[float], typer.Option(min=0.0, help="Override the learning rate.")] = None,
     seed: Annotated[Optional[int], typer.Option(min=0, help="Override the seed.")] = None,
     out: Annotated[Optional[Path], typer.Option(help="Run folder (default: runs/<spec name>/<time>/).")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the final table.")] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the results as JSON (progress goes to stderr).")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the results as JSON (progress goes to stderr).")
+    ] = False,
 ) -> None:
     """Train and evaluate the network a spec describes; save results, model and predictions."""
     from ...cli import warn_plugin_failures

@@ -51,7 +51,15 @@ import numpy as np
 from ...errors import NNSpecError
 from ...types import Plan, ResolvedLayer
 from . import objectives
-from .common import BuildContext, input_dtype, label_spec, layer_builder, located, plugin_impl, quiet_tensorflow_logs
+from .common import (
+    BuildContext,
+    input_dtype,
+    label_spec,
+    layer_builder,
+    located,
+    plugin_impl,
+    quiet_tensorflow_logs,
+)
 
 NAME = "keras"
 PREDICT_ROWS = 4096  # samples per forward pass when predicting
@@ -125,7 +133,8 @@ def build_flatten(layer: ResolvedLayer, ctx: KerasContext):
 def build_batchnorm(layer: ResolvedLayer, ctx: KerasContext):
     from keras import layers
 
-    return layers.BatchNormalization(momentum=layer.args["momentum"], epsilon=layer.args["epsilon"], name=layer.name)
+    a = layer.args
+    return layers.BatchNormalization(momentum=a["momentum"], epsilon=a["epsilon"], name=layer.name)
 
 
 def build_conv2d(layer: ResolvedLayer, ctx: KerasContext):
@@ -155,7 +164,8 @@ def build_embedding(layer: ResolvedLayer, ctx: KerasContext):
     from keras import layers
 
     a = layer.args
-    return layers.Embedding(a["vocab"], a["dim"], embeddings_initializer=ctx.initializer("uniform"), name=layer.name)
+    initializer = ctx.initializer("uniform")  # Keras' own default for embeddings
+    return layers.Embedding(a["vocab"], a["dim"], embeddings_initializer=initializer, name=layer.name)
 
 
 def build_activation(layer: ResolvedLayer, ctx: KerasContext):
@@ -187,7 +197,9 @@ def make_optimizer(plan: Plan):
     o = dict(t.options)
     table = {
         "sgd": lambda: optimizers.SGD(t.lr),
-        "momentum": lambda: optimizers.SGD(t.lr, momentum=o.get("momentum", 0.9), nesterov=o.get("nesterov", False)),
+        "momentum": lambda: optimizers.SGD(
+            t.lr, momentum=o.get("momentum", 0.9), nesterov=o.get("nesterov", False)
+        ),
         "adagrad": lambda: optimizers.Adagrad(t.lr),
         "rmsprop": lambda: optimizers.RMSprop(t.lr, rho=o.get("rho", 0.9)),
         "adam": lambda: optimizers.Adam(t.lr, beta_1=o.get("beta1", 0.9), beta_2=o.get("beta2", 0.999)),
@@ -370,10 +382,10 @@ class KerasTrainer:
         """Nothing to release: the model lives as long as the caller keeps it."""
 
 
-# When XLA-compiled steps pay (bench/training_speed.py, docs/performance.md): fusing
-# the optimizer's many small per-variable ops saves time on every step of a deep network,
-# but compiling costs seconds and XLA launches cost more than they save on tiny steps.
-JIT_MIN_WEIGHT_LAYERS = 3
+# When XLA-compiled steps pay (bench/training_speed.py, docs/performance.md): fusing the
+# optimizer's and the loss's many small ops saves time on every sizeable step, but
+# compiling costs from half a second to seconds, and on tiny steps (Iris) XLA's launch
+# costs more than it saves.
 JIT_MIN_STEP_WORK = 10_000_000  # batch size x parameters
 JIT_MIN_STEPS = 2000  # epochs x steps per epoch, when the data's size is known
 
@@ -385,9 +397,8 @@ def default_jit(plan: Plan) -> bool:
     forced = os.environ.get("NNSPEC_KERAS_JIT", "").strip().lower()
     if forced:
         return forced not in ("0", "false", "no", "off")
-    weight_layers = sum(1 for layer in plan.layers if layer.kind in ("dense", "conv2d"))
     batch = plan.train.batch or plan.meta.train_size or 0
-    if weight_layers < JIT_MIN_WEIGHT_LAYERS or batch * plan.param_count < JIT_MIN_STEP_WORK:
+    if batch * plan.param_count < JIT_MIN_STEP_WORK:
         return False
     if plan.meta.train_size:
         steps = plan.train.epochs * -(-plan.meta.train_size // batch)

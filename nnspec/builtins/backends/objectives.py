@@ -20,7 +20,13 @@ from .common import plugin_impl
 
 EPSILON = 1e-7  # as keras.config.epsilon(): keeps log() of a saturated probability finite
 
-BUILTIN_LOSSES = ("categorical_crossentropy", "sparse_categorical_crossentropy", "binary_crossentropy", "mse", "mae")
+BUILTIN_LOSSES = (
+    "categorical_crossentropy",
+    "sparse_categorical_crossentropy",
+    "binary_crossentropy",
+    "mse",
+    "mae",
+)
 BUILTIN_METRICS = ("accuracy", "mae", "mse")
 
 PerSample = Callable[[Any, Any], Any]

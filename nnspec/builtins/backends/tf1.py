@@ -22,7 +22,7 @@ layer's output with a leading batch axis. `ctx` gives:
 - `ctx.variable(name, shape, init="xavier_uniform", trainable=True)`: shorthand for
   `get_variable` with a named, seeded initializer;
 - `ctx.training`: a bool placeholder, False unless the training step feeds True
-  (batchnorm statistics, any train/test difference);
+  (batchnorm statistics, any train/test difference); made when first asked for;
 - `ctx.keep_prob(rate)`: the keep-probability placeholder for a dropout rate. It
   defaults to 1.0 (evaluation) and the training step feeds `1 - rate`; layers with
   the same rate share one placeholder (`keep_prob`, `keep_prob_1`, ...), so the
@@ -56,7 +56,15 @@ import numpy as np
 from ...errors import NNSpecError
 from ...types import Plan, ResolvedLayer
 from . import objectives
-from .common import BuildContext, input_dtype, label_spec, layer_builder, located, plugin_impl, quiet_tensorflow_logs
+from .common import (
+    BuildContext,
+    input_dtype,
+    label_spec,
+    layer_builder,
+    located,
+    plugin_impl,
+    quiet_tensorflow_logs,
+)
 
 NAME = "tf1"
 PREDICT_ROWS = 4096
@@ -73,8 +81,21 @@ class TF1Context(BuildContext):
 
         super().__init__(plan)
         self.graph = graph
-        self.training = tf.compat.v1.placeholder_with_default(False, (), name="training")
+        self._training = None
         self.keep_probs: dict[float, Any] = {}  # dropout rate -> its keep-probability placeholder
+
+    @property
+    def training(self):
+        """The bool placeholder a training step feeds True; made when a layer first asks.
+
+        A graph that never asks (no batchnorm) is fed nothing extra on each step.
+        """
+        import tensorflow as tf
+
+        if self._training is None:
+            with self.graph.name_scope(None):
+                self._training = tf.compat.v1.placeholder_with_default(False, (), name="training")
+        return self._training
 
     @property
     def variable_scope(self) -> str:
@@ -259,7 +280,9 @@ def make_optimizer(plan: Plan):
     o = dict(t.options)
     table = {
         "sgd": lambda: train.GradientDescentOptimizer(t.lr),
-        "momentum": lambda: train.MomentumOptimizer(t.lr, o.get("momentum", 0.9), use_nesterov=o.get("nesterov", False)),
+        "momentum": lambda: train.MomentumOptimizer(
+            t.lr, o.get("momentum", 0.9), use_nesterov=o.get("nesterov", False)
+        ),
         "adagrad": lambda: train.AdagradOptimizer(t.lr),
         "rmsprop": lambda: train.RMSPropOptimizer(t.lr, decay=o.get("rho", 0.9)),
         "adam": lambda: train.AdamOptimizer(t.lr, beta1=o.get("beta1", 0.9), beta2=o.get("beta2", 0.999)),
@@ -273,9 +296,10 @@ def make_optimizer(plan: Plan):
 class TF1Model:
     """A TF1 graph with its session: placeholders, output, loss, metrics and training op.
 
-    `train_feed` holds what a training step feeds besides the batch (`training: True`,
-    each keep-probability `1 - rate`); evaluation feeds only `x`, so dropout is off
-    and batchnorm uses its moving statistics.
+    `train_feed` holds what a training step feeds besides the batch (`training: True`
+    when a layer uses it, each keep-probability `1 - rate`); evaluation feeds only
+    `x`, so dropout is off and batchnorm uses its moving statistics. `training` is None
+    when no layer asked for it.
     """
 
     plan: Plan
@@ -294,7 +318,7 @@ class TF1Model:
 
     @property
     def train_feed(self) -> dict:
-        feed = {self.training: True}
+        feed = {self.training: True} if self.training is not None else {}
         feed.update({placeholder: 1.0 - rate for rate, placeholder in self.keep_probs.items()})
         return feed
 
@@ -304,7 +328,8 @@ class TF1Model:
 
     def predict(self, x: np.ndarray) -> np.ndarray:
         """The last layer's outputs with dropout off (keep_prob 1.0)."""
-        parts = [self.session.run(self.output, {self.x: x[i:i + PREDICT_ROWS]}) for i in range(0, len(x), PREDICT_ROWS)]
+        rows = range(0, len(x), PREDICT_ROWS)
+        parts = [self.session.run(self.output, {self.x: x[i:i + PREDICT_ROWS]}) for i in rows]
         if not parts:
             return np.zeros((0, *self.plan.layers[-1].output_shape), np.float32)
         return np.concatenate(parts)
@@ -347,7 +372,7 @@ def build(plan: Plan) -> TF1Model:
         session = v1.Session(graph=graph)
         session.run(v1.global_variables_initializer())
     graph.finalize()  # nothing may add ops after this: a leak would slow every step
-    return TF1Model(plan, graph, session, x, y, output, loss, metrics, train_op, ctx.training,
+    return TF1Model(plan, graph, session, x, y, output, loss, metrics, train_op, ctx._training,
                     dict(ctx.keep_probs), saver, variables)
 
 
