@@ -267,3 +267,36 @@ def test_xla_compiled_steps_repeat_exactly_with_the_same_seed():
     trainers = [KerasTrainer(plan, nnspec.build(plan), jit=True) for _ in range(2)]
     runs = [trainer.train_steps(data.x_train, y, 8)["loss"] for trainer in trainers]
     np.testing.assert_array_equal(*runs)
+
+
+def test_a_model_xla_cannot_compile_trains_on_the_plain_graph():
+    import keras
+    import tensorflow as tf
+
+    from nnspec.builtins.backends.keras import KerasTrainer
+
+    class Opaque(keras.layers.Layer):  # a Python function inside the graph: XLA cannot compile it
+        def call(self, x):
+            out = tf.numpy_function(lambda a: a * 1.0, [x], tf.float32)
+            out.set_shape(x.shape)
+            return out
+
+    plan = plan_of("input 4\ndense 3 softmax\ntrain sgd lr=0.1")
+    model = keras.Sequential([keras.Input((4,)), Opaque(), keras.layers.Dense(3, activation="softmax")])
+    model.compile(optimizer=keras.optimizers.SGD(0.1), loss="categorical_crossentropy")
+    trainer = KerasTrainer(plan, model, jit=True)
+    data = tiny_data()
+    logs = trainer.train_steps(data.x_train, np.eye(3, dtype=np.float32)[data.y_train], 8)
+    assert not trainer.jit and len(logs["loss"]) == 6 and np.all(np.isfinite(logs["loss"]))
+
+
+@pytest.mark.parametrize("loss", ["categorical_crossentropy", "sparse_categorical_crossentropy"])
+def test_accuracy_is_argmax_agreement_ties_going_to_the_first_class(loss):
+    plan = plan_of(f"input 4\ndense 3 softmax\ntrain adam loss={loss}")
+    outputs = np.array([[0.1, 0.7, 0.2], [0.5, 0.5, 0.0], [0.5, 0.5, 0.0], [0, 0, 0], [0, 0, 0], [0.2, 0.3, 0.5]],
+                       np.float32)
+    index = np.array([1, 0, 1, 0, 2, 0])
+    labels = index.astype(np.int32) if plan.label_encoding == "index" else np.eye(3, dtype=np.float32)[index]
+    expected = np.mean(outputs.argmax(axis=1) == index)
+    assert expected == 0.5
+    assert evaluate(plan, labels, outputs)["accuracy"] == pytest.approx(expected)

@@ -127,11 +127,15 @@ def _builtin_metric(name: str, encoding: str, from_logits: bool) -> PerSample:
             predicted = tf.cast(output > threshold, tf.float32)
             right = tf.equal(predicted, tf.cast(tf.cast(y_true, tf.float32) > 0.5, tf.float32))
             return tf.reduce_mean(tf.cast(right, tf.float32), axis=-1)
-        predicted = tf.argmax(output, axis=-1, output_type=tf.int32)
+        # argmax(output) == the true class, without argmax (XLA's is slow on CPU): the true
+        # class's score is the highest, and no class before it scores as high (argmax
+        # takes the first of equal scores, so a dead all-zero output is not "right")
         if encoding == "index":
-            expected = tf.cast(tf.reshape(y_true, [-1]), tf.int32)
-        else:
-            expected = tf.argmax(y_true, axis=-1, output_type=tf.int32)
-        return tf.cast(tf.equal(predicted, expected), tf.float32)
+            y_true = tf.one_hot(tf.cast(tf.reshape(y_true, [-1]), tf.int32), tf.shape(output)[-1])
+        truth = tf.cast(y_true, output.dtype)
+        score = tf.reduce_sum(truth * output, axis=-1, keepdims=True)
+        before = tf.cumsum(truth, axis=-1, exclusive=True, reverse=True) > 0
+        beaten = (output > score) | ((output == score) & before)
+        return 1.0 - tf.cast(tf.reduce_any(beaten, axis=-1), tf.float32)
 
     return accuracy
