@@ -151,10 +151,12 @@ class Dataset:
 class Backend:
     """A backend plugin: turns a checked `Plan` into a model and trains it.
 
-    `build(plan)` returns the backend's model object; `train(plan, data, reporter)`
-    trains and evaluates and returns a `TrainOutcome`-like dict (see the backends'
-    docs). Builders for layer kinds are looked up by the backend in the layer-builder
-    registry, keyed by (backend name, layer kind).
+    `build(plan)` returns the backend's model object (what `nnspec.build` gives);
+    `train(plan, model)` returns a trainer with `train_steps(x, y, batch)` (per-step
+    loss and metrics), `predict(x)`, `save(folder)` and `close()`: the runner does
+    the rest (nnspec/builtins/backends/__init__.py). Builders for layer kinds are
+    looked up by the backend in the layer-builder registry, keyed by (backend name,
+    layer kind).
     """
 
     name: str
