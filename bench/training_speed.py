@@ -323,7 +323,7 @@ DESCRIPTIONS = {
     "step": "tf.function step per batch from Python",
     "epoch_loop": "whole epoch in one tf.function (tf.range over a shuffled tensor)",
     "loop": "tf.range loop, 64 steps per call over numpy-gathered chunks (nnspec's path, by hand)",
-    "loop_epoch": "the same, a whole epoch per call",
+    "loop_epoch": "tf.range loop over a numpy-gathered whole epoch per call",
     "loop_jit": "the same as loop, each step XLA-compiled",
     "tf1": "hand-written TF1 Session loop, feed_dict",
     "nnspec_keras": "nnspec run, keras backend (default settings)",

@@ -154,6 +154,8 @@ def run(
     """
     import_tensorflow_quietly()
     spec = _as_spec(spec_or_path)
+    if backend is not None:
+        backend = _backend_name(backend)  # a wrong name is the caller's, not the spec's line
     spec = apply_overrides(spec, epochs=epochs, batch=batch, lr=lr, seed=seed, backend=backend)
     plans = plans_for(spec)
     stream = stream or sys.stdout
@@ -203,6 +205,8 @@ def plans_for(spec_or_plan, backend: str | None = None) -> list[Plan]:
         return [plan]
     from .dsl.validate import check
 
+    if backend is not None:
+        backend = _backend_name(backend)
     return check(apply_overrides(_as_spec(spec_or_plan), backend=backend))
 
 

@@ -94,3 +94,9 @@ def test_built_models_have_the_parameters_the_checker_counts(plan):
     model = nnspec.build(plan, "tf1")
     assert model.count_params() == plan.param_count
     model.close()
+
+
+def test_an_unknown_backend_on_the_command_line_is_named_without_a_spec_position(iris_spec, tmp_path):
+    result = invoke(iris_spec, "--backend", "tf2", "--out", tmp_path / "out")
+    assert result.exit_code == 1
+    assert result.output.startswith("unknown backend 'tf2'; did you mean 'tf1'?")
