@@ -89,6 +89,8 @@ def rows(tmp: Path) -> list[Row]:
         Row("digits", SPECS / "digits.nn", "accuracy", ">= 0.95 (issue 4)"),
         Row("pima (training data)", SPECS / "pima.nn", "accuracy", "0.784"),
         Row("boston_housing (test MAE)", SPECS / "boston_housing.nn", "mae", "4.01"),
+        Row("boston_housing, normalize=true, linear output (test MAE)", SPECS / "boston_housing_normalized.nn",
+            "mae", "4.01"),
         Row("fashion_mnist, 784-256x4-10, init=xavier or he", SPECS / "fashion_mnist_init.nn", "accuracy",
             "MNIST 0.9805 / 0.9784; hand-written on Fashion 0.888 / 0.891", seeds=(0,)),
         Row("fashion_mnist, 784-512-10 (mnist_keras.nn)", fashion_keras, "accuracy",
