@@ -911,13 +911,14 @@ def results_table(results: Sequence[RunResult]) -> str:
     metrics: list[str] = []
     for result in results:
         metrics += [m for m in result.metrics if m not in metrics]
+    metrics = metrics or ["loss"]  # every variant failed: the column holds their errors
     sweep = len(results) > 1 or bool(results[0].variant)
     header = (["variant"] if sweep else []) + [f"test {m}" for m in metrics] + ["best epoch", "train s"]
     rows = []
     for result in results:
         cells = [result.label] if sweep else []
         if result.error:
-            cells += ["failed: " + result.error] + [""] * (len(metrics) - 1 if metrics else 0)
+            cells += ["failed: " + result.error] + [""] * (len(metrics) - 1)
         else:
             cells += [f"{result.metrics[m]:.4f}" if m in result.metrics else "" for m in metrics]
         cells += [str(result.best_epoch or ""), f"{result.train_seconds:.1f}"]

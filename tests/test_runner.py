@@ -37,8 +37,8 @@ def test_progress_granularity_does_not_change_the_numbers(tmp_path):
 
     data = tiny_data(n_train=100)
     text = MLP.replace("batch=8", "batch=4")
-    bar = nnspec.run(text, data=data, out=tmp_path / "bar", progress="bar", stream=io.StringIO(), report=False)
-    lines = nnspec.run(text, data=data, out=tmp_path / "lines", progress="lines", stream=io.StringIO(), report=False)
+    bar, lines = (nnspec.run(text, data=data, out=tmp_path / kind, progress=kind, stream=io.StringIO(), report=False)
+                  for kind in ("bar", "lines"))
     assert bar.history == lines.history
 
 
@@ -217,3 +217,16 @@ def test_iris_reaches_the_course_accuracy(backend, tmp_path):
     result = nnspec.run(SPECS / "iris.nn", backend, out=tmp_path / "iris", progress="none", report=False)
     assert result.metrics["accuracy"] >= 0.9556
     assert math.isfinite(result.metrics["loss"])
+
+
+def test_the_table_shows_failed_variants_with_their_error():
+    def result(label, metrics, error=None):
+        return RunResult(label, "", {"lr": label}, "keras", 0, 1, metrics, {}, 0.5, {}, "", "multiclass", None,
+                         None, [4], 1, False, error=error)
+
+    failed = result("lr=10", {}, "loss became NaN at epoch 1, batch 2")
+    table = results_table([result("lr=0.1", {"loss": 0.5, "accuracy": 0.75}), failed]).splitlines()
+    assert table[2].split()[:3] == ["lr=10", "failed:", "loss"]
+    only_failures = results_table([failed]).splitlines()
+    assert only_failures[0].split()[:3] == ["variant", "test", "loss"]
+    assert "failed: loss became NaN at epoch 1, batch 2" in only_failures[1]
