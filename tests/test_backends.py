@@ -300,3 +300,24 @@ def test_accuracy_is_argmax_agreement_ties_going_to_the_first_class(loss):
     expected = np.mean(outputs.argmax(axis=1) == index)
     assert expected == 0.5
     assert evaluate(plan, labels, outputs)["accuracy"] == pytest.approx(expected)
+
+
+def test_the_documented_third_party_backend_example_runs(tmp_path):
+    """The example in nnspec/builtins/backends/__init__.py, executed as written."""
+    import textwrap
+    import types
+
+    import nnspec.builtins.backends as backends
+    from conftest import registered
+
+    doc = backends.__doc__
+    start = doc.index("    from nnspec import hookimpl")
+    example = textwrap.dedent(doc[start:doc.index("It then needs")])
+    namespace: dict = {}
+    exec(example, namespace)
+    plugin = types.SimpleNamespace(register_backends=namespace["register_backends"])
+    with registered(plugin, "fit-backend-example"):
+        result = quiet_run("input 4\ndense 8 relu\ndense 3 softmax\ntrain adam lr=0.01 epochs=2 batch=8",
+                           tiny_data(), tmp_path, "keras_fit")
+    assert result.backend == "keras_fit" and len(result.history["accuracy"]) == 2
+    assert (tmp_path / "run" / "model.keras").is_file()
