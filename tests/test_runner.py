@@ -230,3 +230,21 @@ def test_the_table_shows_failed_variants_with_their_error():
     only_failures = results_table([failed]).splitlines()
     assert only_failures[0].split()[:3] == ["variant", "test", "loss"]
     assert "failed: loss became NaN at epoch 1, batch 2" in only_failures[1]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_the_saved_model_restores_to_the_same_predictions(backend, tmp_path):
+    data = tiny_data()
+    result = quiet_run(MLP.replace("epochs=3", "epochs=2"), data, tmp_path, backend)
+    folder = tmp_path / "run"
+    if backend == "keras":
+        import keras
+
+        restored = keras.models.load_model(folder / "model.keras")
+        expected = result.model.predict(data.x_test, verbose=0)
+        np.testing.assert_allclose(restored.predict(data.x_test, verbose=0), expected, rtol=1e-5)
+    else:
+        fresh = nnspec.build(plan_of(MLP, "tf1"), "tf1")
+        with fresh.graph.as_default():
+            fresh.saver.restore(fresh.session, str(folder / "checkpoint" / "model.ckpt"))
+        np.testing.assert_allclose(fresh.predict(data.x_test), result.model.predict(data.x_test), rtol=1e-5)
