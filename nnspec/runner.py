@@ -220,7 +220,10 @@ def run_plan(plan: Plan, folder: Path, loader: "DataLoader", reporter: "Progress
     folder.mkdir(parents=True, exist_ok=True)
     _write_text(folder / SPEC_FILE, format_spec(plan.spec))
     data = loader.load(plan)
-    arrays = prepare(plan, data)
+    try:
+        arrays = prepare(plan, data)
+    except MemoryError:
+        raise DataError(f"out of memory while preparing data {plan.dataset} for training") from None
     result = _blank_result(plan, data)
     result.dir = folder
     backend = _backend(plan.backend)
