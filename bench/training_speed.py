@@ -40,6 +40,7 @@ SUITES = {
     "overhead": "fit,tf1,loop,loop_jit,nnspec_keras,nnspec_tf1",
     "paths": "fit,fit_jit,fit_spe,fit_jit_spe,step,epoch_loop,loop_epoch,loop,loop_jit,nnspec_keras_nojit,"
              "nnspec_keras_jit,tf1",
+    "chunks": "loop_epoch,loop,nnspec_keras_16,nnspec_keras,nnspec_keras_epoch",
 }
 
 
@@ -272,7 +273,7 @@ class TF1:
 class NNSpec:
     """`nnspec.run` on the spec of the same network, with the same arrays; its own epoch timings."""
 
-    def __init__(self, spec, x, y, backend, jit=None):
+    def __init__(self, spec, x, y, backend, jit=None, chunk=None):
         import nnspec
         from nnspec.types import Data, DatasetMeta
 
@@ -287,15 +288,21 @@ class NNSpec:
         self.data = Data(x, labels, x[:1000], labels[:1000], meta)
         self.backend = backend
         self.jit = jit
+        self.chunk = chunk  # steps per compiled call (nnspec.runner.CHUNK_STEPS), None: nnspec's
         self.folder = Path(tempfile.mkdtemp(prefix="nnspec-bench-"))
         self.nnspec = nnspec
 
     def run(self, epochs):
+        import nnspec.runner
+
         if self.jit is not None:
             os.environ["NNSPEC_KERAS_JIT"] = "1" if self.jit else "0"
+        default_chunk = nnspec.runner.CHUNK_STEPS
+        nnspec.runner.CHUNK_STEPS = self.chunk or default_chunk
         result = self.nnspec.run(self.text, self.backend, epochs=epochs, data=self.data, progress="none",
                                  report=False, out=self.folder / "run")
         os.environ.pop("NNSPEC_KERAS_JIT", None)
+        nnspec.runner.CHUNK_STEPS = default_chunk
         return list(result.epoch_seconds)
 
 
@@ -313,6 +320,8 @@ PATHS = {
     "nnspec_keras": lambda spec, x, y: NNSpec(spec, x, y, "keras"),
     "nnspec_keras_jit": lambda spec, x, y: NNSpec(spec, x, y, "keras", jit=True),
     "nnspec_keras_nojit": lambda spec, x, y: NNSpec(spec, x, y, "keras", jit=False),
+    "nnspec_keras_16": lambda spec, x, y: NNSpec(spec, x, y, "keras", chunk=16),
+    "nnspec_keras_epoch": lambda spec, x, y: NNSpec(spec, x, y, "keras", chunk=10**6),
     "nnspec_tf1": lambda spec, x, y: NNSpec(spec, x, y, "tf1"),
 }
 DESCRIPTIONS = {
@@ -329,6 +338,8 @@ DESCRIPTIONS = {
     "nnspec_keras": "nnspec run, keras backend (default settings)",
     "nnspec_keras_jit": "nnspec run, keras backend, XLA steps",
     "nnspec_keras_nojit": "nnspec run, keras backend, no XLA",
+    "nnspec_keras_16": "nnspec run, keras backend, 16 steps per call",
+    "nnspec_keras_epoch": "nnspec run, keras backend, a whole epoch per call (at most 32 MB)",
     "nnspec_tf1": "nnspec run, tf1 backend",
 }
 

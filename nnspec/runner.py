@@ -35,11 +35,12 @@ import numpy as np
 from .errors import DataError, NNSpecError, TrainingError, UsageError
 from .types import Data, Plan
 
-# Steps per backend call: a chunk of about 64 batches trained fastest in bench/training_speed.py;
-# a whole epoch per call was up to 2x slower (a large gathered array thrashes the caches).
+# Steps per backend call: 64 batches train as fast as a whole epoch per call and faster
+# than 16 (bench/training_speed.py --suite chunks), while the gathered chunk stays small.
 CHUNK_STEPS = 64
 CHUNK_BYTES = 32 * 2**20
-BAR_UPDATES = 20  # progress-bar updates per epoch, at most
+BAR_UPDATES = 20  # progress-bar updates per epoch, at most...
+BAR_MIN_STEPS = 32  # ...and never fewer steps between two: short calls slow training (docs/performance.md)
 SHUFFLE_STREAM = 1  # keeps the shuffling seed apart from the initializers' seeds
 RESULTS_FILE = "results.json"
 HISTORY_FILE = "history.csv"
@@ -863,7 +864,7 @@ class Bar(EpochLines):
         self.bar = None
 
     def chunk_steps(self, steps: int) -> int:
-        return max(1, math.ceil(steps / BAR_UPDATES))
+        return max(BAR_MIN_STEPS, math.ceil(steps / BAR_UPDATES))
 
     def start_epoch(self, epoch, epochs, steps):
         from tqdm.auto import tqdm

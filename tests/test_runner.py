@@ -31,10 +31,11 @@ def test_the_same_spec_and_seed_give_the_same_numbers(backend, tmp_path):
     assert other.history["loss"] != first.history["loss"]
 
 
-def test_progress_granularity_does_not_change_the_numbers(tmp_path):
+def test_progress_granularity_does_not_change_the_numbers(tmp_path, monkeypatch):
     """The bar runs few steps per compiled call, plain lines a whole epoch: same numbers."""
     import io
 
+    monkeypatch.setattr(nnspec.runner, "BAR_MIN_STEPS", 1)  # 2 steps a call, against 25
     data = tiny_data(n_train=100)
     text = MLP.replace("batch=8", "batch=4")
     bar, lines = (nnspec.run(text, data=data, out=tmp_path / kind, progress=kind, stream=io.StringIO(), report=False)
