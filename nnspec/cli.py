@@ -10,7 +10,6 @@ import sys
 from pathlib import Path
 from typing import Annotated
 
-import click
 import typer
 from typer.core import TyperGroup
 
@@ -20,7 +19,7 @@ from .errors import NNSpecError, SpecErrors
 class NNSpecGroup(TyperGroup):
     """Turns NNSpecError from any command, built-in or plugin, into a message and an exit code."""
 
-    def invoke(self, ctx: click.Context):
+    def invoke(self, ctx):
         try:
             return super().invoke(ctx)
         except NNSpecError as error:
