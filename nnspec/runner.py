@@ -439,13 +439,24 @@ class DataLoader:
             dataset = get_registries().datasets.get(plan.dataset)
             try:
                 self._cache[key] = dataset.load(plan.dataset_options, plan.seed)
-            except NNSpecError:
-                raise
+            except NNSpecError as error:
+                raise _at_data_statement(error, plan)
             except MemoryError:
-                raise DataError(f"out of memory while loading data {plan.dataset}") from None
+                raise _at_data_statement(DataError(f"out of memory while loading data {plan.dataset}"), plan) from None
             except Exception as exc:  # a plugin's bug must reach the user as a message
-                raise DataError(f"data {plan.dataset} failed to load: {type(exc).__name__}: {exc}") from exc
+                raise _at_data_statement(
+                    DataError(f"data {plan.dataset} failed to load: {type(exc).__name__}: {exc}"), plan
+                ) from exc
         return self._cache[key]
+
+
+def _at_data_statement(error: NNSpecError, plan: Plan) -> NNSpecError:
+    """A loading error pointed at the spec's `data` line, where the user can act on it."""
+    data = plan.spec.data
+    if error.line is None and data is not None and data.line:
+        error.line, error.column = data.line, data.name_column or data.column
+        error.located(plan.spec.filename, plan.spec.source)
+    return error
 
 
 def _inputs(plan: Plan, x, what: str) -> np.ndarray:

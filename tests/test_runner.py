@@ -249,3 +249,28 @@ def test_the_saved_model_restores_to_the_same_predictions(backend, tmp_path):
         with fresh.graph.as_default():
             fresh.saver.restore(fresh.session, str(folder / "checkpoint" / "model.ckpt"))
         np.testing.assert_allclose(fresh.predict(data.x_test), result.model.predict(data.x_test), rtol=1e-5)
+
+
+def test_a_dataset_that_cannot_load_is_reported_at_the_data_line(tmp_path):
+    from conftest import registered
+
+    from nnspec import hookimpl
+    from nnspec.types import Dataset, DatasetMeta
+
+    def unavailable(options, seed):
+        raise DataError("dataset 'offline' not found here and the download failed")
+
+    class Offline:
+        @hookimpl
+        def register_datasets(self, register):
+            register(Dataset("offline", load=unavailable, meta=lambda o: DatasetMeta((4,), "multiclass", classes=3)))
+
+    with registered(Offline(), "offline-dataset"):
+        spec = nnspec.parse("dense 3 softmax\ndata offline\ntrain adam epochs=1\n", "offline.nn")
+        with pytest.raises(DataError) as info:
+            nnspec.run(spec, out=tmp_path / "run", progress="none", report=False)
+    assert info.value.render().splitlines() == [
+        "offline.nn:2:6: dataset 'offline' not found here and the download failed",
+        "    data offline",
+        "         ^",
+    ]
