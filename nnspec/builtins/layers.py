@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+from ..dsl.ast import shape_text
 from ..hookspecs import hookimpl
 from ..types import LayerKind, Param
 
@@ -14,14 +15,13 @@ BIAS = Param("bias", "initializer", default="zeros", doc="bias initializer")
 
 def _flat(kind: str, shape: tuple) -> int:
     if len(shape) != 1:
-        dims = "x".join(map(str, shape))
-        raise ValueError(f"{kind} expects a flat input, found {dims}; add 'flatten' before it")
+        raise ValueError(f"{kind} expects a flat input, found {shape_text(shape)}; add 'flatten' before it")
     return shape[0]
 
 
 def _image(kind: str, shape: tuple) -> tuple[int, int, int]:
     if len(shape) != 3:
-        dims = "x".join(map(str, shape))
+        dims = shape_text(shape)
         hint = " (use 'input 28x28x1' or a dataset option such as flatten=false)" if len(shape) == 1 else ""
         raise ValueError(f"{kind} expects an image input height x width x channels, found {dims}{hint}")
     return shape

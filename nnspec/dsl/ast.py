@@ -16,6 +16,11 @@ FORMAT_VERSION = 0
 # ---------------------------------------------------------------- values
 
 
+def shape_text(dims) -> str:
+    """A shape as the language writes it: (28, 28, 1) -> `28x28x1`."""
+    return "x".join(str(d) for d in dims)
+
+
 @dataclass(frozen=True)
 class ShapeValue:
     """A shape such as `28x28x1`."""
@@ -23,7 +28,7 @@ class ShapeValue:
     dims: tuple[int, ...]
 
     def __str__(self) -> str:
-        return "x".join(str(d) for d in self.dims)
+        return shape_text(self.dims)
 
 
 @dataclass(frozen=True)

@@ -40,7 +40,7 @@ def format_value(value) -> str:
     if isinstance(value, float):
         return repr(value)  # the shortest text that reads back as the same float
     if isinstance(value, ShapeValue):
-        return "x".join(str(d) for d in value.dims)
+        return str(value)
     if isinstance(value, Text):
         escaped = value.value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\t", "\\t")
         return f'"{escaped}"'

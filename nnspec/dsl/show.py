@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 from ..types import Plan
+from .ast import shape_text
 from .options import describe
-
-
-def _shape(shape) -> str:
-    return "x".join(str(d) for d in shape)
 
 
 def _summary(layer) -> str:
@@ -17,15 +14,15 @@ def _summary(layer) -> str:
         value = layer.args.get(key)
         if value is None:
             continue
-        parts.append(_shape(value) if isinstance(value, tuple) else describe(value))
+        parts.append(shape_text(value) if isinstance(value, tuple) else describe(value))
     return " ".join(parts)
 
 
 def render_plan(plan: Plan) -> str:
     """One variant as a table with totals."""
-    rows = [("input", _shape(plan.input_shape), "")]
+    rows = [("input", shape_text(plan.input_shape), "")]
     for layer in plan.layers:
-        rows.append((f"{layer.name}  ({_summary(layer)})", _shape(layer.output_shape), f"{layer.param_count:,}"))
+        rows.append((f"{layer.name}  ({_summary(layer)})", shape_text(layer.output_shape), f"{layer.param_count:,}"))
     headers = ("layer", "output shape", "params")
     widths = [max(len(r[i]) for r in rows + [headers]) for i in range(3)]
     rule = "-" * (sum(widths) + 4)

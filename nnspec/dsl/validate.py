@@ -12,7 +12,7 @@ from typing import Any
 from ..errors import NNSpecError, SpecError, SpecErrors, SpecWarning
 from ..plugins import get_registries
 from ..types import REQUIRED, DatasetMeta, Param, Plan, ResolvedLayer, TrainConfig
-from .ast import Block, DataStmt, InputStmt, LayerStmt, Option, Spec, TrainStmt, Var, _walk_values
+from .ast import Block, DataStmt, InputStmt, LayerStmt, Option, Spec, TrainStmt, Var, _walk_values, shape_text
 from .options import coerce, describe
 
 DEFAULT_SEED = 0
@@ -230,8 +230,8 @@ def _plan(spec: Spec, out: _Collector) -> Plan | None:
             return None
         if input_shape is not None and tuple(written) != tuple(input_shape):
             out.error(
-                f"input {describe_shape(written)} does not match data {dataset_name}, "
-                f"which supplies {describe_shape(input_shape)}",
+                f"input {shape_text(written)} does not match data {dataset_name}, "
+                f"which supplies {shape_text(input_shape)}",
                 stmt.line, stmt.value_column,
             )
         input_shape = tuple(written)
@@ -278,10 +278,6 @@ def _plan(spec: Spec, out: _Collector) -> Plan | None:
         label_encoding=encoding,
         variant=spec.variant,
     )
-
-
-def describe_shape(shape) -> str:
-    return "x".join(str(d) for d in shape)
 
 
 def _data(stmt: DataStmt, out: _Collector):
@@ -427,7 +423,7 @@ def _train(spec: Spec, layers: tuple[ResolvedLayer, ...], meta: DatasetMeta | No
     last_where = (last.line, last.column)
 
     if len(outputs) != 1:
-        out.error(f"the network must end in a flat output, found {describe_shape(outputs)}",
+        out.error(f"the network must end in a flat output, found {shape_text(outputs)}",
                   *last_where, hint="add 'flatten' and a dense layer")
         return None
     units = outputs[0]

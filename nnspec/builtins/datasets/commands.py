@@ -6,6 +6,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 
+from ...dsl.ast import shape_text
 from ...errors import NNSpecError, UsageError
 from ...types import Dataset, DatasetMeta
 
@@ -36,7 +37,7 @@ def parse_options(dataset: Dataset, pairs: list[str]) -> dict:
 
 
 def _shape(shape) -> str:
-    return "x".join(str(d) for d in shape) if shape else "?"
+    return shape_text(shape) if shape else "?"
 
 
 def describe_meta(meta: DatasetMeta) -> str:
