@@ -321,3 +321,44 @@ def test_the_documented_third_party_backend_example_runs(tmp_path):
                            tiny_data(), tmp_path, "keras_fit")
     assert result.backend == "keras_fit" and len(result.history["accuracy"]) == 2
     assert (tmp_path / "run" / "model.keras").is_file()
+
+
+@pytest.mark.parametrize("last, loss", [("dense 1 sigmoid", "bce"), ("dense 2 softmax", "cce")])
+def test_keras_steps_like_fit_when_the_output_saturates(last, loss):
+    from nnspec.builtins.backends.keras import KerasTrainer
+
+    # inputs as large as Pima's: the output saturates to exactly 0 or 1 in float32, where
+    # crossentropy clipped on probabilities has no gradient; fit takes it from the logits
+    plan = plan_of(f"input 2\n{last} init=normal\ntrain sgd lr=0.001 loss={loss}\nseed 3")
+    x = np.array([[60.0, 40.0], [-50.0, -30.0], [80.0, -70.0]], np.float32)
+    by_fit, by_nnspec = nnspec.build(plan, "keras"), nnspec.build(plan, "keras")
+    start = [w.numpy() for w in by_fit.weights]
+    output = by_fit.predict(x, verbose=0)
+    assert np.all(np.minimum(output, 1 - output) < 1e-7)  # beyond clipping's epsilon
+    if loss == "bce":
+        y = np.round(1 - output)  # every sample on the wrong side
+    else:
+        y = np.eye(2, dtype=np.float32)[output.argmin(axis=1)]
+    by_fit.fit(x, y, batch_size=len(x), epochs=1, shuffle=False, verbose=0)
+    logs = KerasTrainer(plan, by_nnspec, jit=False).train_steps(x, y, len(x))
+    assert logs["loss"][0] > 20  # the true loss, not one capped by clipping at -log(1e-7)
+    for fitted, ours, before in zip(by_fit.weights, by_nnspec.weights, start):
+        assert not np.allclose(fitted.numpy(), before)
+        np.testing.assert_allclose(ours.numpy(), fitted.numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_keras_trainer_steps_exactly_as_fit_on_the_same_batches():
+    from nnspec.builtins.backends.keras import KerasTrainer
+
+    # 25 samples in batches of 10 end with a batch of 5; two chunks per epoch, as the runner calls
+    plan = plan_of("input 4\ndense 6 relu\ndense 1 sigmoid\ntrain adam lr=0.01 loss=bce\nseed 2")
+    data = tiny_data(task="binary", classes=None, n_train=25)
+    x, y = data.x_train * 30, data.y_train.astype(np.float32).reshape(-1, 1)  # saturating, as Pima
+    by_fit, by_nnspec = nnspec.build(plan, "keras"), nnspec.build(plan, "keras")
+    by_fit.fit(x, y, batch_size=10, epochs=2, shuffle=False, verbose=0)
+    trainer = KerasTrainer(plan, by_nnspec, jit=False)
+    for _ in range(2):
+        trainer.train_steps(x[:20], y[:20], 10)
+        trainer.train_steps(x[20:], y[20:], 10)
+    for fitted, ours in zip(by_fit.weights, by_nnspec.weights):
+        np.testing.assert_allclose(ours.numpy(), fitted.numpy(), rtol=1e-5, atol=1e-6)

@@ -314,7 +314,10 @@ class KerasTrainer:
         plan, model = self.plan, self.model
         optimizer = model.optimizer
         variables = model.trainable_variables
-        loss_fn = objectives.loss_function(plan, NAME)
+        # Keras' own loss, as `fit` computes it: on a sigmoid or softmax output it takes the
+        # logits, where a loss clipped on probabilities has no gradient once an output
+        # saturates (Pima's unscaled inputs saturate half the samples at the start)
+        loss_fn = compile_loss(plan)
         metric_fns = list(objectives.metric_functions(plan, NAME).values())
         label_shape, label_dtype = label_spec(plan)
         x_spec = tf.TensorSpec([None, *plan.input_shape], input_dtype(plan))

@@ -5,7 +5,10 @@ the last layer gives (logits when `plan.train.from_logits`) and `y_true` is enco
 per `plan.label_encoding` (one-hot rows, class indexes, or an (n, 1) column). The
 keras backend calls them inside its compiled training step, the tf1 backend inside
 its graph, and the runner eagerly on predicted outputs for validation and test
-metrics, so that both backends report the same quantities.
+metrics, so that both backends report the same quantities. (The keras backend's
+training step takes its loss from Keras instead, as `fit` does: Keras computes a
+crossentropy from a sigmoid's or softmax's logits, which keeps its gradient where the
+clipped probabilities here have none.)
 
 A plugin's loss or metric is used through `Named.impl[backend]`: a callable
 `(y_true, output) -> tensor` (per sample or already averaged).
