@@ -362,3 +362,32 @@ def test_keras_trainer_steps_exactly_as_fit_on_the_same_batches():
         trainer.train_steps(x[20:], y[20:], 10)
     for fitted, ours in zip(by_fit.weights, by_nnspec.weights):
         np.testing.assert_allclose(ours.numpy(), fitted.numpy(), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize(
+    "loss, activation, op_logits, labels",
+    [
+        ("binary_crossentropy", "sigmoid", [[-40.0]], [[1.0]]),
+        ("categorical_crossentropy", "softmax", [[-40.0, 40.0]], [[1.0, 0.0]]),
+        ("sparse_categorical_crossentropy", "softmax", [[-40.0, 40.0]], [[0]]),
+    ],
+)
+def test_a_graph_crossentropy_of_a_saturated_output_keeps_its_gradient(loss, activation, op_logits, labels):
+    """As Keras does, the tf1 graph's loss is taken from the logits behind softmax/sigmoid."""
+    from types import SimpleNamespace
+
+    import tensorflow as tf
+
+    from nnspec.builtins.backends import objectives
+
+    plan = SimpleNamespace(train=SimpleNamespace(loss=loss, from_logits=False), backend="tf1")
+    graph = tf.Graph()
+    with graph.as_default():
+        z = tf.constant(op_logits)
+        output = tf.sigmoid(z) if activation == "sigmoid" else tf.nn.softmax(z)
+        value = tf.reduce_mean(objectives.loss_function(plan)(tf.constant(labels), output))
+        (gradient,) = tf.compat.v1.gradients(value, [z])
+        with tf.compat.v1.Session(graph=graph) as session:
+            loss_value, gradient_value = session.run([value, gradient])
+    assert loss_value == pytest.approx(80.0 if activation == "softmax" else 40.0, rel=1e-3)  # not capped at 16.1
+    assert np.abs(gradient_value).max() > 0.5

@@ -6,9 +6,10 @@ per `plan.label_encoding` (one-hot rows, class indexes, or an (n, 1) column). Th
 keras backend calls them inside its compiled training step, the tf1 backend inside
 its graph, and the runner eagerly on predicted outputs for validation and test
 metrics, so that both backends report the same quantities. (The keras backend's
-training step takes its loss from Keras instead, as `fit` does: Keras computes a
-crossentropy from a sigmoid's or softmax's logits, which keeps its gradient where the
-clipped probabilities here have none.)
+training step takes its loss from Keras instead, as `fit` does.) In a graph, a
+crossentropy of a softmax or sigmoid output is computed from the logits that op was
+applied to, as Keras does: it keeps its gradient where a saturated probability,
+clipped, has none.
 
 A plugin's loss or metric is used through `Named.impl[backend]`: a callable
 `(y_true, output) -> tensor` (per sample or already averaged).
@@ -75,29 +76,44 @@ def probabilities(plan, output):
     return exps / exps.sum(axis=-1, keepdims=True)
 
 
+def _logits_behind(output, op_type: str):
+    """The logits a graph's `Softmax` or `Sigmoid` op was applied to, or None.
+
+    Eager tensors (the runner's evaluation on predictions) have no op: None.
+    """
+    try:
+        op = output.op
+    except AttributeError:
+        return None
+    return op.inputs[0] if op.type == op_type else None
+
+
 def _builtin_loss(name: str, from_logits: bool) -> PerSample:
     import tensorflow as tf
 
     def categorical(y_true, output):
         y_true = tf.cast(y_true, output.dtype)
-        if from_logits:
-            return tf.nn.softmax_cross_entropy_with_logits(labels=y_true, logits=output)
+        logits = output if from_logits else _logits_behind(output, "Softmax")
+        if logits is not None:
+            return tf.nn.softmax_cross_entropy_with_logits(labels=y_true, logits=logits)
         probs = output / tf.reduce_sum(output, axis=-1, keepdims=True)
         probs = tf.clip_by_value(probs, EPSILON, 1.0 - EPSILON)
         return -tf.reduce_sum(y_true * tf.math.log(probs), axis=-1)
 
     def sparse(y_true, output):
         labels = tf.cast(tf.reshape(y_true, [-1]), tf.int32)
-        if from_logits:
-            return tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=output)
+        logits = output if from_logits else _logits_behind(output, "Softmax")
+        if logits is not None:
+            return tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=logits)
         probs = output / tf.reduce_sum(output, axis=-1, keepdims=True)
         picked = tf.gather(probs, labels, axis=1, batch_dims=1)
         return -tf.math.log(tf.clip_by_value(picked, EPSILON, 1.0 - EPSILON))
 
     def binary(y_true, output):
         y_true = tf.cast(y_true, output.dtype)
-        if from_logits:
-            per_unit = tf.nn.sigmoid_cross_entropy_with_logits(labels=y_true, logits=output)
+        logits = output if from_logits else _logits_behind(output, "Sigmoid")
+        if logits is not None:
+            per_unit = tf.nn.sigmoid_cross_entropy_with_logits(labels=y_true, logits=logits)
         else:
             probs = tf.clip_by_value(output, EPSILON, 1.0 - EPSILON)
             per_unit = -(y_true * tf.math.log(probs) + (1.0 - y_true) * tf.math.log(1.0 - probs))

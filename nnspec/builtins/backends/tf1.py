@@ -361,7 +361,8 @@ def build(plan: Plan) -> TF1Model:
                 raise located(error, plan, layer) from None
         variables = list(v1.global_variables())
         output = tf.identity(out, name="output")
-        loss = tf.reduce_mean(objectives.loss_function(plan, NAME)(y, output), name="loss")
+        # the loss sees the last layer's own tensor, so it can find a softmax's logits
+        loss = tf.reduce_mean(objectives.loss_function(plan, NAME)(y, out), name="loss")
         metrics = {
             name: objectives.batch_mean(fn, y, output)
             for name, fn in objectives.metric_functions(plan, NAME).items()
