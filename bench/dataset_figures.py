@@ -5,8 +5,8 @@ a Markdown table beside the course's figures (docs/results.md, section Datasets)
     nice python bench/dataset_figures.py iris digits  # rows whose name contains a word
 
 Each row is one `nnspec run SPEC --backend B --seed S --json`; the command is printed
-with the row. Specs that are not in specs/ (a course MLP on Fashion-MNIST instead of
-MNIST, CSV files found on this machine) are written to a temporary folder and printed.
+with the row. Specs that are not in specs/ (on CSV files found on this machine) are
+written to a temporary folder and printed.
 """
 
 from __future__ import annotations
@@ -30,18 +30,6 @@ class Row:
     metric: str  # the figure to report: accuracy, or mae for regression
     course: str  # the course's figure, for comparison
     seeds: tuple[int, ...] = (0, 1, 2)  # BASELINES.md's hand-written figures use seeds 0, 1, 2
-
-
-def _derived(tmp: Path, name: str, source: str, replace: dict[str, str]) -> Path:
-    """A spec in the temporary folder: `source` (a spec in specs/) with lines replaced."""
-    text = (SPECS / source).read_text()
-    for old, new in replace.items():
-        if old not in text:
-            raise SystemExit(f"{source} has no line '{old}' to replace")
-        text = text.replace(old, new)
-    path = tmp / f"{name}.nn"
-    path.write_text(text)
-    return path
 
 
 def _written(tmp: Path, name: str, text: str) -> Path:
@@ -83,7 +71,6 @@ def _csv_rows(tmp: Path) -> list[Row]:
 
 
 def rows(tmp: Path) -> list[Row]:
-    fashion_keras = _derived(tmp, "fashion_mnist_keras", "mnist_keras.nn", {"data mnist": "data fashion_mnist"})
     return [
         Row("iris", SPECS / "iris.nn", "accuracy", "0.9778"),
         Row("digits", SPECS / "digits.nn", "accuracy", ">= 0.95 (issue 4)"),
@@ -93,7 +80,7 @@ def rows(tmp: Path) -> list[Row]:
             "mae", "4.01"),
         Row("fashion_mnist, 784-256x4-10, init=xavier or he", SPECS / "fashion_mnist_init.nn", "accuracy",
             "MNIST 0.9805 / 0.9784; hand-written on Fashion 0.888 / 0.891", seeds=(0,)),
-        Row("fashion_mnist, 784-512-10 (mnist_keras.nn)", fashion_keras, "accuracy",
+        Row("fashion_mnist, 784-512-10 (fashion_mnist_keras.nn)", SPECS / "fashion_mnist_keras.nn", "accuracy",
             "MNIST 0.9787; hand-written on Fashion 0.872", seeds=(0,)),
         *_csv_rows(tmp),
     ]
