@@ -226,6 +226,11 @@ STATEMENT_TYPES = {
 _TYPE_NAMES = {cls: name for name, cls in STATEMENT_TYPES.items()}
 
 
+def keyword_of(stmt) -> str:
+    """The statement's kind as the language names it: data, input, ..., layer, block."""
+    return _TYPE_NAMES[type(stmt)]
+
+
 @dataclass(frozen=True)
 class Layer:
     """One layer of the expanded list: kind, positional values, options by name."""
@@ -252,30 +257,31 @@ class Spec:
     variant: tuple[tuple[str, Any], ...] = ()
 
     # ---- what was written, by statement kind
-    def _first(self, cls):
+    def first(self, cls):
+        """The first statement of a kind (DataStmt, SeedStmt, ...), or None."""
         found = [s for s in self.statements if isinstance(s, cls)]
         return found[0] if found else None
 
     @property
     def data(self) -> DataStmt | None:
-        return self._first(DataStmt)
+        return self.first(DataStmt)
 
     @property
     def input(self) -> InputStmt | None:
-        return self._first(InputStmt)
+        return self.first(InputStmt)
 
     @property
     def train(self) -> TrainStmt | None:
-        return self._first(TrainStmt)
+        return self.first(TrainStmt)
 
     @property
     def seed(self) -> int | None:
-        stmt = self._first(SeedStmt)
+        stmt = self.first(SeedStmt)
         return stmt.value if stmt else None
 
     @property
     def backend(self) -> str | None:
-        stmt = self._first(BackendStmt)
+        stmt = self.first(BackendStmt)
         return stmt.name if stmt else None
 
     @property

@@ -90,7 +90,7 @@ def format_statement(stmt) -> str:
 
 def _last_line(stmt) -> int:
     if isinstance(stmt, Block):
-        return max([stmt.line, getattr(stmt, "end_line", 0) or 0, *(_last_line(s) for s in stmt.body)])
+        return max([stmt.line, stmt.end_line, *(_last_line(s) for s in stmt.body)])
     return stmt.line
 
 

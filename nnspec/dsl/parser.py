@@ -34,6 +34,7 @@ from .ast import (
     Text,
     TrainStmt,
     Var,
+    keyword_of,
 )
 
 MAX_ERRORS = 20
@@ -282,7 +283,7 @@ class _Builder:
                 if isinstance(node, (LayerStmt, Block)):
                     body.append(node)
                 elif node is not None:
-                    self.error(f"'{_keyword(node)}' cannot be inside a block: only layers can", node)
+                    self.error(f"'{keyword_of(node)}' cannot be inside a block: only layers can", node)
             elif child.type == "REPEAT":
                 repeat, repeat_column = self.repeat(child), child.column
         return Block(tuple(body), repeat, opening.line, opening.column, repeat_column, end_line)
@@ -424,7 +425,3 @@ def _first_token(node) -> Token:
 def _unescape(body: str) -> str:
     return re.sub(r"\\(.)", lambda m: {"n": "\n", "t": "\t"}.get(m.group(1), m.group(1)), body)
 
-
-def _keyword(node) -> str:
-    return {DataStmt: "data", InputStmt: "input", TrainStmt: "train", SeedStmt: "seed",
-            BackendStmt: "backend", LetStmt: "let"}.get(type(node), "statement")

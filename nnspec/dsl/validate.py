@@ -12,7 +12,21 @@ from typing import Any
 from ..errors import NNSpecError, SpecError, SpecErrors, SpecWarning
 from ..plugins import get_registries
 from ..types import REQUIRED, DatasetMeta, Param, Plan, ResolvedLayer, TrainConfig
-from .ast import Block, DataStmt, InputStmt, LayerStmt, Option, Spec, TrainStmt, Var, _walk_values, shape_text
+from .ast import (
+    BackendStmt,
+    Block,
+    DataStmt,
+    LayerStmt,
+    LetStmt,
+    Option,
+    SeedStmt,
+    Spec,
+    TrainStmt,
+    Var,
+    _walk_values,
+    keyword_of,
+    shape_text,
+)
 from .options import coerce, describe
 
 DEFAULT_SEED = 0
@@ -105,12 +119,11 @@ def _check_statements(spec: Spec, out: _Collector) -> None:
         if isinstance(stmt, (LayerStmt, Block)):
             continue
         kind = type(stmt)
-        if kind.__name__ == "LetStmt":
+        if kind is LetStmt:
             continue
         if kind in singles:
-            word = kind.__name__[:-4].lower()
             out.error(
-                f"a second '{word}' statement",
+                f"a second '{keyword_of(stmt)}' statement",
                 stmt.line,
                 stmt.column,
                 hint=f"the first is on line {singles[kind].line}",
@@ -250,14 +263,14 @@ def _plan(spec: Spec, out: _Collector) -> Plan | None:
     train = _train(spec, layers, meta, training, out)
     seed = spec.seed if spec.seed is not None else DEFAULT_SEED
     if spec.seed is not None:
-        stmt = next(s for s in spec.statements if type(s).__name__ == "SeedStmt")
+        stmt = spec.first(SeedStmt)
         try:
             seed = coerce(Param("seed", "int", min=0, max=MAX_SEED), spec.seed, "")
         except SpecError as error:
             out.error(error, stmt.line, stmt.value_column)
     backend = DEFAULT_BACKEND
     if spec.backend is not None:
-        stmt = next(s for s in spec.statements if type(s).__name__ == "BackendStmt")
+        stmt = spec.first(BackendStmt)
         try:
             backend = coerce(Param("backend", "backend"), spec.backend, "")
         except SpecError as error:
