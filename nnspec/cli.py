@@ -160,6 +160,15 @@ def plugins_command(
             typer.echo(f"  command: {', '.join(sorted(info.commands))}")
 
 
+def lsp_command(
+    stdio: Annotated[bool, typer.Option("--stdio", help="Accepted for editors that pass it: stdio is the only transport.")] = False,
+) -> None:
+    """Run the language server for editors (diagnostics, hover, completion, formatting)."""
+    from .lsp import serve
+
+    serve()
+
+
 def version_callback(value: bool) -> None:
     if value:
         from . import __version__
@@ -194,6 +203,7 @@ def build_app() -> typer.Typer:
     app.command("show")(show_command)
     app.command("fmt")(fmt_command)
     app.command("plugins")(plugins_command)
+    app.command("lsp")(lsp_command)
     pm = get_plugin_manager()
     for impl in pm.hook.register_commands.get_hookimpls():
         before = len(app.registered_commands)
