@@ -13,7 +13,7 @@ from __future__ import annotations
 from .errors import NNSpecError, SpecError, SpecErrors, SpecSyntaxError
 from .hookspecs import hookimpl
 
-__version__ = "0.1.0"
+from .version import __version__
 
 _LAZY = {
     # parser side
@@ -27,8 +27,8 @@ _LAZY = {
     "Fix": ("nnspec.dsl.diagnostics", "Fix"),
     "param_count": ("nnspec.dsl.validate", "param_count"),
     # training side: TensorFlow is imported only when these are called
-    "build": ("nnspec.runner", "build"),
-    "run": ("nnspec.runner", "run"),
+    "build": ("nnspec.api", "build"),
+    "run": ("nnspec.api", "run"),
     "report": ("nnspec.reports", "report"),
 }
 

@@ -14,6 +14,7 @@ from typing import Annotated
 import typer
 from typer.core import TyperGroup
 
+from .commands.plugin_warnings import warn_plugin_failures
 from .errors import NNSpecError, SpecErrors
 
 
@@ -29,14 +30,6 @@ class NNSpecGroup(TyperGroup):
         except KeyboardInterrupt:
             typer.echo("interrupted", err=True)
             raise typer.Exit(130)
-
-
-def warn_plugin_failures() -> None:
-    """Name the plugins that failed to load, once, on stderr."""
-    from .plugins import plugin_failures
-
-    for info in plugin_failures():
-        typer.echo(f"warning: plugin '{info.name}' ({info.package}) {info.error}", err=True)
 
 
 def read_specs(paths: list[Path]):
@@ -186,7 +179,7 @@ def plugins_command(
 
 def version_callback(value: bool) -> None:
     if value:
-        from . import __version__
+        from .version import __version__
 
         typer.echo(f"nnspec {__version__}")
         raise typer.Exit()
@@ -194,6 +187,8 @@ def version_callback(value: bool) -> None:
 
 def build_app() -> typer.Typer:
     """The typer app with the core commands and every plugin's commands."""
+    from .commands.report import report_command
+    from .commands.run import run_command
     from .plugins import get_plugin_manager
 
     app = typer.Typer(
@@ -218,6 +213,8 @@ def build_app() -> typer.Typer:
     app.command("show")(show_command)
     app.command("fmt")(fmt_command)
     app.command("plugins")(plugins_command)
+    app.command("run")(run_command)
+    app.command("report")(report_command)
     pm = get_plugin_manager()
     for impl in pm.hook.register_commands.get_hookimpls():
         before = len(app.registered_commands)
