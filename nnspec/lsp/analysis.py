@@ -1,6 +1,6 @@
 """One document analysed once per version: its diagnostics, its spec and its checked plans.
 
-Hover, completion and code actions read an `Analysis`; `Documents` keeps the latest one
+Hover and code actions read a `Snapshot`; `Documents` keeps the latest one
 per document and analyses again only when the version or the text changed, so that a
 hover never re-checks the file.
 """
@@ -16,13 +16,14 @@ LayerAt = Mapping[tuple[int, int], tuple[tuple[str, Any], ...]]
 
 
 @dataclass(frozen=True)
-class Analysis:
+class Snapshot:
     """What is known about one version of a document.
 
-    `diagnostics` follow the `nnspec.diagnose` contract (1-based lines and columns,
-    end exclusive). `plans` is empty when the spec has errors. `layers` maps the
-    (line, column) of a layer statement (1-based, as the parser reports it) to the
-    (variant label, ResolvedLayer) pairs it produced, repeats and blocks included.
+    `diagnostics` are `nnspec.Diagnostic`s (1-based lines and columns, end exclusive);
+    `spec` is the spec as far as it could be recovered; `plans` is empty when the spec
+    has errors. `layers` maps the (line, column) of a layer statement (1-based, as the
+    parser reports it) to the (variant label, ResolvedLayer) pairs it produced, repeats
+    and blocks included.
     """
 
     text: str
@@ -37,32 +38,19 @@ class Analysis:
         return self.text.split("\n")
 
 
-def run_diagnose(text: str, path: str | None = None) -> list:
-    """Every problem of `text` as Diagnostic objects; an internal failure becomes one too."""
-    from .diagnostics import Diagnostic, diagnose
+def analyse(text: str, path: str | None = None, version: int | None = None) -> Snapshot:
+    """Diagnose, parse and check `text` in one pass (`nnspec.diagnose`'s); never raises."""
+    from ..dsl.analyse import analyse as analyse_text
+    from ..dsl.diagnostics import Diagnostic
 
     try:
-        return list(diagnose(text, path))
+        found = analyse_text(text, path)
     except Exception as exc:  # a plugin's bug must not take the editor's server down
-        return [Diagnostic("error", "internal", f"nnspec failed on this text: {type(exc).__name__}: {exc}",
-                           1, 1, 1, 1)]
-
-
-def analyse(text: str, path: str | None = None, version: int | None = None) -> Analysis:
-    """Diagnose, parse and check `text`; never raises."""
-    from ..dsl.parser import parse
-    from ..dsl.validate import check_spec
-
-    diagnostics = tuple(run_diagnose(text, path))
-    spec, plans = None, ()
-    try:
-        spec = parse(text, filename=path)
-        plans = tuple(check_spec(spec).plans)
-    except NNSpecError:
-        pass
-    except Exception:  # as above: a failing plugin leaves hover without shapes, nothing worse
-        plans = ()
-    return Analysis(text, version, diagnostics, spec, plans, _layers_by_position(plans))
+        problem = Diagnostic("error", "internal", f"nnspec failed on this text: {type(exc).__name__}: {exc}",
+                             1, 1, 1, 2)
+        return Snapshot(text, version, (problem,))
+    plans = tuple(found.plans)
+    return Snapshot(text, version, tuple(found.diagnostics), found.spec, plans, _layers_by_position(plans))
 
 
 def _layers_by_position(plans) -> dict:
@@ -77,10 +65,10 @@ class Documents:
     """The latest analysis of each open document, keyed by URI."""
 
     def __init__(self) -> None:
-        self._by_uri: dict[str, Analysis] = {}
+        self._by_uri: dict[str, Snapshot] = {}
         self.analyses = 0  # how many times a text was analysed (tests read it)
 
-    def get(self, uri: str, text: str, version: int | None = None, path: str | None = None) -> Analysis:
+    def get(self, uri: str, text: str, version: int | None = None, path: str | None = None) -> Snapshot:
         """The analysis of this version of the document, made now only if it is not cached."""
         cached = self._by_uri.get(uri)
         if cached is not None and cached.version == version and cached.text == text:
@@ -90,7 +78,7 @@ class Documents:
         self._by_uri[uri] = analysis
         return analysis
 
-    def cached(self, uri: str) -> Analysis | None:
+    def cached(self, uri: str) -> Snapshot | None:
         return self._by_uri.get(uri)
 
     def close(self, uri: str) -> None:

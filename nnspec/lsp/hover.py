@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from ..dsl.ast import shape_text
 from . import docs
-from .analysis import Analysis
+from .analysis import Snapshot
 from .definition import let_definitions, uses
 from .params import param_for
 from .words import KEYWORDS, Slot, slot_at
@@ -28,7 +28,7 @@ class HoverText:
     end: int
 
 
-def hover(analysis: Analysis, line: int, character: int, registries=None) -> HoverText | None:
+def hover(analysis: Snapshot, line: int, character: int, registries=None) -> HoverText | None:
     """What to show for the position, or None when there is nothing to say."""
     if registries is None:
         from ..plugins import get_registries
@@ -44,7 +44,7 @@ def hover(analysis: Analysis, line: int, character: int, registries=None) -> Hov
     return HoverText(text, line, slot.start, slot.end) if text else None
 
 
-def _text(analysis: Analysis, lines: list[str], slot: Slot, line: int, registries) -> str | None:
+def _text(analysis: Snapshot, lines: list[str], slot: Slot, line: int, registries) -> str | None:
     atom = slot.atom
     if atom.startswith("$"):
         return _variable(lines, atom[1:])
@@ -79,7 +79,7 @@ def _variable(lines: list[str], name: str) -> str:
     return f"sweep variable `{name}` = {found.values} (line {found.line + 1}); {used}"
 
 
-def _layer_summary(analysis: Analysis, line: int, column: int) -> str:
+def _layer_summary(analysis: Snapshot, line: int, column: int) -> str:
     """Output shapes and parameter counts of the layers a statement produced, per variant."""
     produced = analysis.layers.get((line, column))
     if not produced:
