@@ -108,6 +108,7 @@ def fmt_command(
 ) -> None:
     """Format specs in the canonical layout (comments are kept)."""
     from .dsl.format import format_spec
+    from .files import check_writable, write_atomically
 
     exit_code = 0
     for path, spec in read_specs(specs):
@@ -123,17 +124,16 @@ def fmt_command(
                 typer.echo(f"{path}: would reformat")
                 exit_code = max(exit_code, 1)
             else:
-                _write_atomically(path, text)
+                try:
+                    check_writable(path)
+                    write_atomically(path, text)
+                except NNSpecError as error:  # the other files are still formatted
+                    _report_error(error)
+                    exit_code = max(exit_code, error.exit_code)
+                    continue
                 typer.echo(f"{path}: reformatted")
     if exit_code:
         raise typer.Exit(exit_code)
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    """Replace a file's content without ever leaving it half written."""
-    tmp = path.with_name(f".{path.name}.nnspec-tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
 
 
 def plugins_command(
