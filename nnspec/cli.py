@@ -75,7 +75,9 @@ def check_command(
             continue
         for warning in result.warnings:
             typer.echo(warning.render(), err=True)
-        if not quiet:
+        if not quiet and not result.plans:  # no input or data: the note above says why
+            typer.echo(f"{path}: ok ({len(spec.layers)} layers, shapes not inferred)")
+        elif not quiet:
             plans = result.plans
             variants = f", {len(plans)} variants" if len(plans) > 1 else ""
             typer.echo(
@@ -91,14 +93,15 @@ def show_command(
 ) -> None:
     """Show the network a spec describes: layers, output shapes, parameters."""
     from .dsl.parser import load
-    from .dsl.show import render_plans
+    from .dsl.show import render_layers, render_plans
     from .dsl.validate import check_spec
 
     warn_plugin_failures()
-    result = check_spec(load(spec))
+    parsed = load(spec)
+    result = check_spec(parsed)
     for warning in result.warnings:
         typer.echo(warning.render(), err=True)
-    typer.echo(render_plans(result.plans))
+    typer.echo(render_plans(result.plans) if result.plans else render_layers(parsed))
 
 
 def fmt_command(

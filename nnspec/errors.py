@@ -142,6 +142,7 @@ class SpecWarning:
     line: int | None = None
     column: int | None = None
     source_line: str | None = None
+    label: str = "warning"  # or "note": legal and fine, but worth knowing
 
     def render(self) -> str:
         error = NNSpecError(
@@ -155,7 +156,7 @@ class SpecWarning:
         head = lines[0]
         if self.line is not None:
             where, _, rest = head.partition(f":{self.column or 1}: ")
-            lines[0] = f"{where}:{self.column or 1}: warning: {rest}"
+            lines[0] = f"{where}:{self.column or 1}: {self.label}: {rest}"
         else:
-            lines[0] = f"warning: {head}"
+            lines[0] = f"{self.label}: {head}"
         return "\n".join(lines)

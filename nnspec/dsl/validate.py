@@ -27,6 +27,7 @@ from .ast import (
     keyword_of,
     shape_text,
 )
+from . import limits
 from .options import coerce, describe
 
 DEFAULT_SEED = 0
@@ -41,6 +42,7 @@ TRAIN_OPTIONS = (
     Param("batch", "int_or_all", default=32, min=1, doc="samples per step, or all"),
     Param("val", "int_or_fraction", default=None, min=1, doc="fraction or count held out of train"),
 )
+SHAPELESS_NOTE = "shapes and parameters are not inferred without 'input' or 'data'"
 CROSSENTROPY = {"categorical_crossentropy", "sparse_categorical_crossentropy", "binary_crossentropy"}
 
 
@@ -71,7 +73,7 @@ class _Collector:
             self._seen.add(key)
             self.errors.append(error.located(self.spec.filename, self.spec.source))
 
-    def warn(self, message: str, line: int = 0, column: int = 0) -> None:
+    def warn(self, message: str, line: int = 0, column: int = 0, label: str = "warning") -> None:
         key = ("w", line, column, message)
         if key in self._seen:
             return
@@ -81,12 +83,14 @@ class _Collector:
             lines = self.spec.source.splitlines()
             source_line = lines[line - 1] if line <= len(lines) else None
         self.warnings.append(
-            SpecWarning(message, self.spec.filename, line or None, column or (1 if line else None), source_line)
+            SpecWarning(message, self.spec.filename, line or None, column or (1 if line else None), source_line,
+                        label)
         )
 
 
 def check_spec(spec: Spec) -> CheckResult:
     """Check every variant of `spec`; raises SpecErrors listing all problems found."""
+    limits.check_spec(spec)  # a spec built in code (from_dict, overrides) never met the parser's check
     out = _Collector(spec)
     _check_statements(spec, out)
     plans = []
@@ -101,8 +105,20 @@ def check_spec(spec: Spec) -> CheckResult:
 
 
 def check(spec: Spec) -> list[Plan]:
-    """One Plan per variant of a checked spec; raises every error found."""
-    return check_spec(spec).plans
+    """One Plan per variant of a checked spec; raises every error found.
+
+    A plan has shapes, so a spec without `input` or `data` (which check_spec accepts
+    with a note) is an error here.
+    """
+    plans = check_spec(spec).plans
+    if not plans:
+        raise _shapeless_error(spec)
+    return plans
+
+
+def _shapeless_error(spec: Spec) -> SpecError:
+    error = SpecError("the input shape is unknown", line=1, column=1, hint="add 'data NAME' or 'input SHAPE'")
+    return error.located(spec.filename, spec.source)
 
 
 def param_count(spec: Spec) -> int:
@@ -153,7 +169,9 @@ def _check_statements(spec: Spec, out: _Collector) -> None:
     if not any(isinstance(s, (LayerStmt, Block)) for s in spec.statements):
         out.error("the spec has no layers", 1, 1, hint="add one, e.g. 'dense 10 softmax'")
     if spec.data is None and spec.input is None:
-        out.error("the input shape is unknown", 1, 1, hint="add 'data NAME' or 'input SHAPE'")
+        # legal (the design card's `dense 256 relu x4; dense 10 softmax`): names and
+        # arguments are checked, shapes wait for `input` or `data`; check() refuses it
+        out.warn(SHAPELESS_NOTE, 1, 1, label="note")
 
 
 def _vars(value):
@@ -320,6 +338,7 @@ def _layers(spec: Spec, shape: tuple | None, meta: DatasetMeta | None, out: _Col
     registries = get_registries()
     resolved: list[ResolvedLayer] = []
     counts: dict[str, int] = {}
+    total_params = 0
     ok = True
     for index, layer in enumerate(spec.layers):
         stmt = layer.stmt
@@ -344,6 +363,11 @@ def _layers(spec: Spec, shape: tuple | None, meta: DatasetMeta | None, out: _Col
                 args = kind.finalize(args, meta)
             out_shape = tuple(kind.output_shape(shape, args))
             params = int(kind.param_count(shape, args))
+            total_params += params
+            limits.check_layer(total_params, out_shape, layer.line, layer.column)
+        except SpecError as error:  # past a size limit: the layers after it would only repeat it
+            out.error(error, layer.line, layer.column)
+            return None
         except ValueError as exc:
             out.error(str(exc), layer.line, layer.column)
             ok = False
