@@ -46,6 +46,7 @@ def check_file_size(size: int, filename: str | None = None) -> None:
             f"the file has {size:,} bytes; a spec may have at most {MAX_FILE_BYTES:,}",
             filename=filename,
             hint="is this a spec file?",
+            code="limit",
         )
 
 
@@ -90,6 +91,7 @@ def _check_text(text: str) -> None:
                     f"blocks are nested {depth} deep; at most {MAX_DEPTH} are allowed",
                     line=line,
                     column=index - line_start + 1,
+                    code="limit",
                 )
         elif char == "}":
             depth = max(depth - 1, 0)
@@ -102,6 +104,7 @@ def _check_line_length(text: str, line: int, start: int, end: int) -> None:
             f"line {line} has {end - start:,} characters; a line may have at most {MAX_LINE_LENGTH:,}",
             line=line,
             column=MAX_LINE_LENGTH + 1,
+            code="limit",
         )
 
 
@@ -125,7 +128,7 @@ def _check_spec(spec) -> None:
                 errors.append(SpecError(
                     f"the network unrolls to {_amount(total)} layers; at most {MAX_LAYERS:,} are allowed",
                     line=stmt.line, column=stmt.column,
-                    hint="use a smaller repeat count",
+                    hint="use a smaller repeat count", code="limit",
                 ))
         if errors:
             raise errors[0]
@@ -141,7 +144,7 @@ def _count_layers(stmt, errors: list[SpecError]) -> int:
         errors.append(SpecError(
             f"repeat x{_digits(repeat)} is more than {MAX_REPEAT:,}",
             line=stmt.line, column=getattr(stmt, "repeat_column", 0) or stmt.column,
-            hint="a network this deep cannot be trained here",
+            hint="a network this deep cannot be trained here", code="limit",
         ))
         return 0
     if isinstance(stmt, Block):
@@ -162,7 +165,7 @@ def _check_variants(spec) -> None:
             raise SpecError(
                 f"the sweep has {_amount(count)} variants or more; at most {MAX_VARIANTS:,} are allowed",
                 line=let[0], column=let[1],
-                hint="sweep fewer values at once",
+                hint="sweep fewer values at once", code="limit",
             )
 
 
@@ -209,7 +212,7 @@ def check_layer(total_params: int, output_shape, line: int, column: int) -> None
             f"the network has {_amount(total_params)} parameters up to this layer; "
             f"at most {MAX_PARAMETERS:,} are allowed",
             line=line, column=column,
-            hint="use fewer units or filters, or a smaller input",
+            hint="use fewer units or filters, or a smaller input", code="limit",
         )
     values = math.prod(int(d) for d in output_shape)
     if values > MAX_VALUES_PER_SAMPLE:
@@ -217,7 +220,7 @@ def check_layer(total_params: int, output_shape, line: int, column: int) -> None
             f"this layer's output holds {_amount(values)} values per sample; "
             f"at most {MAX_VALUES_PER_SAMPLE:,} are allowed",
             line=line, column=column,
-            hint="use a smaller input or pool/stride earlier",
+            hint="use a smaller input or pool/stride earlier", code="limit",
         )
 
 

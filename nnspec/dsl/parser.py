@@ -56,7 +56,7 @@ def parse(text: str, filename: str | None = None) -> Spec:
     if "\x00" in text:
         line, column = _position(text, text.index("\x00"))
         raise SpecSyntaxError("this is not a spec text file (it contains NUL bytes)", filename=filename,
-                              line=line, column=column)
+                              line=line, column=column, code="not-text")
     limits.check_text(text, filename)  # size, line length, nesting: before lark and the recursive builder
     comments: list[Token] = []
     tree, errors = _parse_tree(text, comments)
@@ -78,8 +78,23 @@ def parse(text: str, filename: str | None = None) -> Spec:
     return spec
 
 
+def parse_recovering(text: str, filename: str | None = None):
+    """(Spec or None, diagnostics): the syntax problems as data instead of an exception."""
+    from .diagnostics import from_error
+
+    try:
+        return parse(text, filename), []
+    except NNSpecError as error:
+        return None, from_error(error, text)
+
+
 def load(path: str | Path) -> Spec:
     """Read and parse a spec file; unreadable or binary files are NNSpecErrors."""
+    return parse(read_spec_text(path), filename=str(path))
+
+
+def read_spec_text(path: str | Path) -> str:
+    """A spec file's text; unreadable or binary files are NNSpecErrors."""
     path = Path(path)
     name = str(path)
     try:
@@ -96,10 +111,10 @@ def load(path: str | Path) -> Spec:
     except UnicodeDecodeError as exc:
         line, column = _position(raw, exc.start)
         raise SpecSyntaxError(
-            f"this is not a spec text file (invalid UTF-8 at byte {exc.start})", filename=name,
+            f"this is not a spec text file (invalid UTF-8 at byte {exc.start})", filename=name, code="not-text",
             line=line, column=column,
         ) from None
-    return parse(text, filename=name)
+    return text
 
 
 def _position(content: str | bytes, index: int) -> tuple[int, int]:
