@@ -17,7 +17,7 @@ def test_the_design_cards_example_passes_check_with_a_note(tmp_path):
     result = invoke("check", path)
     assert result.exit_code == 0
     assert "ok (5 layers, shapes not inferred)" in result.output
-    assert "note: shapes and parameters are not inferred without 'input' or 'data'" in result.output
+    assert "info: shapes and parameters are not inferred without 'input' or 'data'" in result.output
 
 
 def test_show_prints_the_layers_of_a_spec_without_shapes(tmp_path):
