@@ -80,6 +80,21 @@ class Session:
             text_document=lsp.VersionedTextDocumentIdentifier(uri=uri, version=self.versions[uri]),
             content_changes=[lsp.TextDocumentContentChangeWholeDocument(text=text)]))
 
+    def change_all(self, uri: str, texts: list[str]) -> None:
+        """Send several changes at once, as fast typing does."""
+        params = []
+        for text in texts:
+            self.versions[uri] += 1
+            params.append(lsp.DidChangeTextDocumentParams(
+                text_document=lsp.VersionedTextDocumentIdentifier(uri=uri, version=self.versions[uri]),
+                content_changes=[lsp.TextDocumentContentChangeWholeDocument(text=text)]))
+
+        async def send():
+            for item in params:
+                self.client.text_document_did_change(item)
+
+        self.call(send())
+
     def diagnostics(self, uri: str) -> list[lsp.Diagnostic]:
         """The diagnostics published for the document's latest version (waits for them)."""
         version = self.versions[uri]
@@ -161,6 +176,16 @@ def test_change_publishes_the_new_diagnostics(server):
     assert server.diagnostics(uri)
     server.change(uri, "data iris\ndense 32 relu\ndense 3 softmax\n")
     assert server.diagnostics(uri) == []
+
+
+def test_a_burst_of_changes_is_checked_once_typing_pauses(server):
+    uri = doc("burst").uri
+    server.open(uri, "input 4\ndense 3 softmax\n")
+    assert server.diagnostics(uri) == []
+    server.change_all(uri, [f"input 4\ndense {units} relv\ndense 3 softmax\n" for units in range(5, 10)])
+    (found,) = server.diagnostics(uri)
+    assert "relv" in found.message
+    assert [params.version for params in server.published[uri]] == [1, 6]
 
 
 def test_hover_on_a_layer_shows_shape_and_parameters(server):

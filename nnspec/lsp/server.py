@@ -8,6 +8,7 @@ whatever the text, a request gets an answer (possibly empty), never a dead serve
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 import traceback
@@ -36,6 +37,7 @@ ITEM_KIND = {
     "variable": lsp.CompletionItemKind.Variable,
 }
 TRIGGER_CHARACTERS = ["=", ",", "|", "$", " "]
+CHANGE_DELAY = 0.15  # seconds without a change before a changed document is checked
 
 log = logging.getLogger("nnspec.lsp")
 
@@ -66,6 +68,16 @@ class _Codec:
         return position.line, index + max(position.character - units, 0)  # past the end stays past it
 
 
+def _report_failure(ls: LanguageServer, what: str) -> None:
+    """Log the current exception to stderr and to the editor's log."""
+    message = f"nnspec lsp: {what} failed\n{traceback.format_exc()}"
+    log.error("%s", message)
+    try:  # the editor's log is where a user looks first
+        ls.window_log_message(lsp.LogMessageParams(type=lsp.MessageType.Error, message=message))
+    except Exception:
+        pass
+
+
 def _guarded(default=None):
     """Answer `default` (and log the traceback) when a handler fails, instead of an error reply."""
 
@@ -75,12 +87,7 @@ def _guarded(default=None):
             try:
                 return handler(ls, params)
             except Exception:
-                message = f"nnspec lsp: {handler.__name__} failed\n{traceback.format_exc()}"
-                log.error("%s", message)
-                try:  # the editor's log is where a user looks first
-                    ls.window_log_message(lsp.LogMessageParams(type=lsp.MessageType.Error, message=message))
-                except Exception:
-                    pass
+                _report_failure(ls, handler.__name__)
                 return default
 
         return run
@@ -99,6 +106,7 @@ class NNSpecLanguageServer(LanguageServer):
     def __init__(self) -> None:
         super().__init__("nnspec", __version__)
         self.documents = Documents()
+        self._pending: dict[str, asyncio.TimerHandle] = {}
 
     def analysis(self, uri: str):
         """The cached analysis of the document's current version."""
@@ -112,6 +120,28 @@ class NNSpecLanguageServer(LanguageServer):
         self.text_document_publish_diagnostics(
             lsp.PublishDiagnosticsParams(uri=uri, version=analysis.version, diagnostics=diagnostics)
         )
+
+    def publish_later(self, uri: str) -> None:
+        """Publish once typing pauses: a burst of changes is checked once, not once per key."""
+        self.cancel_pending(uri)
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # no event loop (called outside the server): publish now
+            self.publish(uri)
+            return
+        self._pending[uri] = loop.call_later(CHANGE_DELAY, self._publish_pending, uri)
+
+    def _publish_pending(self, uri: str) -> None:
+        self._pending.pop(uri, None)
+        try:
+            self.publish(uri)
+        except Exception:
+            _report_failure(self, "checking a changed document")
+
+    def cancel_pending(self, uri: str) -> None:
+        handle = self._pending.pop(uri, None)
+        if handle is not None:
+            handle.cancel()
 
 
 def _diagnostic(codec: _Codec, found) -> lsp.Diagnostic:
@@ -143,11 +173,12 @@ def build_server() -> NNSpecLanguageServer:
     @server.feature(lsp.TEXT_DOCUMENT_DID_CHANGE)
     @_guarded()
     def did_change(ls: NNSpecLanguageServer, params: lsp.DidChangeTextDocumentParams):
-        ls.publish(params.text_document.uri)
+        ls.publish_later(params.text_document.uri)
 
     @server.feature(lsp.TEXT_DOCUMENT_DID_CLOSE)
     @_guarded()
     def did_close(ls: NNSpecLanguageServer, params: lsp.DidCloseTextDocumentParams):
+        ls.cancel_pending(params.text_document.uri)
         ls.documents.close(params.text_document.uri)
         ls.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri=params.text_document.uri, diagnostics=[]))
 
