@@ -237,6 +237,28 @@ def test_definition_goes_from_a_variable_to_its_let(server):
     assert (found.range.start.line, found.range.start.character, found.range.end.character) == (1, 4, 7)
 
 
+def test_references_and_rename_cover_the_let_and_every_use(server):
+    uri = doc("rename").uri
+    server.open(uri, "input 4\nlet act = relu | tanh\ndense 8 $act\ndense 8 $act\ndense 3 softmax\n")
+    identifier = lsp.TextDocumentIdentifier(uri)
+    found = server.call(server.client.text_document_references_async(lsp.ReferenceParams(
+        text_document=identifier, position=lsp.Position(2, 10), context=lsp.ReferenceContext(include_declaration=True))))
+    assert [(r.range.start.line, r.range.start.character) for r in found] == [(1, 4), (2, 9), (3, 9)]
+    edit = server.call(server.client.text_document_rename_async(
+        lsp.RenameParams(text_document=identifier, position=lsp.Position(1, 5), new_name="activation")))
+    assert [(e.range.start.line, e.new_text) for e in edit.changes[uri]] == [(1, "activation"), (2, "activation"),
+                                                                             (3, "activation")]
+
+
+def test_outline_lists_statements_with_layer_shapes(server):
+    uri = doc("outline").uri
+    server.open(uri, IRIS)
+    found = server.call(server.client.text_document_document_symbol_async(
+        lsp.DocumentSymbolParams(lsp.TextDocumentIdentifier(uri))))
+    assert [s.name for s in found] == [line for line in IRIS.splitlines()]
+    assert found[1].kind == lsp.SymbolKind.Function and found[1].detail.startswith("→ 32, ")
+
+
 def test_code_action_offers_the_suggested_fix(server):
     uri = doc("fix").uri
     server.open(uri, "input 4\ndense 8 relv\ndense 3 softmax\n")

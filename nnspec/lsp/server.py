@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import re
 import traceback
 from urllib.parse import unquote, urlparse
 
@@ -20,8 +21,9 @@ from pygls.lsp.server import LanguageServer
 from .. import __version__
 from .analysis import Documents, formatted
 from .completion import complete
-from .definition import definition
+from .definition import definition, references
 from .hover import hover
+from .symbols import symbols
 
 SEVERITY = {
     "error": lsp.DiagnosticSeverity.Error,
@@ -36,6 +38,13 @@ ITEM_KIND = {
     "value": lsp.CompletionItemKind.Value,
     "variable": lsp.CompletionItemKind.Variable,
 }
+SYMBOL_KIND = {
+    "statement": lsp.SymbolKind.Property,
+    "let": lsp.SymbolKind.Variable,
+    "layer": lsp.SymbolKind.Function,
+    "block": lsp.SymbolKind.Namespace,
+}
+NAME = re.compile(r"[a-z_][a-z0-9_]*")
 TRIGGER_CHARACTERS = ["=", ",", "|", "$", " "]
 CHANGE_DELAY = 0.15  # seconds without a change before a changed document is checked
 
@@ -265,4 +274,56 @@ def build_server() -> NNSpecLanguageServer:
             ))
         return actions
 
+    @server.feature(lsp.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
+    @_guarded(default=[])
+    def on_document_symbol(ls: NNSpecLanguageServer, params: lsp.DocumentSymbolParams):
+        analysis = ls.analysis(params.text_document.uri)
+        codec = _Codec(ls, analysis.text)
+        return [_document_symbol(codec, found) for found in symbols(analysis)]
+
+    @server.feature(lsp.TEXT_DOCUMENT_REFERENCES)
+    @_guarded(default=[])
+    def on_references(ls: NNSpecLanguageServer, params: lsp.ReferenceParams):
+        uri = params.text_document.uri
+        codec = _Codec(ls, ls.workspace.get_text_document(uri).source)
+        found = references(codec.lines, *codec.from_client(params.position))
+        if found is None:
+            return []
+        return [lsp.Location(uri=uri, range=codec.range(line, start, line, end)) for line, start, end in found[1]]
+
+    @server.feature(lsp.TEXT_DOCUMENT_PREPARE_RENAME)
+    @_guarded()
+    def on_prepare_rename(ls: NNSpecLanguageServer, params: lsp.PrepareRenameParams):
+        codec = _Codec(ls, ls.workspace.get_text_document(params.text_document.uri).source)
+        line, character = codec.from_client(params.position)
+        found = references(codec.lines, line, character)
+        if found is None:
+            return None
+        here = [p for p in found[1] if p[0] == line and p[1] - 1 <= character <= p[2]]
+        return codec.range(here[0][0], here[0][1], here[0][0], here[0][2]) if here else None
+
+    @server.feature(lsp.TEXT_DOCUMENT_RENAME)
+    @_guarded()
+    def on_rename(ls: NNSpecLanguageServer, params: lsp.RenameParams):
+        uri = params.text_document.uri
+        codec = _Codec(ls, ls.workspace.get_text_document(uri).source)
+        found = references(codec.lines, *codec.from_client(params.position))
+        if found is None or not NAME.fullmatch(params.new_name):
+            return None
+        edits = [lsp.TextEdit(range=codec.range(line, start, line, end), new_text=params.new_name)
+                 for line, start, end in found[1]]
+        return lsp.WorkspaceEdit(changes={uri: edits})
+
     return server
+
+
+def _document_symbol(codec: _Codec, found) -> lsp.DocumentSymbol:
+    whole = codec.range(found.line, found.start, found.end_line, found.end)
+    return lsp.DocumentSymbol(
+        name=found.name or "?",
+        detail=found.detail or None,
+        kind=SYMBOL_KIND.get(found.kind, lsp.SymbolKind.Property),
+        range=whole,
+        selection_range=lsp.Range(whole.start, whole.start if found.kind == "block" else whole.end),
+        children=[_document_symbol(codec, child) for child in found.children] or None,
+    )
