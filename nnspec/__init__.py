@@ -4,7 +4,7 @@
     spec = nnspec.parse("dense 256 relu init=he x4; dense 10 softmax")
     len(spec.layers)  # 5
 
-The parser side (parse, load, check, format, param_count) never imports TensorFlow;
+The parser side (parse, load, check, diagnose, format, param_count) never imports TensorFlow;
 build, run and report import it when they are first called.
 """
 
@@ -22,6 +22,9 @@ _LAZY = {
     "Spec": ("nnspec.dsl.ast", "Spec"),
     "format": ("nnspec.dsl.format", "format_spec"),
     "check": ("nnspec.dsl.validate", "check"),
+    "diagnose": ("nnspec.dsl.analyse", "diagnose"),
+    "Diagnostic": ("nnspec.dsl.diagnostics", "Diagnostic"),
+    "Fix": ("nnspec.dsl.diagnostics", "Fix"),
     "param_count": ("nnspec.dsl.validate", "param_count"),
     # training side: TensorFlow is imported only when these are called
     "build": ("nnspec.api", "build"),
