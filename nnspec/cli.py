@@ -168,6 +168,13 @@ def version_callback(value: bool) -> None:
         raise typer.Exit()
 
 
+def _add_export_commands(app: typer.Typer) -> None:
+    """`export`, `predict`, `code` and `import`: taking a model elsewhere (nnspec/export/)."""
+    from .export import commands
+
+    app.command("export")(commands.export_command)
+
+
 def build_app() -> typer.Typer:
     """The typer app with the core commands and every plugin's commands."""
     from .plugins import get_plugin_manager
@@ -194,6 +201,7 @@ def build_app() -> typer.Typer:
     app.command("show")(show_command)
     app.command("fmt")(fmt_command)
     app.command("plugins")(plugins_command)
+    _add_export_commands(app)
     pm = get_plugin_manager()
     for impl in pm.hook.register_commands.get_hookimpls():
         before = len(app.registered_commands)
