@@ -173,6 +173,7 @@ def _add_export_commands(app: typer.Typer) -> None:
     from .export import commands
 
     app.command("export")(commands.export_command)
+    app.command("code")(commands.code_command)
 
 
 def build_app() -> typer.Typer:

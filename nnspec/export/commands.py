@@ -22,3 +22,25 @@ def export_command(
     result = export_run(run_dir, format, out, force=force)
     typer.echo(f"verified: {result.verification.describe()}")
     typer.echo(f"exported {result.format} to {result.path}")
+
+
+def code_command(
+    spec: Annotated[Path, typer.Argument(help="Spec file (*.nn).", show_default=False)],
+    backend: Annotated[str, typer.Option(help="keras (Sequential, compile, fit) or tf1 (placeholders, Session).")] = "keras",
+    variant: Annotated[
+        Optional[str], typer.Option(help="For a sweep: the variant's number (from 1) or label, e.g. init=he.")
+    ] = None,
+    out: Annotated[Optional[Path], typer.Option(help="Write the script to this file instead of stdout.")] = None,
+) -> None:
+    """Print the standalone Python script a spec stands for."""
+    from ..errors import UsageError
+    from .code import generate_code
+
+    if not spec.is_file():
+        raise UsageError(f"no spec file at '{spec}'")
+    text = generate_code(spec, backend, variant)
+    if out is None:
+        typer.echo(text, nl=False)
+    else:
+        out.write_text(text, encoding="utf-8")
+        typer.echo(f"wrote {out}")
