@@ -127,5 +127,5 @@ def test_an_unknown_format_lists_the_formats(runs):
 
 def test_a_folder_that_is_not_a_run_is_a_usage_error(tmp_path):
     result = CliRunner().invoke(app, ["export", str(tmp_path)])
-    assert result.exit_code == 2 and "is not a run folder" in result.output
+    assert result.exit_code == 1 and "is not an nnspec run folder" in result.output
     assert not Path(tmp_path / "export").exists()

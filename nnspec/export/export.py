@@ -90,7 +90,7 @@ def export_run(run_dir: str | Path, format: str, out: str | Path | None = None, 
 
 def verify(run: SavedRun, x: np.ndarray, predict, runtime: str) -> Verification:
     """Compare a model's predictions on `x` with the run's predictions.npz (NaN must match NaN)."""
-    expected = np.asarray(run.predictions["y_pred"], dtype=np.float32)
+    expected = np.asarray(run.y_pred, dtype=np.float32)
     got = saved_form(run, run_back(predict, x))
     if got.shape != expected.shape:
         return Verification(len(x), float("inf"), runtime)

@@ -20,7 +20,7 @@ from .runfolder import SavedRun
 def keras_model(run: SavedRun):
     """The run's network as a Keras model with its trained weights."""
     from ..builtins.backends import keras as keras_backend
-    from ..runner import import_tensorflow_quietly, seed_everything
+    from ..training.environment import import_tensorflow_quietly, seed_everything
 
     import_tensorflow_quietly()
     if run.backend not in ("keras", "tf1"):

@@ -1,38 +1,41 @@
-"""Read what a finished run left in its folder: results, the plan it ran, predictions, model files.
+"""A finished run as export and predict need it: its saved files (nnspec.rundir), its plan, its model.
 
-The run folder's format is written by the runner (docs/reports.md lists its files);
-this module only reads it. The plan is rebuilt from the folder's `spec.nn`, which
-holds the spec as it ran (command-line overrides written into it, one variant).
+The run folder's format belongs to nnspec.rundir; this module adds what taking the
+model elsewhere needs: the checked plan, rebuilt from the folder's `spec.nn` (the spec
+as it ran: command-line overrides written into it, one variant), where the model
+file is, and the test inputs.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, replace
-from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from .. import rundir
 from ..errors import DataError, NNSpecError, UsageError
 from ..types import Plan
 
-RESULTS_FILE = "results.json"
-SPEC_FILE = "spec.nn"
-PREDICTIONS_FILE = "predictions.npz"
-SWEEP_FILE = "sweep.json"
 KERAS_MODEL_FILE = "model.keras"
 CHECKPOINT_DIR = "checkpoint"
 
 
 @dataclass
 class SavedRun:
-    """One finished run folder: its results.json, the plan it trained, where its model is."""
+    """One finished run folder: what it saved (nnspec.rundir.SavedRun) and the plan it trained."""
 
-    dir: Path
-    results: dict[str, Any]
+    saved: rundir.SavedRun
     plan: Plan
+
+    @property
+    def dir(self) -> Path:
+        return self.saved.dir
+
+    @property
+    def results(self) -> dict[str, Any]:
+        return self.saved.results
 
     @property
     def backend(self) -> str:
@@ -40,11 +43,11 @@ class SavedRun:
 
     @property
     def task(self) -> str:
-        return self.results.get("task") or "multiclass"
+        return self.saved.task
 
     @property
     def class_names(self) -> list[str] | None:
-        return self.results.get("class_names")
+        return self.saved.class_names
 
     @property
     def model_file(self) -> Path:
@@ -53,53 +56,43 @@ class SavedRun:
             return self.dir / CHECKPOINT_DIR / "model.ckpt"
         return self.dir / KERAS_MODEL_FILE
 
-    @cached_property
-    def predictions(self) -> dict[str, np.ndarray]:
-        """The arrays of predictions.npz (y_true, y_pred, ...)."""
-        path = self.dir / PREDICTIONS_FILE
-        if not path.is_file():
-            raise DataError(f"{path}: missing; the run did not finish")
-        try:
-            with np.load(path) as saved:
-                return {name: saved[name] for name in saved.files}
-        except (OSError, ValueError, KeyError) as error:
-            raise DataError(f"{path}: cannot be read ({error})") from None
+    @property
+    def y_pred(self) -> np.ndarray:
+        """The saved test predictions: probabilities, P(class 1), or values."""
+        if self.saved.predictions is None:
+            raise DataError(f"{self.dir / rundir.PREDICTIONS_FILE}: missing; the run did not finish")
+        return self.saved.predictions.y_pred
 
 
 def read_run(folder: str | Path) -> SavedRun:
     """The finished run in `folder`; a sweep folder or a failed run is a clear error."""
     folder = Path(folder)
-    if not folder.is_dir():
-        raise UsageError(f"no run folder at '{folder}'")
-    results_path = folder / RESULTS_FILE
-    if not results_path.is_file():
-        if (folder / SWEEP_FILE).is_file():
-            variants = sorted(p.name for p in folder.iterdir() if (p / RESULTS_FILE).is_file())
-            raise UsageError(
-                f"'{folder}' is a sweep folder; give one variant's folder",
-                hint="one of: " + ", ".join(str(folder / v) for v in variants) if variants else None,
-            )
-        raise UsageError(f"'{folder}' is not a run folder (no {RESULTS_FILE})")
-    try:
-        results = json.loads(results_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as error:
-        raise DataError(f"{results_path}: cannot be read ({error})") from None
-    if results.get("error"):
-        raise DataError(f"{folder}: the run failed ({results['error']}); it has no model to use")
-    return SavedRun(folder, results, _plan(folder, results))
+    if folder.is_dir() and rundir.is_sweep(folder) and not (folder / rundir.RESULTS_FILE).is_file():
+        variants = sorted(p.name for p in folder.iterdir() if (p / rundir.RESULTS_FILE).is_file())
+        raise UsageError(
+            f"'{folder}' is a sweep folder; give one variant's folder",
+            hint="one of: " + ", ".join(str(folder / v) for v in variants) if variants else None,
+        )
+    if not (folder / rundir.RESULTS_FILE).is_file():
+        rundir.check_folder(folder)  # says what the folder is missing
+        raise UsageError(f"'{folder}' is not a run folder (no {rundir.RESULTS_FILE})")
+    saved = rundir.load_run(folder)
+    if saved.results.get("error"):
+        raise DataError(f"{folder}: the run failed ({saved.results['error']}); it has no model to use")
+    return SavedRun(saved, _plan(folder, saved))
 
 
-def _plan(folder: Path, results: dict) -> Plan:
-    """The checked plan of the folder's spec.nn (falling back to the spec text in results.json)."""
+def _plan(folder: Path, saved: rundir.SavedRun) -> Plan:
+    """The checked plan of the folder's spec.nn (or the spec text in results.json)."""
     from ..dsl.parser import parse
     from ..dsl.validate import check
 
-    path = folder / SPEC_FILE
-    text = path.read_text(encoding="utf-8") if path.is_file() else results.get("spec", "")
+    path = folder / rundir.SPEC_FILE
+    text = path.read_text(encoding="utf-8") if path.is_file() else saved.spec_text
     plans = check(parse(text, filename=str(path)))
     if len(plans) != 1:
         raise UsageError(f"{path}: holds {len(plans)} variants; give one variant's run folder")
-    backend = results.get("backend")
+    backend = saved.results.get("backend")
     return replace(plans[0], backend=backend) if backend else plans[0]
 
 
@@ -123,7 +116,7 @@ def test_inputs(run: SavedRun) -> np.ndarray:
     except Exception as error:  # a plugin's bug reaches the user as a message
         raise DataError(f"data {plan.dataset} failed to load: {type(error).__name__}: {error}") from error
     x = np.ascontiguousarray(data.x_test, dtype=input_dtype(plan))
-    expected = len(run.predictions["y_pred"])
+    expected = len(run.y_pred)
     if len(x) != expected or x.shape[1:] != tuple(plan.input_shape):
         raise DataError(
             f"data {plan.dataset} now gives {len(x)} test samples of shape {x.shape[1:]}, "
@@ -135,7 +128,7 @@ def test_inputs(run: SavedRun) -> np.ndarray:
 
 def saved_form(run: SavedRun, outputs: np.ndarray) -> np.ndarray:
     """Network outputs as predictions.npz stores them: probabilities, P(class 1), or values."""
-    from ..builtins.backends.objectives import probabilities
+    from ..objectives import probabilities
 
     outputs = np.asarray(outputs, dtype=np.float32).reshape(len(outputs), -1)
     if run.task == "regression":

@@ -1,4 +1,4 @@
-"""The command-line faces of export, predict, code and import: each calls the library and prints."""
+"""`nnspec export`, `code`, `predict` and `import`: each calls nnspec.export and prints."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ def export_command(
     force: Annotated[bool, typer.Option("--force", help="Replace an existing file at --out.")] = False,
 ) -> None:
     """Export a run's model, verified against the run's test predictions."""
-    from .export import export_run
+    from ..export.export import export_run
 
     result = export_run(run_dir, format, out, force=force)
     typer.echo(f"verified: {result.verification.describe()}")
@@ -34,7 +34,7 @@ def code_command(
 ) -> None:
     """Print the standalone Python script a spec stands for."""
     from ..errors import UsageError
-    from .code import generate_code
+    from ..export.code import generate_code
 
     if not spec.is_file():
         raise UsageError(f"no spec file at '{spec}'")
