@@ -44,3 +44,19 @@ def code_command(
     else:
         out.write_text(text, encoding="utf-8")
         typer.echo(f"wrote {out}")
+
+
+def import_command(
+    model: Annotated[Path, typer.Argument(help="A .keras file or a Keras JSON config (model.to_json()).",
+                                          show_default=False)],
+    out: Annotated[Optional[Path], typer.Option(help="Write the spec to this file instead of stdout.")] = None,
+) -> None:
+    """Write the spec of a Keras Sequential model."""
+    from ..export.importer import import_model
+
+    text = import_model(model)
+    if out is None:
+        typer.echo(text, nl=False)
+    else:
+        out.write_text(text, encoding="utf-8")
+        typer.echo(f"wrote {out}")
