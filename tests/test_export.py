@@ -13,9 +13,10 @@ import nnspec
 from nnspec.cli import app
 from nnspec.errors import NNSpecError, UsageError
 
+from export_runs import runs  # noqa: F401  (the shared fixture)
+
 pytest.importorskip("tensorflow")
 
-IRIS = "data iris test=0.3 seed=1234\ndense 16 relu init=he\ndense 3 softmax\ntrain adam lr=0.01 epochs=2 batch=16\n"
 # dropout, batchnorm, conv2d and maxpool: every weight kind a tf1 checkpoint maps into Keras
 DIGIT_IMAGES = (
     "data digits flatten=false\nconv2d 4 3x3 relu padding=same\nbatchnorm\nmaxpool 2x2\n"
@@ -26,17 +27,6 @@ DIGIT_IMAGES = (
 def _optional_converter(module: str) -> None:
     """Skip when a converter of the `export` extra cannot be imported here."""
     pytest.importorskip(module, reason=f"{module} is not installable here (pip install 'nnspec[export]')")
-
-
-@pytest.fixture(scope="module")
-def runs(tmp_path_factory):
-    """One short iris run per backend, shared by every test in this module."""
-    root = tmp_path_factory.mktemp("runs")
-    out = {}
-    for backend in ("keras", "tf1"):
-        result = nnspec.run(IRIS, backend, out=root / backend, progress="none", report=False)
-        out[backend] = result.dir
-    return out
 
 
 @pytest.mark.parametrize("backend", ["keras", "tf1"])

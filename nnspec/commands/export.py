@@ -60,3 +60,23 @@ def import_command(
     else:
         out.write_text(text, encoding="utf-8")
         typer.echo(f"wrote {out}")
+
+
+def predict_command(
+    run_dir: Annotated[Path, typer.Argument(help="A run folder.", show_default=False)],
+    inputs: Annotated[Path, typer.Argument(help="A .csv or .npy file of samples, or a folder of images.",
+                                           show_default=False)],
+    out: Annotated[Optional[Path], typer.Option(help="Write the CSV here instead of stdout.")] = None,
+    prepared: Annotated[
+        bool, typer.Option("--prepared", help="The samples are already scaled as the network takes them.")
+    ] = False,
+) -> None:
+    """Predict new samples with a run's model: class names and probabilities as CSV."""
+    from ..export.predict import predict
+
+    text = predict(run_dir, inputs, prepared=prepared).to_csv()
+    if out is None:
+        typer.echo(text, nl=False)
+    else:
+        out.write_text(text, encoding="utf-8")
+        typer.echo(f"wrote {out}")
