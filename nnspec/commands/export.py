@@ -26,7 +26,9 @@ def export_command(
 
 def code_command(
     spec: Annotated[Path, typer.Argument(help="Spec file (*.nn).", show_default=False)],
-    backend: Annotated[str, typer.Option(help="keras (Sequential, compile, fit) or tf1 (placeholders, Session).")] = "keras",
+    backend: Annotated[
+        str, typer.Option(help="keras (Sequential, compile, fit) or tf1 (placeholders, Session).")
+    ] = "keras",
     variant: Annotated[
         Optional[str], typer.Option(help="For a sweep: the variant's number (from 1) or label, e.g. init=he.")
     ] = None,

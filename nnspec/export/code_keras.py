@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..types import Plan
-from .code import Script, has_validation, input_dtype, unsupported, write_data
+from .script import Script, has_validation, input_dtype, unsupported, write_data
 
 # nnspec's initializer names as Keras writes them; `normal` is tf.random_normal's stddev 1
 INITIALIZERS = {

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from ..errors import UsageError
 from ..types import Plan
-from .code import Script, has_validation, input_dtype, py, unsupported, write_data
+from .script import Script, has_validation, input_dtype, py, unsupported, write_data
 
 V1 = "tf.compat.v1"
 INITIALIZERS = {
@@ -206,7 +206,8 @@ def _objectives(plan: Plan, graph: Graph, output: str) -> str:
     o = dict(t.options)
     optimizer = OPTIMIZERS.get(t.optimizer)
     if optimizer is None:
-        raise UsageError(f"optimizer '{t.optimizer}' has no code generator", hint="use one of: " + ", ".join(OPTIMIZERS))
+        raise UsageError(f"optimizer '{t.optimizer}' has no code generator",
+                         hint="use one of: " + ", ".join(OPTIMIZERS))
     optimizer = optimizer.format(
         lr=f"learning_rate={t.lr!r}", momentum=o.get("momentum", 0.9), nesterov=o.get("nesterov", False),
         rho=o.get("rho", 0.9), beta1=o.get("beta1", 0.9), beta2=o.get("beta2", 0.999),

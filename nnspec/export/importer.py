@@ -90,7 +90,8 @@ def _input_shape(config: dict, layers: list, path) -> list[int]:
         shape = (config.get("config", {}).get("build_input_shape")
                  or (config.get("build_config") or {}).get("input_shape"))
     if not shape or any(d is None for d in shape[1:]):
-        raise NNSpecError(f"{path}: the model does not say its input shape", hint="build it with keras.Input(shape=...)")
+        raise NNSpecError(f"{path}: the model does not say its input shape",
+                          hint="build it with keras.Input(shape=...)")
     return [int(d) for d in shape[1:]]
 
 
