@@ -45,11 +45,10 @@ def test_every_format_exports_and_reproduces_the_run_predictions(runs, backend, 
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".nnspec-export")]
 
 
-@pytest.mark.parametrize("backend", ["keras", "tf1"])
-def test_conv_batchnorm_dropout_weights_carry_over(backend, tmp_path):
+def test_a_tf1_checkpoint_of_conv_batchnorm_and_dropout_carries_over(tmp_path):
     from nnspec.export.export import export_run
 
-    run = nnspec.run(DIGIT_IMAGES, backend, out=tmp_path / "run", progress="none", report=False)
+    run = nnspec.run(DIGIT_IMAGES, "tf1", out=tmp_path / "run", progress="none", report=False)
     result = export_run(run.dir, "keras", tmp_path / "digits.keras")
     assert result.verification.samples == 450 and result.verification.ok
 

@@ -15,6 +15,8 @@ converting the exported SavedModel gives the Keras model's outputs.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import tempfile
 import warnings
 from dataclasses import dataclass
@@ -101,7 +103,8 @@ def _load_tflite(path: Path):
 
     def predict(x):
         interpreter.resize_tensor_input(source, x.shape)
-        interpreter.allocate_tensors()
+        with _quiet_stderr():  # TFLite's C++ side announces its CPU delegate on stderr
+            interpreter.allocate_tensors()
         interpreter.set_tensor(source, x)
         interpreter.invoke()
         return interpreter.get_tensor(target).copy()
@@ -133,6 +136,23 @@ def run_back(predict: Callable, x: np.ndarray) -> np.ndarray:
     """An exported model's outputs for `x`, a few thousand rows per call."""
     parts = [np.asarray(predict(x[i:i + PREDICT_ROWS])) for i in range(0, len(x), PREDICT_ROWS)]
     return np.concatenate(parts) if parts else np.zeros((0,), np.float32)
+
+
+@contextlib.contextmanager
+def _quiet_stderr():
+    """Point file descriptor 2 at /dev/null for a block: C++ code writes there directly."""
+    try:
+        saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+    except OSError:
+        yield
+        return
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
 
 
 def _optional(module: str):
