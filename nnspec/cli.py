@@ -56,8 +56,10 @@ def _report_error(error: NNSpecError) -> None:
 def check_command(
     specs: Annotated[list[Path], typer.Argument(help="Spec files (*.nn) to check.", show_default=False)],
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print errors only.")] = False,
+    backend: Annotated[str | None, typer.Option(
+        "--backend", help="Check for this backend instead of the spec's (what it can build).")] = None,
 ) -> None:
-    """Check specs: syntax, names, arguments, shapes and fit with the dataset."""
+    """Check specs: syntax, names, arguments, shapes, fit with the dataset, the backend's support."""
     from .dsl.validate import check_spec
 
     warn_plugin_failures()
@@ -68,7 +70,7 @@ def check_command(
             exit_code = max(exit_code, spec.exit_code)
             continue
         try:
-            result = check_spec(spec)
+            result = check_spec(spec, backend=backend)
         except NNSpecError as error:
             _report_error(error)
             exit_code = max(exit_code, error.exit_code)
@@ -168,6 +170,22 @@ def version_callback(value: bool) -> None:
         raise typer.Exit()
 
 
+def verify_plugin_command(
+    names: Annotated[list[str] | None, typer.Argument(
+        help="Plugin names as `nnspec plugins` shows them (none: every plugin).", show_default=False)] = None,
+) -> None:
+    """Build what plugins register on every backend and compare: counts, outputs, saving."""
+    from .runner import import_tensorflow_quietly
+    from .verify import verify_plugins
+
+    warn_plugin_failures()
+    import_tensorflow_quietly()
+    verification = verify_plugins(names or ())
+    typer.echo(verification.table())
+    if not verification.ok:
+        raise typer.Exit(1)
+
+
 def build_app() -> typer.Typer:
     """The typer app with the core commands and every plugin's commands."""
     from .plugins import get_plugin_manager
@@ -194,6 +212,7 @@ def build_app() -> typer.Typer:
     app.command("show")(show_command)
     app.command("fmt")(fmt_command)
     app.command("plugins")(plugins_command)
+    app.command("verify-plugin")(verify_plugin_command)
     pm = get_plugin_manager()
     for impl in pm.hook.register_commands.get_hookimpls():
         before = len(app.registered_commands)

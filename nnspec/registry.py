@@ -93,6 +93,7 @@ class Registries:
     datasets: Registry = field(default_factory=lambda: Registry("dataset"))
     backends: Registry = field(default_factory=lambda: Registry("backend"))
     layer_builders: dict = field(default_factory=dict)  # (backend, kind) -> LayerBuilder
+    layer_builder_providers: dict = field(default_factory=dict)  # (backend, kind) -> plugin name
 
     def by_kind(self, kind: str) -> Registry:
         """The registry for a `Param.type` such as 'activation' or 'dataset'."""

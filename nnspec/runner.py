@@ -699,14 +699,9 @@ def _spec_text(plan: Plan) -> str:
 
 def task_of(plan: Plan, meta=None) -> str:
     """multiclass, binary or regression: the data's word, else what the loss implies."""
-    task = getattr(meta, "task", None) or plan.meta.task
-    if task:
-        return task
-    if plan.train.loss in ("categorical_crossentropy", "sparse_categorical_crossentropy"):
-        return "multiclass"
-    if plan.train.loss == "binary_crossentropy":
-        return "binary"
-    return "regression"
+    from .builtins.backends.objectives import task_of as implied
+
+    return implied(plan, meta)
 
 
 def _save_predictions(path: Path, plan: Plan, arrays: Arrays, outputs: np.ndarray, result: RunResult) -> None:
