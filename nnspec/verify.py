@@ -318,7 +318,7 @@ def _compare_objective(what: str, name: str) -> tuple[bool, str]:
     """The loss or metric of the same outputs and labels, by keras's and by tf1's implementation."""
     import tensorflow as tf
 
-    from .builtins.backends import objectives
+    from . import objectives
     from .dsl.parser import parse
     from .dsl.validate import check
 

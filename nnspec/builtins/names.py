@@ -10,7 +10,7 @@ from __future__ import annotations
 from ..hookspecs import hookimpl
 from ..types import Loss, Named, Param
 from .backends import keras_names as k
-from .backends import objectives as o
+from .. import objectives as o
 from .backends import tf1_names as t
 
 

@@ -28,7 +28,7 @@ def check_implementations(plan: Plan, out) -> None:
             out.error(f"layer kind '{layer.kind}' has no builder for backend '{backend}'"
                       f" (plugin '{registries.layers.provider.get(layer.kind, '?')}'"
                       + (f" builds it for {', '.join(builds)})" if builds else ")"),
-                      *where, hint=_other_backends(builds, backend))
+                      *where, hint=_other_backends(builds, backend), code="no-implementation")
         kind = registries.layers.get(layer.kind)
         for param in kind.params():
             registry = NAMED_KINDS.get(param.type)
@@ -52,7 +52,7 @@ def _check_name(registries, registry: str, what: str, name: str, backend: str, o
     out.error(f"{what} '{canonical}' has no implementation for backend '{backend}'"
               f" (plugin '{names.provider.get(canonical, '?')}'"
               + (f" implements it for {', '.join(has)})" if has else ")"),
-              *where, hint=_other_backends(has, backend))
+              *where, hint=_other_backends(has, backend), code="no-implementation")
 
 
 def _other_backends(available: list[str], backend: str) -> str:

@@ -64,7 +64,7 @@ def check_train(spec: Spec, layers: tuple[ResolvedLayer, ...], meta: DatasetMeta
     last = layers[-1]
     if len(last.output_shape) != 1:
         out.error(f"the network must end in a flat output, found {shape_text(last.output_shape)}",
-                  last.line, last.column, hint="add 'flatten' and a dense layer")
+                  last.line, last.column, hint="add 'flatten' and a dense layer", code="output-mismatch")
         return None
     output = Output(last, last.output_shape[0], last_activation(layers), meta.task if meta else None,
                     spec.data.name if spec.data is not None else "", meta)
@@ -75,16 +75,16 @@ def check_train(spec: Spec, layers: tuple[ResolvedLayer, ...], meta: DatasetMeta
     metrics = options["metrics"] or default_metrics(output, loss)
     if "accuracy" in metrics and output.task == "regression":
         out.error(f"accuracy means nothing on a regression data set ({output.data})", *position("metrics"),
-                  hint="use metrics=mae")
+                  hint="use metrics=mae", code="metric-mismatch")
     lr = options.get("lr")
     if lr is None:
         lr = FALLBACK_LR
     elif lr <= 0:
-        out.error(f"lr must be positive, found {describe(lr)}", *position("lr"))
+        out.error(f"lr must be positive, found {describe(lr)}", *position("lr"), code="bad-value")
     val = options["val"]
     if meta and meta.train_size and isinstance(val, int) and val >= meta.train_size:
         out.error(f"val={val} holds out every training sample (data {output.data} has {meta.train_size})",
-                  *position("val"))
+                  *position("val"), code="bad-value")
     config = TrainConfig(
         optimizer=optimizer.name,
         lr=float(lr),
@@ -104,21 +104,22 @@ def check_output(output: Output, out) -> None:
     units, activation, task, meta = output.units, output.activation, output.task, output.meta
     if activation == "softmax" and units == 1:
         out.error("softmax over a single unit always gives 1", *output.where,
-                  hint="use 'dense 1 sigmoid' for a yes/no output")
+                  hint="use 'dense 1 sigmoid' for a yes/no output", code="output-mismatch")
     if task == "multiclass" and meta.classes and units != meta.classes:
         out.error(f"the last layer gives {units} outputs but data {output.data} has {meta.classes} classes",
-                  *output.where, hint=f"end with 'dense {meta.classes} softmax'")
+                  *output.where, hint=f"end with 'dense {meta.classes} softmax'", code="output-mismatch")
     if task == "binary" and units not in (1, 2):
         out.error(f"the last layer gives {units} outputs but data {output.data} is a yes/no task",
-                  *output.where, hint="end with 'dense 1 sigmoid'")
+                  *output.where, hint="end with 'dense 1 sigmoid'", code="output-mismatch")
     if task == "regression" and activation in ("softmax", "sigmoid"):
         out.error(f"a {activation} output on a regression data set predicts only values in [0, 1]",
-                  *output.where, hint="end with 'dense 1' (no activation)")
+                  *output.where, hint="end with 'dense 1' (no activation)", code="output-mismatch")
     if activation == "relu" and task in ("multiclass", "binary"):
-        out.warn("relu on the output layer of a classifier can die and predict one class only", *output.where)
+        out.warn("relu on the output layer of a classifier can die and predict one class only", *output.where,
+                 code="relu-output")
     elif activation == "relu" and task == "regression":
         out.warn("relu on the output layer can die (all outputs 0) for some seeds; 'dense 1' is safer",
-                 *output.where)
+                 *output.where, code="relu-output")
 
 
 def default_loss(output: Output) -> str:
@@ -141,22 +142,22 @@ def check_loss(loss: Any, output: Output, out, where: tuple[int, int]) -> None:
     if implies == "multiclass":
         if output.task == "regression":
             out.error(f"{name} is for classification, but data {output.data} is regression", *where,
-                      hint="use loss=mse")
+                      hint="use loss=mse", code="loss-mismatch")
         elif output.units == 1:
             out.error(f"{name} needs one output per class, the last layer gives 1", *where,
-                      hint="use loss=binary_crossentropy with 'dense 1 sigmoid'")
+                      hint="use loss=binary_crossentropy with 'dense 1 sigmoid'", code="loss-mismatch")
     elif implies == "binary":
         if output.task == "regression":
             out.error(f"{name} is for yes/no labels, but data {output.data} is regression", *where,
-                      hint="use loss=mse")
+                      hint="use loss=mse", code="loss-mismatch")
         elif output.units != 1 and output.task == "binary":
-            out.error(f"{name} needs one output", *where)
+            out.error(f"{name} needs one output", *where, code="loss-mismatch")
         elif output.units != 1 and output.task == "multiclass":
-            out.warn(f"{name} over several classes scores each class on its own", *where)
+            out.warn(f"{name} over several classes scores each class on its own", *where, code="loss-activation")
     pairs = getattr(loss, "logits", None)
     if pairs and output.activation in PROBABILITY and output.activation != pairs:
         out.warn(f"{name} after {output.activation}: use {pairs} for "
-                 + ("one output" if pairs == "sigmoid" else "one output per class"), *where)
+                 + ("one output" if pairs == "sigmoid" else "one output per class"), *where, code="loss-activation")
 
 
 def default_metrics(output: Output, loss: Any) -> tuple[str, ...]:

@@ -6,24 +6,11 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ...errors import NNSpecError, PluginError, SpecError
+from ...errors import NNSpecError, SpecError
+from ...plugins import plugin_impl
 from ...types import Plan, ResolvedLayer
 
 PREDICT_ROWS = 4096  # samples per forward pass when predicting
-
-
-def plugin_impl(registry: str, what: str, name: str, backend: str) -> Any:
-    """What a plugin registered for `name` on `backend` (`Named.impl[backend]`)."""
-    from ...plugins import get_registries
-
-    named = getattr(get_registries(), registry).get(name)
-    impl = named.impl.get(backend)
-    if impl is None:
-        raise PluginError(
-            f"{what} '{name}' has no implementation for backend '{backend}'",
-            hint=f"its plugin must register it with impl={{'{backend}': ...}}",
-        )
-    return impl
 
 
 def make_optimizer(plan: Plan, backend: str):

@@ -40,7 +40,7 @@ reach this backend through `Named.impl["keras"]` (nnspec/builtins/names.py): an
 activation is a callable or a Keras activation name; an initializer is
 `factory(seed) -> keras initializer`; an optimizer is `factory(lr, **options) ->
 keras optimizer`; a loss or metric is `fn(y_true, output) -> tensor` (per sample or
-averaged), or for a loss the name of a `keras.losses` class (objectives.py).
+averaged), or for a loss the name of a `keras.losses` class (nnspec/objectives.py).
 
 Training
 --------
@@ -63,7 +63,7 @@ from typing import Any
 import numpy as np
 
 from ...types import Plan, ResolvedLayer
-from . import objectives
+from ... import objectives
 from .common import (
     BuildContext,
     build_layers,

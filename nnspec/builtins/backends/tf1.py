@@ -58,7 +58,7 @@ from typing import Any
 import numpy as np
 
 from ...types import Plan, ResolvedLayer
-from . import objectives
+from ... import objectives
 from .common import (
     BuildContext,
     build_layers,

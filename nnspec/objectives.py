@@ -12,12 +12,17 @@ Every loss and metric, built-in or not, is found through its registration
   made with `from_logits=` when the class takes it: the keras backend trains with
   Keras' own loss, as `fit` does, and `model.keras` can name it.
 
-The functions below are the built-ins' TensorFlow definitions. The tf1 backend calls
-them in its graph, the keras backend's step for metrics, and the runner eagerly on
-predicted outputs for validation and test metrics. In a graph, a crossentropy of a
+The functions below are the built-ins' TensorFlow definitions (nnspec/builtins/names.py
+registers them). The tf1 backend calls them in its graph, the keras backend's step
+for metrics, and training (nnspec.training.evaluation) eagerly on predicted outputs
+for validation and test metrics. In a graph, a crossentropy of a
 softmax or sigmoid output is computed from the logits that op was applied to, as
 Keras does: it keeps its gradient where a saturated probability, clipped, has none.
 TensorFlow is imported inside the functions only.
+
+This module sits above the plugin manager and below both the built-in backends and
+the training package: training must compute the same quantities as any backend,
+including a third-party one, without importing a built-in plugin's private code.
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ from __future__ import annotations
 import inspect
 from typing import Any, Callable
 
-from .common import plugin_impl
+from .plugins import plugin_impl
 
 EPSILON = 1e-7  # as keras.config.epsilon(): keeps log() of a saturated probability finite
 
@@ -59,7 +64,7 @@ def metric_functions(plan, backend: str | None = None) -> dict[str, PerSample]:
 def _impl(registry: str, what: str, name: str, plan, backend: str | None):
     if backend is not None:
         return plugin_impl(registry, what, name, backend)
-    from ...plugins import get_registries
+    from .plugins import get_registries
 
     impl = getattr(get_registries(), registry).get(name).impl
     for candidate in (plan.backend, *TENSORFLOW_BACKENDS):
@@ -105,7 +110,7 @@ def probabilities(plan, output):
     """
     import numpy as np
 
-    from ...plugins import get_registries
+    from .plugins import get_registries
 
     loss = get_registries().losses.get(plan.train.loss)
     own = getattr(loss, "probability", None)
@@ -123,7 +128,7 @@ def probabilities(plan, output):
 
 def task_of(plan, meta=None) -> str:
     """multiclass, binary or regression: the data's word, else what the loss implies."""
-    from ...plugins import get_registries
+    from .plugins import get_registries
 
     task = getattr(meta, "task", None) or plan.meta.task
     if task:
