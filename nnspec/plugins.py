@@ -203,7 +203,7 @@ def register_plugin(plugin, name: str) -> None:
         raise PluginError(f"a plugin named '{name}' is already loaded")
     pm.register(plugin, name=name)
     pm.check_pending()
-    pm.infos[name] = PluginInfo(name, getattr(plugin, "__name__", type(plugin).__name__), "(registered from code)",
+    pm.infos[name] = PluginInfo(name, getattr(plugin, "__name__", type(plugin).__name__), "registered from code",
                                 "", builtin=False)
     get_registries.cache_clear()
 

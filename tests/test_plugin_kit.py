@@ -306,5 +306,5 @@ def test_from_arrays_says_when_the_arrays_do_not_match_the_declaration(plugin, t
     plugin(type("Bad", (), {"register_datasets": hookimpl(lambda self, register: register(
         from_arrays("short", read_wine, rows=100, input_shape=(13,), task="multiclass", classes=3)))})(), "bad")
     with pytest.raises(NNSpecError, match="declares 100 rows of shape \\(13,\\), its arrays hold 178"):
-        nnspec.run("data short\ndense 3 softmax\ntrain epochs=1", out=tmp_path / "run", progress="none",
+        nnspec.run("data short\ndense 3 softmax\ntrain adam epochs=1", out=tmp_path / "run", progress="none",
                    report=False)

@@ -60,7 +60,9 @@ def _builder_failed(backend: str, layer: ResolvedLayer, exc: Exception) -> SpecE
 
     provider = get_registries().layer_builder_providers.get((backend, layer.kind), "?")
     info = get_plugin_manager().infos.get(provider)
-    package = f" ({info.package} {info.version})" if info is not None and not info.builtin else ""
+    package = ""
+    if info is not None and not info.builtin:
+        package = " (" + " ".join(part for part in (info.package, info.version) if part) + ")"
     detail = " ".join(str(exc).split())[:300]
     return SpecError(
         f"the {backend} builder of layer kind '{layer.kind}' from plugin '{provider}'{package} failed: "
