@@ -66,8 +66,8 @@ def test_a_loss_registered_once_is_checked_and_trains_on_both_backends(plugin, b
     (plan,) = check(nnspec.parse("input 4\ndense 8 tanh\ndense 1\ntrain adam lr=0.05 loss=log_cosh"))
     assert (plan.label_encoding, plan.train.metrics, plan.train.from_logits) == ("column", ("mae",), False)
     data = tiny_data(task="regression")
-    result = quiet_run("input 4\ndense 8 tanh\ndense 1\ntrain adam lr=0.05 loss=log_cosh epochs=4 batch=8",
-                       data, tmp_path, backend)
+    (result,) = quiet_run("input 4\ndense 8 tanh\ndense 1\ntrain adam lr=0.05 loss=log_cosh epochs=4 batch=8",
+                          data, tmp_path, backend)
     assert result.loss == "log_cosh" and result.task == "regression"
     assert result.history["loss"][-1] < result.history["loss"][0]
 
@@ -179,8 +179,8 @@ def test_a_functional_keras_builder_makes_a_residual_layer_that_saves_and_reload
 
     plugin(Residual(), "residual")
     data = tiny_data()
-    result = quiet_run("input 4\ndense 8 relu\nresidual tanh\ndense 3 softmax\ntrain adam epochs=2 batch=8",
-                       data, tmp_path, "keras")
+    (result,) = quiet_run("input 4\ndense 8 relu\nresidual tanh\ndense 3 softmax\ntrain adam epochs=2 batch=8",
+                          data, tmp_path, "keras")
     assert result.param_count == result.model.count_params() == 4 * 8 + 8 + 8 * 8 + 8 + 8 * 3 + 3
     restored = keras.models.load_model(tmp_path / "run" / "model.keras")
     np.testing.assert_allclose(restored.predict(data.x_test, verbose=0),
@@ -297,8 +297,8 @@ def test_from_arrays_turns_a_scikit_learn_loader_into_a_dataset(plugin, tmp_path
     plugin(Wine(), "wine")
     (plan,) = check(nnspec.parse("data wine test=0.25\ndense 16 relu\ndense 3 softmax"))
     assert (plan.meta.train_size, plan.meta.test_size, plan.meta.classes) == (133, 45, 3)
-    result = nnspec.run("data wine\ndense 16 relu\ndense 3 softmax\ntrain adam lr=0.01 epochs=30 batch=16",
-                        out=tmp_path / "run", progress="none", report=False)
+    (result,) = nnspec.run("data wine\ndense 16 relu\ndense 3 softmax\ntrain adam lr=0.01 epochs=30 batch=16",
+                           out=tmp_path / "run", progress="none", report=False)
     assert result.metrics["accuracy"] > 0.85  # standardised wine is easy
 
 
