@@ -12,11 +12,13 @@ and the report in nnspec.reports; this module only ties them together.
 from __future__ import annotations
 
 import dataclasses
+import shutil
 import sys
 from pathlib import Path
 from typing import TextIO
 
-from .errors import TrainingError, UsageError
+from .errors import DataError, TrainingError, UsageError
+from .files import TEMP_PREFIX
 from .results import RunResult, SweepResult
 from .rundir import SPEC_FILE, default_folder, new_folder, write_text
 from .training.data import DataLoader
@@ -69,22 +71,67 @@ def run(
     SweepResult (best first). A NaN loss raises TrainingError; in a sweep the other
     variants still run, then the error is raised with `.result` set.
     """
-    import_tensorflow_quietly()
+    reporter = make_progress(progress, stream or sys.stdout)
+    name = spec_or_path if isinstance(spec_or_path, (str, Path)) and str(spec_or_path).endswith(".nn") else "the spec"
+    reporter.message(f"checking {name} ...")
+    # everything a user can get wrong is checked before TensorFlow's seconds-long import
     spec = as_spec(spec_or_path)
     if backend is not None:
         backend = backend_name(backend)  # a wrong name is the caller's, not the spec's line
     spec = apply_overrides(spec, epochs=epochs, batch=batch, lr=lr, seed=seed, backend=backend)
     plans = plans_for(spec)
-    reporter = make_progress(progress, stream or sys.stdout)
+    if data is None:
+        check_data_present(plans)
     stem = Path(spec.filename).stem if getattr(spec, "filename", None) else "spec"
     root = new_folder(Path(out) if out is not None else default_folder(stem))
+    reporter.message("loading TensorFlow ...")
+    import_tensorflow_quietly()
     sweep = len(plans) > 1
     if sweep:
         from .dsl.format import format_spec
 
         write_text(root / SPEC_FILE, format_spec(spec))
     results, failures = run_plans(plans, root, DataLoader(data), reporter)
+    return _finish(plans, root, results, failures, reporter, report)
+
+
+def resume(folder: str | Path, *, progress: str = "auto", stream: TextIO | None = None,
+           report: bool = True) -> RunResult:
+    """Continue an interrupted run in its folder from its last checkpoint, to the end.
+
+    The spec, overrides and seed come from the folder (spec.nn, results.json); the
+    weights, optimizer state, shuffling RNG and history from checkpoint.npz.
+    """
+    from .dsl.parser import parse
+    from .rundir import RESULTS_FILE, check_folder, is_sweep, read_json
+    from .training import checkpoint
+
+    folder = check_folder(Path(folder))
+    reporter = make_progress(progress, stream or sys.stdout)
+    reporter.message(f"checking {folder} ...")
+    if is_sweep(folder):
+        raise UsageError(f"'{folder}' is a sweep folder; resume the variant that was interrupted",
+                         hint=f"nnspec run --resume {folder}/<variant folder>")
+    saved = read_json(folder / RESULTS_FILE)
+    if not saved.get("interrupted"):
+        raise UsageError(f"the run in '{folder}' is not interrupted: there is nothing to resume")
+    text = (folder / SPEC_FILE).read_text(encoding="utf-8")
+    plans = plans_for(parse(text, saved.get("spec_file") or str(folder / SPEC_FILE)))
+    if len(plans) != 1:
+        raise UsageError(f"'{folder}' holds a spec with {len(plans)} variants; resume one variant's folder")
+    check_data_present(plans)
+    position, state = checkpoint.load(folder)
+    for stray in folder.glob(f"{TEMP_PREFIX}*"):  # what a kill left half written: never read, now removed
+        shutil.rmtree(stray) if stray.is_dir() else stray.unlink()
+    reporter.message("loading TensorFlow ...")
+    import_tensorflow_quietly()
+    results, failures = run_plans(plans, folder, DataLoader(None), reporter, resume=(position, state))
+    return _finish(plans, folder, results, failures, reporter, report)
+
+
+def _finish(plans, root: Path, results, failures, reporter: Progress, report: bool):
     reporter.close()
+    sweep = len(plans) > 1
     ranked = rank(results)
     outcome: RunResult | SweepResult = SweepResult(ranked, root, failures) if sweep else ranked[0]
     if report and results:
@@ -95,6 +142,26 @@ def run(
         error.result = outcome
         raise error
     return outcome
+
+
+def check_data_present(plans: list[Plan]) -> None:
+    """A DataError at the data line when a dataset says its files are missing (cheap: no loading)."""
+    from .plugins import get_registries
+    from .training.data import at_data_statement
+
+    seen = set()
+    for plan in plans:
+        if not plan.dataset or plan.dataset in seen:
+            continue
+        seen.add(plan.dataset)
+        dataset = get_registries().datasets.get(plan.dataset)
+        try:
+            where = str(dataset.availability(plan.dataset_options))
+        except Exception:  # a plugin's availability is advice; loading will say what is wrong
+            continue
+        if where.startswith(("missing", "not found")):
+            reason = where.partition(":")[2].strip() or where
+            raise at_data_statement(DataError(f"data {plan.dataset}: {reason}"), plan)
 
 
 def plans_for(spec_or_plan, backend: str | None = None) -> list[Plan]:

@@ -28,7 +28,13 @@ def _figure(width: float, height: float):
 
 
 def _save(figure, path: Path) -> Path:
-    figure.savefig(path, format="png")
+    import io
+
+    from ..files import write_atomically
+
+    buffer = io.BytesIO()  # drawn in memory, then renamed into place: never half a picture
+    figure.savefig(buffer, format="png")
+    write_atomically(path, buffer.getvalue(), sync=False)
     return path
 
 
