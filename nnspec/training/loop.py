@@ -12,6 +12,7 @@ from ..errors import TrainingError
 from ..results import RunResult
 from ..rundir import best_epoch, write_history, write_results
 from ..types import Plan
+from .callbacks import Callbacks, record
 from .checkpoint import Checkpointer, Position
 from .data import Arrays
 from .evaluation import evaluate
@@ -46,12 +47,14 @@ def train_loop(plan: Plan, trainer, arrays: Arrays, reporter: Progress, result: 
     start = start or Position(epoch=0)
     if start.rng_state:
         rng.bit_generator.state = start.rng_state
-    for name in history:
-        history[name] = [float(v) for v in start.history.get(name, [])]
+    for name, values in start.history.items():  # callbacks' series too
+        history[name] = [float(v) for v in values]
     result.history = history
     result.epoch_seconds = list(start.epoch_seconds)
     result.epochs_done = start.epoch
     checkpoints = Checkpointer(folder, trainer)
+    callbacks = Callbacks(plan, result.model, trainer, arrays, folder, history, reporter)
+    callbacks.begin()
     started = time.perf_counter() - start.train_seconds
     for epoch in range(start.epoch + 1, plan.train.epochs + 1):
         epoch_started = time.perf_counter()
@@ -88,11 +91,12 @@ def train_loop(plan: Plan, trainer, arrays: Arrays, reporter: Progress, result: 
         if arrays.x_val is not None:
             outputs = trainer.predict(arrays.x_val)
             logs.update({f"val_{k}": v for k, v in evaluate(plan, arrays.y_val, outputs).items()})
-        for name, value in logs.items():
-            history[name].append(float(value))
         seconds = time.perf_counter() - epoch_started
+        callbacks.epoch_end(epoch, logs)
+        record(history, logs, epoch)
+        logs = {name: history[name][-1] for name in logs}  # as recorded: numbers only
         result.epoch_seconds.append(seconds)
-        result.train_seconds = time.perf_counter() - started
+        result.train_seconds = time.perf_counter() - started - callbacks.seconds
         result.best_epoch = best_epoch(history)
         result.epochs_done = epoch
         write_history(folder, history)
@@ -100,3 +104,4 @@ def train_loop(plan: Plan, trainer, arrays: Arrays, reporter: Progress, result: 
                                   epoch_seconds=result.epoch_seconds, train_seconds=result.train_seconds))
         write_results(folder, result)  # still marked interrupted: a kill now leaves a readable folder
         reporter.end_epoch(epoch, plan.train.epochs, logs, seconds)
+    callbacks.end(plan.train.epochs)
