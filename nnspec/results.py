@@ -52,6 +52,7 @@ class RunResult:
     epochs_done: int = 0
     save_error: str | None = None  # the model could not be saved; the results still stand
     spec_file: str | None = None  # the spec file it ran from (relative data paths resolve beside it)
+    data_file: str | None = None  # the file a file-based dataset (csv) read: titles name it, not "csv"
     dir: Path | None = None
     model: Any = field(default=None, repr=False)
 

@@ -74,7 +74,7 @@ def _run_report(run: SavedRun, label, n) -> Report:
             f"{run.results.get('epochs', '?')}: there are no test results yet; "
             f"continue it with nnspec run --resume {run.dir}"
         )
-    title = run.results.get("dataset") or run.dir.name
+    title = run.results.get("data_file") or run.results.get("dataset") or run.dir.name
     curves = plots.plot_curves(run.history, run.dir / "curves.png", f"Training curves: {title}", best_epoch(run.history))
     if curves:
         report.pictures["curves"] = curves
@@ -148,9 +148,9 @@ def _classification_pictures(run: SavedRun, report: Report, wanted: int | None, 
             f"predicted probability of {names[1]}", threshold=0.5,
         )
     else:
-        report.pictures["wrong_spread"] = plots.plot_wrong_spread(
+        report.pictures["wrong_spread"] = plots.plot_wrong_counts(
             label_ids, _ids(table, "predicted"), names, run.dir / "wrong_spread.png",
-            "Wrong predictions: predicted class by true label", "predicted class", value_names=names,
+            "Wrong predictions: how many of each true label went to each class",
         )
     _image_grid(run, report, table, names, wanted, n)
 
@@ -214,7 +214,7 @@ def _sweep_report(sweep: SavedSweep, label, n) -> Report:
         if variant.misclassified is not None
     ]
     report.misclassified = pd.concat(tables, ignore_index=True) if tables else None
-    title = sweep.runs[0].results.get("dataset") or sweep.dir.name
+    title = sweep.runs[0].results.get("data_file") or sweep.runs[0].results.get("dataset") or sweep.dir.name
     curves = plots.plot_sweep_curves(
         {entry["label"]: run.history for entry, run in zip(sweep.entries, sweep.runs)},
         sweep.dir / "sweep_curves.png",

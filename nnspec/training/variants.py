@@ -147,6 +147,8 @@ def _blank_result(plan: Plan, data: Data) -> RunResult:
         batch=plan.train.batch,
         loss=plan.train.loss,
         spec_file=str(plan.spec.filename) if plan.spec.filename else None,
+        data_file=Path(plan.dataset_options["path"]).name if plan.dataset == "csv" and plan.dataset_options.get("path")
+        else None,
     )
 
 
