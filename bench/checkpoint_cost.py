@@ -51,7 +51,7 @@ def main(argv=None) -> None:
                     try:
                         result = nnspec.run(SPEC.format(epochs=args.epochs), backend, data=data,
                                             out=Path(tmp) / f"{backend}-{saving}-{round_number}",
-                                            progress="none", stream=io.StringIO(), report=False)
+                                            progress="none", stream=io.StringIO(), report=False).best
                     finally:
                         checkpoint.supported = real_supported
                     times.setdefault((backend, saving), []).extend(result.epoch_seconds[1:])

@@ -49,7 +49,7 @@ def main(argv=None) -> None:
                 name = f"{backend}-{'dropout' if dropout else 'plain'}"
                 spec = root / f"{name}.nn"
                 spec.write_text(SPEC.format(dropout="dropout 0.3\n" if dropout else "", epochs=args.epochs))
-                whole = nnspec.run(spec, backend, out=root / f"{name}-whole", progress="none", report=False)
+                whole = nnspec.run(spec, backend, out=root / f"{name}-whole", progress="none", report=False).best
                 Progress.end_epoch = stop
                 try:
                     nnspec.run(spec, backend, out=root / f"{name}-cut", progress="none", report=False)
@@ -57,7 +57,7 @@ def main(argv=None) -> None:
                     pass
                 finally:
                     Progress.end_epoch = real_end_epoch
-                resumed = api.resume(root / f"{name}-cut", progress="none", report=False)
+                resumed = api.resume(root / f"{name}-cut", progress="none", report=False).best
                 loss = np.abs(np.subtract(whole.history["loss"], resumed.history["loss"])).max()
                 dl = abs(whole.metrics["loss"] - resumed.metrics["loss"])
                 da = abs(whole.metrics["accuracy"] - resumed.metrics["accuracy"])

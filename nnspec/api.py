@@ -1,9 +1,10 @@
 """The public API behind `nnspec.build` and `nnspec.run`: coerce what the caller gave, apply overrides, delegate.
 
     import nnspec
-    result = nnspec.run("specs/iris.nn")           # trains, evaluates, writes runs/iris/<time>/
-    result.metrics["accuracy"], result.dir
-    model = nnspec.build(plan, "keras")            # a compiled keras.Model (tf1: TF1Model)
+    runs = nnspec.run("specs/iris.nn")             # trains, evaluates, writes runs/iris/<time>/
+    runs.best.metrics["accuracy"], runs.dir        # RunResults: one RunResult per variant, best first
+    model = nnspec.build(plan)                     # the spec's backend: keras.Model (tf1: TF1Model)
+    nnspec.check("specs/iris.nn").warnings         # CheckResult: the plans and the warnings
 
 Training itself lives in nnspec.training, the run folder's format in nnspec.rundir
 and the report in nnspec.reports; this module only ties them together.
@@ -15,12 +16,12 @@ import dataclasses
 import shutil
 import sys
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from .errors import DataError, TrainingError, UsageError
 from .files import TEMP_PREFIX
-from .results import RunResult, SweepResult
-from .rundir import SPEC_FILE, default_folder, new_folder, write_text
+from .results import RunResult, RunResults
+from .rundir import CHECKPOINT_FILE, SPEC_FILE, default_folder, new_folder, write_text
 from .training.data import DataLoader
 from .training.environment import import_tensorflow_quietly, seed_everything
 from .training.evaluation import rank
@@ -28,12 +29,16 @@ from .training.progress import Progress, make_progress
 from .training.variants import backend_name, backend_named, run_plans
 from .types import Data, Plan
 
+if TYPE_CHECKING:
+    from .dsl.validate import CheckResult
 
-def build(spec_or_plan, backend: str | None = "keras"):
+
+def build(spec_or_plan, backend: str | None = None):
     """The backend's model for one variant: a compiled keras.Model, or a TF1Model.
 
     Accepts a Plan, a Spec, spec text or a path; a spec with several variants must be
-    narrowed to one first (`nnspec.check(spec)` lists them).
+    narrowed to one first (`nnspec.check(spec)` lists them). The backend is the
+    spec's `backend` line (keras without one) unless `backend` names another.
     """
     import_tensorflow_quietly()
     plans = plans_for(spec_or_plan, backend=backend)
@@ -60,16 +65,17 @@ def run(
     stream: TextIO | None = None,
     data: Data | None = None,
     report: bool = True,
-) -> RunResult | SweepResult:
-    """Train, evaluate and save every variant of a spec; the result mirrors results.json.
+) -> RunResults:
+    """Train, evaluate and save every variant of a spec: RunResults, best first.
 
     `backend`, `epochs`, `batch` (a number or "all"), `lr` and `seed` override the
     spec. `out` is the run folder (default `runs/<spec name>/<time>/`; an existing
     folder is never overwritten). `progress` is "auto" (a bar on a terminal, epoch
     lines otherwise), "bar", "lines" or "none". `data` replaces the spec's dataset
-    with arrays you supply. A single-variant spec returns a RunResult, a sweep a
-    SweepResult (best first). A NaN loss raises TrainingError; in a sweep the other
-    variants still run, then the error is raised with `.result` set.
+    with arrays you supply. Every spec gives RunResults: a list of RunResult (the
+    content of each variant's results.json), best first, with `.best`, `.dir` and
+    `.failures`. A NaN loss raises TrainingError; in a sweep the other variants
+    still run first. The error's `.result` holds the RunResults.
     """
     reporter = make_progress(progress, stream or sys.stdout)
     name = spec_or_path if isinstance(spec_or_path, (str, Path)) and str(spec_or_path).endswith(".nn") else "the spec"
@@ -91,12 +97,12 @@ def run(
         from .dsl.format import format_spec
 
         write_text(root / SPEC_FILE, format_spec(spec))
-    results, failures = run_plans(plans, root, DataLoader(data), reporter)
-    return _finish(plans, root, results, failures, reporter, report)
+    results, errors = run_plans(plans, root, DataLoader(data), reporter)
+    return _finish(plans, root, results, errors, reporter, report)
 
 
 def resume(folder: str | Path, *, progress: str = "auto", stream: TextIO | None = None,
-           report: bool = True) -> RunResult:
+           report: bool = True) -> RunResults:
     """Continue an interrupted run in its folder from its last checkpoint, to the end.
 
     The spec, overrides and seed come from the folder (spec.nn, results.json); the
@@ -110,8 +116,7 @@ def resume(folder: str | Path, *, progress: str = "auto", stream: TextIO | None 
     reporter = make_progress(progress, stream or sys.stdout)
     reporter.message(f"checking {folder} ...")
     if is_sweep(folder):
-        raise UsageError(f"'{folder}' is a sweep folder; resume the variant that was interrupted",
-                         hint=f"nnspec run --resume {folder}/<variant folder>")
+        return _resume_sweep(folder, reporter, report)
     saved = read_json(folder / RESULTS_FILE)
     if not saved.get("interrupted"):
         raise UsageError(f"the run in '{folder}' is not interrupted: there is nothing to resume")
@@ -121,27 +126,89 @@ def resume(folder: str | Path, *, progress: str = "auto", stream: TextIO | None 
         raise UsageError(f"'{folder}' holds a spec with {len(plans)} variants; resume one variant's folder")
     check_data_present(plans)
     position, state = checkpoint.load(folder)
-    for stray in folder.glob(f"{TEMP_PREFIX}*"):  # what a kill left half written: never read, now removed
-        shutil.rmtree(stray) if stray.is_dir() else stray.unlink()
+    _remove_strays(folder)
     reporter.message("loading TensorFlow ...")
     import_tensorflow_quietly()
     results, failures = run_plans(plans, folder, DataLoader(None), reporter, resume=(position, state))
     return _finish(plans, folder, results, failures, reporter, report)
 
 
-def _finish(plans, root: Path, results, failures, reporter: Progress, report: bool):
+def _resume_sweep(root: Path, reporter: Progress, report: bool) -> RunResults:
+    """Finish a sweep: finished variants are kept, the interrupted one resumes, the rest run."""
+    from .dsl.parser import parse
+    from .rundir import RESULTS_FILE, read_json, unique_slug, write_sweep
+    from .training import checkpoint
+    from .training.variants import run_plan
+
+    saved_runs = {p.parent.name: read_json(p) for p in root.glob(f"*/{RESULTS_FILE}")}
+    spec_file = next((r.get("spec_file") for r in saved_runs.values() if r.get("spec_file")), None)
+    plans = plans_for(parse((root / SPEC_FILE).read_text(encoding="utf-8"), spec_file or str(root / SPEC_FILE)))
+    check_data_present(plans)
+    reporter.message("loading TensorFlow ...")
+    import_tensorflow_quietly()
+    loader = DataLoader(None)
+    results: list[RunResult] = []
+    failures: list[RunResult] = []  # kept from before, and this time's
+    errors: list[TrainingError] = []
+    for number, plan in enumerate(plans, 1):
+        name = unique_slug(plan.variant_label, [r.dir.name for r in results + failures if r.dir is not None])
+        folder, saved = root / name, saved_runs.get(name)
+        if saved is not None and not saved.get("interrupted"):  # finished (or failed): kept as it is
+            done = RunResult(**{k: v for k, v in saved.items() if k in RunResult.__dataclass_fields__})
+            done.dir = folder
+            (failures if done.error else results).append(done)
+            continue
+        resume_from = None
+        if saved is not None and (folder / CHECKPOINT_FILE).is_file():
+            resume_from = checkpoint.load(folder)
+            _remove_strays(folder)
+        reporter.start_variant(plan.variant_label, number, len(plans))
+        try:
+            results.append(run_plan(plan, folder, loader, reporter, resume_from))
+        except TrainingError as error:
+            errors.append(error)
+            failures.append(error.result)
+            reporter.message(f"{plan.variant_label}: {error.message}")
+        write_sweep(root, results + failures)
+    outcome = _finish(plans, root, results, errors, reporter, report)
+    outcome.failures = failures
+    return outcome
+
+
+def _remove_strays(folder: Path) -> None:
+    """Delete what a kill left half written (temporary names, never read)."""
+    for stray in folder.glob(f"{TEMP_PREFIX}*"):
+        shutil.rmtree(stray) if stray.is_dir() else stray.unlink()
+
+
+def _finish(plans, root: Path, results, errors, reporter: Progress, report: bool) -> RunResults:
+    """Rank, report, and raise the variants' training errors, as a fresh run does."""
     reporter.close()
     sweep = len(plans) > 1
-    ranked = rank(results)
-    outcome: RunResult | SweepResult = SweepResult(ranked, root, failures) if sweep else ranked[0]
+    failures = [error.result for error in errors]
+    outcome = RunResults(rank(results), root, failures, sweep=sweep)
     if report and results:
         _write_report(root, reporter)
-    if failures:
-        names = "; ".join(f"{r.label}: {r.error}" for r in failures)
-        error = TrainingError(f"{len(failures)} of {len(plans)} variants failed ({names})")
+    if errors:
+        if sweep:
+            names = "; ".join(f"{r.label}: {r.error}" for r in failures)
+            error = TrainingError(f"{len(failures)} of {len(plans)} variants failed ({names})")
+        else:
+            error = errors[0]  # the variant's own message and hint
         error.result = outcome
         raise error
     return outcome
+
+
+def check(spec_or_path) -> "CheckResult":
+    """Check every variant of a Spec, spec text or a path: CheckResult(.plans, .warnings).
+
+    Iterating over the result gives the plans, one per variant. Problems raise
+    SpecErrors listing them all; TensorFlow is not imported.
+    """
+    from .dsl.validate import check_spec
+
+    return check_spec(as_spec(spec_or_path))
 
 
 def check_data_present(plans: list[Plan]) -> None:
@@ -196,7 +263,7 @@ def as_spec(spec_or_path):
     if isinstance(spec_or_path, Spec):
         return spec_or_path
     if isinstance(spec_or_path, Plan):
-        raise UsageError("nnspec.run takes a spec or a path; a Plan is one checked variant",
+        raise UsageError("expected a spec, spec text or a path; a Plan is one checked variant",
                          hint="pass plan.spec")
     if isinstance(spec_or_path, Path):
         return load(spec_or_path)

@@ -83,7 +83,7 @@ def test_a_csv_runs_report_is_titled_with_the_files_name(tmp_path, monkeypatch):
     monkeypatch.setattr(plots, "plot_curves", lambda history, path, title, *rest: titles.append(title) or
                         real(history, path, title, *rest))
     spec = csv_spec(tmp_path, [f"{i},{(i * 7) % 5},{i % 2}\n" for i in range(40)], name="patients.csv")
-    result = nnspec.run(spec, out=tmp_path / "run", progress="none", epochs=1)
+    result = nnspec.run(spec, out=tmp_path / "run", progress="none", epochs=1).best
     assert result.data_file == "patients.csv"
     assert titles == ["Training curves: patients.csv"]
 

@@ -61,7 +61,7 @@ def trained(tmp_path_factory):
     plugin = Recorder()
     errors = io.StringIO()
     with registered(plugin, "recorder-plugin"), contextlib.redirect_stderr(errors):
-        result = nnspec.run(MLP, data=tiny_data(), out=folder, progress="none", report=False)
+        (result,) = nnspec.run(MLP, data=tiny_data(), out=folder, progress="none", report=False)
     return plugin, result, errors.getvalue()
 
 

@@ -43,7 +43,7 @@ def results_of(folder):
 @pytest.mark.parametrize("backend, dropout", [("keras", True), ("tf1", False)])
 def test_a_resumed_run_gives_the_numbers_of_an_uninterrupted_one(backend, dropout, tmp_path, monkeypatch):
     spec = spec_file(tmp_path, backend, dropout)
-    whole = nnspec.run(spec, out=tmp_path / "whole", progress="none", report=False)
+    whole = nnspec.run(spec, out=tmp_path / "whole", progress="none", report=False).best
     stop_after_epoch(monkeypatch, 3)
     with pytest.raises(Interrupted) as info:
         nnspec.run(spec, out=tmp_path / "cut", progress="none", report=False)
@@ -51,7 +51,7 @@ def test_a_resumed_run_gives_the_numbers_of_an_uninterrupted_one(backend, dropou
     saved = results_of(tmp_path / "cut")
     assert saved["interrupted"] is True and saved["epochs_done"] == 3 and saved["metrics"] == {}
     monkeypatch.undo()
-    resumed = api.resume(tmp_path / "cut", progress="none", report=False)
+    resumed = api.resume(tmp_path / "cut", progress="none", report=False).best
     assert resumed.history["loss"] == whole.history["loss"]  # same batches, same state: the same numbers
     assert resumed.metrics == whole.metrics
     assert results_of(tmp_path / "cut")["interrupted"] is False
@@ -72,7 +72,7 @@ def test_a_checkpoint_inside_a_long_epoch_resumes_at_its_row(tmp_path, monkeypat
     import nnspec.training.checkpoint as checkpoint
 
     spec = spec_file(tmp_path, "keras")
-    whole = nnspec.run(spec, out=tmp_path / "whole", progress="none", report=False, batch=4)
+    whole = nnspec.run(spec, out=tmp_path / "whole", progress="none", report=False, batch=4).best
     monkeypatch.setattr(checkpoint, "CHECKPOINT_SECONDS", 0.0)  # every chunk boundary is due
     monkeypatch.setattr(nnspec.training.loop, "CHUNK_STEPS", 5)
     calls = {"n": 0}
@@ -90,7 +90,7 @@ def test_a_checkpoint_inside_a_long_epoch_resumes_at_its_row(tmp_path, monkeypat
     monkeypatch.undo()
     position, _ = checkpoint.load(tmp_path / "cut")
     assert (position.epoch, position.rows) == (1, 40)
-    resumed = api.resume(tmp_path / "cut", progress="none", report=False)
+    resumed = api.resume(tmp_path / "cut", progress="none", report=False).best
     np.testing.assert_allclose(resumed.history["loss"], whole.history["loss"], rtol=1e-6)
 
 
@@ -133,6 +133,33 @@ def test_a_real_run_stopped_by_a_signal_resumes_to_the_end(backend, how, tmp_pat
     saved = results_of(out)
     assert saved["interrupted"] is True and saved["epochs_done"] >= 3
     assert CliRunner().invoke(app, ["report", str(out)]).exit_code == 0
-    resumed = api.resume(out, progress="none", report=False)
+    resumed = api.resume(out, progress="none", report=False).best
     assert len(resumed.history["loss"]) == 100 and resumed.metrics["accuracy"] > 0.5
     assert results_of(out)["interrupted"] is False
+
+
+def test_an_interrupted_sweep_resumes_its_unfinished_variants(tmp_path, monkeypatch):
+    spec = tmp_path / "sweep.nn"
+    spec.write_text(SPEC.format(backend="keras", dropout="").replace("dense 16 relu", "dense 8|16 relu"))
+    state = {"variant": 0}
+    real_start = Progress.start_variant
+
+    def count(self, label, number, total):
+        state["variant"] = number
+        return real_start(self, label, number, total)
+
+    def end_epoch(self, epoch, epochs, logs, seconds):
+        if state["variant"] == 2 and epoch == 2:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(Progress, "start_variant", count)
+    monkeypatch.setattr(Progress, "end_epoch", end_epoch)
+    with pytest.raises(Interrupted):
+        nnspec.run(spec, out=tmp_path / "sweep", progress="none", report=False)
+    first = next(p for p in (tmp_path / "sweep").iterdir() if p.name.endswith("8"))
+    finished = (first / RESULTS_FILE).stat().st_mtime_ns
+    monkeypatch.undo()
+    runs = api.resume(tmp_path / "sweep", progress="none", report=False)
+    assert len(runs) == 2 and not runs.failures
+    assert all(len(r.history["loss"]) == 6 for r in runs)
+    assert (first / RESULTS_FILE).stat().st_mtime_ns == finished  # the finished variant was kept, not retrained
