@@ -27,8 +27,9 @@ class NNSpecGroup(TyperGroup):
         except NNSpecError as error:
             typer.echo(error.render(), err=True)
             raise typer.Exit(error.exit_code)
-        except KeyboardInterrupt:
-            typer.echo("interrupted", err=True)
+        except KeyboardInterrupt as interrupt:
+            render = getattr(interrupt, "render", None)  # a run says where it is saved and how to resume
+            typer.echo(render() if render else "interrupted", err=True)
             raise typer.Exit(130)
 
 

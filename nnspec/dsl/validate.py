@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from ..errors import NNSpecError, SpecError, SpecWarning
@@ -323,6 +324,7 @@ def _data(stmt: DataStmt, out: Collector):
     options = _options(dataset.options, stmt.options, f"data {name}", out, stmt.line, stmt.column)
     if options is None:
         return None
+    options = _paths_beside_spec(options, dataset.options, out.filename)
     try:
         meta = dataset.meta(options)
     except NNSpecError as error:
@@ -334,6 +336,20 @@ def _data(stmt: DataStmt, out: Collector):
                   stmt.line, stmt.column, code="plugin-failed")
         return None
     return name, options, meta
+
+
+def _paths_beside_spec(options: dict, params, filename: str | None) -> dict:
+    """A relative `path=` is read from the spec file's folder, wherever nnspec runs from."""
+    if not filename:
+        return options  # spec text without a file: the current directory
+    out = dict(options)
+    for param in params:
+        value = out.get(param.name)
+        if param.name == "path" and param.type == "str" and isinstance(value, str) and value:
+            path = Path(value).expanduser()
+            if not path.is_absolute():
+                out[param.name] = str(Path(filename).parent / path)
+    return out
 
 
 def _option_named_in(stmt: DataStmt, message: str) -> tuple[int, int] | None:

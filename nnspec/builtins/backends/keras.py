@@ -314,6 +314,21 @@ class KerasTrainer:
         """The last layer's outputs in evaluation mode (dropout off, moving statistics)."""
         return predict_in_chunks(self._forward, x, self.plan)
 
+    def get_state(self) -> list[np.ndarray]:
+        """Every model variable (weights, batchnorm statistics, dropout seed state), then the optimizer's."""
+        return [np.asarray(v.numpy()) for v in self._state_variables()]
+
+    def set_state(self, arrays: list[np.ndarray]) -> None:
+        """Put back what get_state gave, in the same order (a checkpoint of the same plan)."""
+        variables = self._state_variables()
+        if len(arrays) != len(variables):
+            raise ValueError(f"the checkpoint holds {len(arrays)} arrays, the model has {len(variables)} variables")
+        for variable, value in zip(variables, arrays):
+            variable.assign(value)
+
+    def _state_variables(self) -> list:
+        return [*self.model.variables, *self.model.optimizer.variables]
+
     def save(self, folder: Path) -> Path:
         """Save the model as `model.keras` in `folder`."""
         path = Path(folder) / "model.keras"

@@ -336,6 +336,25 @@ class TF1Trainer:
     def predict(self, x: np.ndarray) -> np.ndarray:
         return self.model.predict(x)
 
+    def get_state(self) -> list[np.ndarray]:
+        """Every global variable of the graph: weights, batchnorm statistics, optimizer slots and powers."""
+        return list(self.model.session.run(self._state_variables()))
+
+    def set_state(self, arrays: list[np.ndarray]) -> None:
+        """Put back what get_state gave; `load` feeds each variable's initializer (the graph is finalized)."""
+        variables = self._state_variables()
+        if len(arrays) != len(variables):
+            raise ValueError(f"the checkpoint holds {len(arrays)} arrays, the graph has {len(variables)} variables")
+        with self.model.graph.as_default():  # load() looks the variable up in the default graph
+            for variable, value in zip(variables, arrays):
+                variable.load(value, self.model.session)
+
+    def _state_variables(self) -> list:
+        import tensorflow as tf
+
+        with self.model.graph.as_default():
+            return list(tf.compat.v1.global_variables())
+
     def save(self, folder: Path) -> Path:
         """A Saver checkpoint in `folder/checkpoint/` (model.ckpt.index, .data, checkpoint)."""
         path = Path(folder) / CHECKPOINT_DIR
