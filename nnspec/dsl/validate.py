@@ -7,42 +7,22 @@ translates, or raises every error found (SpecErrors). Nothing here imports Tenso
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
-from ..errors import NNSpecError, SpecError, SpecWarning
-from ..plugins import get_registries
-from ..types import REQUIRED, DatasetMeta, Param, Plan, ResolvedLayer, TrainConfig
-from .ast import (
-    BackendStmt,
-    Block,
-    DataStmt,
-    LayerStmt,
-    LetStmt,
-    Option,
-    SeedStmt,
-    Spec,
-    TrainStmt,
-    Var,
-    _walk_values,
-    keyword_of,
-    shape_text,
-)
+from ..errors import SpecError, SpecWarning
+from ..types import DatasetMeta, Param, Plan
+from .ast import BackendStmt, SeedStmt, Spec, shape_text
 from .diagnostics import Collector, Diagnostic
-from .options import coerce, describe
+from .layer_checks import check_data, check_layers
+from .options import coerce
+from .spec_checks import check_statements
+from .train_checks import CROSSENTROPY, TRAIN_OPTIONS, train_config, train_options
+
+__all__ = ["CROSSENTROPY", "TRAIN_OPTIONS", "CheckResult", "check", "check_spec", "collect", "param_count"]
 
 DEFAULT_SEED = 0
 DEFAULT_BACKEND = "keras"
 MAX_SEED = 2**32 - 1
 
-TRAIN_OPTIONS = (
-    Param("lr", "float", default=None, min=0, doc="learning rate (default: the optimizer's)"),
-    Param("loss", "loss", default=None, doc="loss (default: from the task and the last activation)"),
-    Param("metrics", "metrics", default=None, doc="metrics to report (default: accuracy or mae)"),
-    Param("epochs", "int", default=10, min=1, max=100_000, doc="passes over the training data"),
-    Param("batch", "int_or_all", default=32, min=1, doc="samples per step, or all"),
-    Param("val", "int_or_fraction", default=None, min=1, doc="fraction or count held out of train"),
-)
-CROSSENTROPY = {"categorical_crossentropy", "sparse_categorical_crossentropy", "binary_crossentropy"}
 
 
 @dataclass
@@ -65,12 +45,14 @@ def check_spec(spec: Spec) -> CheckResult:
 
 def collect(spec: Spec, out: Collector) -> list[Plan]:
     """Check every variant of `spec`, adding each problem to `out`; the plans of the good ones."""
-    _check_statements(spec, out)
+    check_statements(spec, out)
     plans = []
     for variant in spec.variants():
+        out.remap = variant.origins  # an error in a swept value points where the value was written
         plan = _plan(variant, out)
         if plan is not None:
             plans.append(plan)
+    out.remap = None
     return plans
 
 
@@ -84,129 +66,15 @@ def param_count(spec: Spec) -> int:
     return check(spec)[0].param_count
 
 
-# ------------------------------------------------------------------ whole-spec checks
-
-
-def _check_statements(spec: Spec, out: Collector) -> None:
-    singles: dict[type, Any] = {}
-    for stmt in spec.statements:
-        if isinstance(stmt, (LayerStmt, Block)):
-            continue
-        kind = type(stmt)
-        if kind is LetStmt:
-            continue
-        if kind in singles:
-            out.error(
-                f"a second '{keyword_of(stmt)}' statement",
-                stmt.line,
-                stmt.column,
-                hint=f"the first is on line {singles[kind].line}",
-                code="duplicate-statement",
-            )
-        else:
-            singles[kind] = stmt
-    defined: dict[str, Any] = {}
-    for let in spec.lets:
-        if let.name in defined:
-            out.error(f"variable '{let.name}' is defined twice", let.line, let.column,
-                      hint=f"the first definition is on line {defined[let.name].line}", code="duplicate-variable")
-        defined[let.name] = let
-        if len(let.values) < 2:
-            out.warn(f"variable '{let.name}' has one value: it sweeps nothing", let.line, let.column, code="single-value-sweep")
-    used = set()
-    for stmt in spec.statements:
-        for _, value in _walk_values(stmt):
-            for var in _vars(value):
-                used.add(var.name)
-                if var.name not in defined:
-                    line, column = _position_of(stmt, value)
-                    out.error(f"undefined variable '${var.name}'", line, column,
-                              hint=_suggest_var(var.name, defined) or f"define it with 'let {var.name} = a | b'", code="undefined-variable")
-    for name, let in defined.items():
-        if name not in used:
-            out.warn(f"variable '{name}' is never used", let.line, let.column, code="unused-variable")
-    if not any(isinstance(s, (LayerStmt, Block)) for s in spec.statements):
-        out.error("the spec has no layers", 1, 1, hint="add one, e.g. 'dense 10 softmax'", code="no-layers")
-    if spec.data is None and spec.input is None:
-        out.error("the input shape is unknown", 1, 1, hint="add 'data NAME' or 'input SHAPE'", code="no-input")
-
-
-def _vars(value):
-    if isinstance(value, Var):
-        yield value
-    elif isinstance(value, tuple):
-        for item in value:
-            yield from _vars(item)
-    elif hasattr(value, "values") and isinstance(getattr(value, "values"), tuple):
-        for item in value.values:
-            yield from _vars(item)
-
-
-def _suggest_var(name: str, defined) -> str | None:
-    from ..registry import did_you_mean
-
-    hint = did_you_mean(name, defined)
-    return hint.replace("'", "'$", 1) if hint else None
-
-
-def _position_of(stmt, value) -> tuple[int, int]:
-    if isinstance(stmt, Block):
-        for inner in stmt.body:
-            for _, v in _walk_values(inner):
-                if v is value:
-                    return _position_of(inner, value)
-        return stmt.line, stmt.column
-    for arg in getattr(stmt, "args", ()):
-        if arg.value is value:
-            return arg.line, arg.column
-    for option in getattr(stmt, "options", ()):
-        if option.value is value:
-            return option.line, option.value_column
-    return stmt.line, getattr(stmt, "value_column", 0) or getattr(stmt, "optimizer_column", 0) or stmt.column
-
-
-# ------------------------------------------------------------------ one variant
-
-
-def _options(params: tuple[Param, ...], options: tuple[Option, ...], what: str, out: Collector,
-             line: int, column: int, extra: dict | None = None) -> dict | None:
-    """Checked options by name with defaults filled; None when any was wrong."""
-    from ..registry import did_you_mean
-
-    declared = {p.name: p for p in params}
-    values: dict[str, Any] = dict(extra or {})
-    ok = True
-    for option in options:
-        param = declared.get(option.key)
-        if param is None:
-            known = ", ".join(sorted(declared)) or "none"
-            out.error(f"{what} has no option '{option.key}' (its options: {known})", option.line, option.column,
-                      hint=did_you_mean(option.key, declared), code="unknown-option")
-            ok = False
-            continue
-        try:
-            values[option.key] = coerce(param, option.value, what)
-        except SpecError as error:
-            out.error(error, option.line, option.value_column)
-            ok = False
-    for param in params:
-        if param.name not in values:
-            if param.default is REQUIRED:
-                out.error(f"{what} needs {param.name}=", line, column, code="missing-option")
-                ok = False
-            else:
-                values[param.name] = param.default
-    return values if ok else None
 
 
 def _plan(spec: Spec, out: Collector) -> Plan | None:
-    registries = get_registries()
     errors_before = len(out.errors())
 
     dataset_name, dataset_options, meta = "", {}, None
     data = spec.data
     if data is not None:
-        dataset_name, dataset_options, meta = _data(data, out) or ("", {}, None)
+        dataset_name, dataset_options, meta = check_data(data, out) or ("", {}, None)
 
     input_shape = meta.input_shape if meta else None
     if spec.input is not None:
@@ -228,15 +96,15 @@ def _plan(spec: Spec, out: Collector) -> Plan | None:
         if data is not None and meta is not None:
             out.error(f"data {dataset_name} does not say its input shape", data.line, data.column,
                       hint="add 'input SHAPE'", code="no-input")
-        _layers(spec, None, meta, out)  # still check names and arguments
-        _train_options(spec, out)
+        check_layers(spec, None, meta, out)  # still check names and arguments
+        train_options(spec, out)
         return None
 
-    layers = _layers(spec, tuple(input_shape), meta, out)
-    training = _train_options(spec, out)
+    layers = check_layers(spec, tuple(input_shape), meta, out)
+    training = train_options(spec, out)
     if layers is None or training is None:
         return None
-    train = _train(spec, layers, meta, training, out)
+    train = train_config(spec, layers, meta, training, out)
     seed = spec.seed if spec.seed is not None else DEFAULT_SEED
     if spec.seed is not None:
         stmt = spec.first(SeedStmt)
@@ -268,257 +136,3 @@ def _plan(spec: Spec, out: Collector) -> Plan | None:
         variant=spec.variant,
     )
 
-
-def _data(stmt: DataStmt, out: Collector):
-    registries = get_registries()
-    try:
-        dataset = registries.datasets.get(stmt.name)
-    except SpecError as error:
-        out.error(error, stmt.line, stmt.name_column)
-        return None
-    name = registries.datasets.resolve(stmt.name)
-    options = _options(dataset.options, stmt.options, f"data {name}", out, stmt.line, stmt.column)
-    if options is None:
-        return None
-    try:
-        meta = dataset.meta(options)
-    except NNSpecError as error:
-        line, column = _option_named_in(stmt, error.message) or (stmt.line, stmt.name_column or stmt.column)
-        out.error(error, line, column, code=error.code or "data-error")
-        return None
-    except Exception as exc:  # a plugin's bug must not become a traceback
-        out.error(f"dataset plugin '{name}' failed to describe its data: {type(exc).__name__}: {exc}",
-                  stmt.line, stmt.column, code="plugin-failed")
-        return None
-    return name, options, meta
-
-
-def _option_named_in(stmt: DataStmt, message: str) -> tuple[int, int] | None:
-    """Where the option a dataset's error names (`path=...`, `test=0.3`) was written."""
-    for option in stmt.options:
-        if f"{option.key}=" in message:
-            return option.line, option.column
-    return None
-
-
-def _layers(spec: Spec, shape: tuple | None, meta: DatasetMeta | None, out: Collector):
-    registries = get_registries()
-    resolved: list[ResolvedLayer] = []
-    counts: dict[str, int] = {}
-    ok = True
-    for index, layer in enumerate(spec.layers):
-        stmt = layer.stmt
-        if stmt is not None and stmt.repeat < 1:
-            continue
-        try:
-            kind = registries.layers.get(layer.kind)
-        except SpecError as error:
-            hint = error.hint
-            if layer.kind in ("dataset", "optimizer", "epochs", "lr", "loss", "batch"):
-                hint = "statements are data, input, train, seed, backend, let, or a layer"
-            out.error(SpecError(error.message, hint=hint), layer.line, layer.column, code="unknown-name")
-            ok = False
-            continue
-        name = registries.layers.resolve(layer.kind)
-        args = _layer_args(kind, name, stmt, out)
-        if args is None or shape is None:
-            ok = False
-            continue
-        try:
-            if kind.finalize is not None:
-                args = kind.finalize(args, meta)
-            out_shape = tuple(kind.output_shape(shape, args))
-            params = int(kind.param_count(shape, args))
-        except ValueError as exc:
-            out.error(str(exc), layer.line, layer.column, code="shape")
-            ok = False
-            continue
-        except Exception as exc:
-            out.error(f"layer plugin '{name}' failed: {type(exc).__name__}: {exc}", layer.line, layer.column, code="plugin-failed")
-            ok = False
-            continue
-        counts[name] = counts.get(name, 0) + 1
-        resolved.append(
-            ResolvedLayer(index, name, f"{name}_{counts[name]}", args, shape, out_shape, params,
-                          layer.line, layer.column)
-        )
-        shape = out_shape
-    return tuple(resolved) if ok else None
-
-
-def _layer_args(kind, name: str, stmt: LayerStmt, out: Collector) -> dict | None:
-    """Positional arguments matched to the kind's parameters, then its options."""
-    values: dict[str, Any] = {}
-    ok = True
-    if len(stmt.args) > len(kind.positional):
-        extra = stmt.args[len(kind.positional)]
-        expected = " ".join(p.name for p in kind.positional) or "no positional arguments"
-        out.error(f"{name} takes {len(kind.positional)} positional argument(s) ({expected}), "
-                  f"found '{describe(extra.value)}'", extra.line, extra.column,
-                  hint="options are written key=value" if kind.options else None, code="too-many-arguments")
-        ok = False
-    for param, arg in zip(kind.positional, stmt.args):
-        try:
-            values[param.name] = coerce(param, arg.value, name)
-        except SpecError as error:
-            out.error(error, arg.line, arg.column)
-            values[param.name] = None  # written, though wrongly: not also "missing"
-            ok = False
-    option_params = tuple(kind.options) + tuple(p for p in kind.positional if p.name not in values)
-    for option in stmt.options:
-        if option.key in values:
-            out.error(f"{name} {option.key} is given twice (as a positional argument and as an option)",
-                      option.line, option.column, code="duplicate-argument")
-            ok = False
-    options = _options(option_params, tuple(o for o in stmt.options if o.key not in values), name, out,
-                       stmt.line, stmt.column, extra=values)
-    if options is None or not ok:
-        return None
-    return options
-
-
-def _last_activation(layers: tuple[ResolvedLayer, ...]) -> str | None:
-    """The activation the network's output has passed through last (None: logits)."""
-    kinds = get_registries().layers
-    for layer in reversed(layers):
-        if "activation" in layer.args:
-            return layer.args["activation"]
-        if not kinds.get(layer.kind).keeps_activation:
-            return None
-    return None
-
-
-def _train_options(spec: Spec, out: Collector):
-    """The optimizer and the checked `train` options (defaults when there is no train line)."""
-    stmt = spec.train or TrainStmt("adam", (), 0, 0, 0)
-    try:
-        optimizer_name = coerce(Param("optimizer", "optimizer"), stmt.optimizer, "train")
-    except SpecError as error:
-        out.error(error, stmt.line, stmt.optimizer_column)
-        return None
-    optimizer = get_registries().optimizers.get(optimizer_name)
-    params = TRAIN_OPTIONS + tuple(optimizer.options)
-    options = _options(params, stmt.options, f"train {optimizer_name}", out, stmt.line, stmt.column)
-    if options is None:
-        return None
-    return optimizer, options
-
-
-def _train(spec: Spec, layers: tuple[ResolvedLayer, ...], meta: DatasetMeta | None, training, out: Collector):
-    """The loss, metrics and label encoding that fit the last layer and the data."""
-    from ..builtins.names import DEFAULT_LR
-
-    optimizer, options = training
-    optimizer_name = optimizer.name
-    stmt = spec.train or TrainStmt("adam", (), 0, 0, 0)
-    line, column = (stmt.line, stmt.column) if spec.train else (layers[-1].line, layers[-1].column)
-    last = layers[-1]
-    activation = _last_activation(layers)
-    outputs = last.output_shape
-    task = meta.task if meta else None
-    loss = options["loss"]
-    where = _option_position(stmt, "loss") or (line, column)
-    last_where = (last.line, last.column)
-
-    if len(outputs) != 1:
-        out.error(f"the network must end in a flat output, found {shape_text(outputs)}",
-                  *last_where, hint="add 'flatten' and a dense layer", code="output-mismatch")
-        return None
-    units = outputs[0]
-    if activation == "softmax" and units == 1:
-        out.error("softmax over a single unit always gives 1", *last_where,
-                  hint="use 'dense 1 sigmoid' for a yes/no output", code="output-mismatch")
-    if task == "multiclass" and meta.classes and units != meta.classes:
-        out.error(f"the last layer gives {units} outputs but data {spec.data.name} has {meta.classes} classes",
-                  *last_where, hint=f"end with 'dense {meta.classes} softmax'", code="output-mismatch")
-    if task == "binary" and units not in (1, 2):
-        out.error(f"the last layer gives {units} outputs but data {spec.data.name} is a yes/no task",
-                  *last_where, hint="end with 'dense 1 sigmoid'", code="output-mismatch")
-    if task == "regression" and activation in ("softmax", "sigmoid"):
-        out.error(f"a {activation} output on a regression data set predicts only values in [0, 1]",
-                  *last_where, hint="end with 'dense 1' (no activation)", code="output-mismatch")
-    if activation == "relu" and task in ("multiclass", "binary"):
-        out.warn("relu on the output layer of a classifier can die and predict one class only",
-                 *last_where, code="relu-output")
-    elif activation == "relu" and task == "regression":
-        out.warn("relu on the output layer can die (all outputs 0) for some seeds; 'dense 1' is safer",
-                 *last_where, code="relu-output")
-
-    if loss is None:
-        if task == "regression":
-            loss = "mse"
-        elif task == "binary" and units == 1:
-            loss = "binary_crossentropy"
-        elif task in ("multiclass", "binary"):
-            loss = "categorical_crossentropy"
-        elif activation == "softmax":  # no data to ask: the output layer says what it is
-            loss = "categorical_crossentropy"
-        elif activation == "sigmoid" and units == 1:
-            loss = "binary_crossentropy"
-        else:
-            loss = "mse"
-    if loss == "categorical_crossentropy" or loss == "sparse_categorical_crossentropy":
-        if task == "regression":
-            out.error(f"{loss} is for classification, but data {spec.data.name} is regression", *where,
-                      hint="use loss=mse", code="loss-mismatch")
-        elif units == 1:
-            out.error(f"{loss} needs one output per class, the last layer gives 1", *where,
-                      hint="use loss=binary_crossentropy with 'dense 1 sigmoid'", code="loss-mismatch")
-    if loss == "binary_crossentropy":
-        if task == "regression":
-            out.error(f"binary_crossentropy is for yes/no labels, but data {spec.data.name} is regression",
-                      *where, hint="use loss=mse", code="loss-mismatch")
-        elif units != 1 and task == "binary":
-            out.error("binary_crossentropy needs one output", *where, code="loss-mismatch")
-        elif units != 1 and task == "multiclass":
-            out.warn("binary_crossentropy over several classes scores each class on its own", *where, code="loss-activation")
-        if activation == "softmax":
-            out.warn("binary_crossentropy after softmax: use sigmoid for one output", *where, code="loss-activation")
-
-    metrics = options["metrics"]
-    if metrics is None:
-        metrics = ("mae",) if task == "regression" or (task is None and loss in ("mse", "mae")) else ("accuracy",)
-    if "accuracy" in metrics and task == "regression":
-        out.error(f"accuracy means nothing on a regression data set ({spec.data.name})",
-                  *(_option_position(stmt, "metrics") or (line, column)), hint="use metrics=mae", code="metric-mismatch")
-
-    lr = options["lr"]
-    if lr is None:
-        lr = DEFAULT_LR.get(optimizer_name, 0.001)
-    elif lr <= 0:
-        out.error(f"lr must be positive, found {describe(lr)}", *(_option_position(stmt, "lr") or (line, column)), code="bad-value")
-    val = options["val"]
-    if meta and meta.train_size and isinstance(val, int) and val >= meta.train_size:
-        out.error(f"val={val} holds out every training sample (data {spec.data.name} has {meta.train_size})",
-                  *(_option_position(stmt, "val") or (line, column)), code="bad-value")
-    batch = options["batch"]
-
-    if loss == "sparse_categorical_crossentropy":
-        encoding = "index"
-    elif task in ("binary", "regression") and units == 1:
-        encoding = "column"
-    elif task is None and units == 1:
-        encoding = "column"
-    else:
-        encoding = "onehot"
-    from_logits = activation in (None, "linear") and loss in CROSSENTROPY
-    extra = {p.name: options[p.name] for p in optimizer.options}
-    config = TrainConfig(
-        optimizer=optimizer_name,
-        lr=float(lr),
-        loss=loss,
-        metrics=tuple(metrics),
-        epochs=options["epochs"],
-        batch=batch,
-        val=val,
-        from_logits=from_logits,
-        options=extra,
-    )
-    return config, encoding
-
-
-def _option_position(stmt: TrainStmt, key: str) -> tuple[int, int] | None:
-    for option in stmt.options:
-        if option.key == key:
-            return option.line, option.value_column
-    return None
