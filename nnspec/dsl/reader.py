@@ -395,7 +395,7 @@ class Reader:
     def repeat(self, token: Token) -> int:
         count = self.integer(token.text[1:], token)
         if count is not None and count < 1:
-            self.error(f"repeat count must be at least 1, found '{token.text}'", token, "bad-repeat")
+            self.error(f"repeat count must be at least 1, found '{token.text}'", token, "repeat-count")
         return count if count is not None else 1
 
     def integer(self, text: str, token: Token) -> int | None:
