@@ -41,7 +41,7 @@ def analyse(text: str, path: str | None = None) -> Analysis:
     parsed = parse_recovering(text, path)
     out = Collector(text, path)
     plans: list = []
-    if parsed.spec.statements or not parsed.diagnostics:
+    if parsed.checkable and (parsed.spec.statements or not parsed.diagnostics):
         try:
             plans = collect(parsed.spec, out)
         except RecursionError:

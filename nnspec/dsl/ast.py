@@ -278,7 +278,7 @@ class Spec:
 
     # ---- sweeps (dsl/sweeps.py)
     def sweep_axes(self) -> list[tuple[str, tuple[Any, ...]]]:
-        """(variable, values) for every `let` and every inline alternative, in order."""
+        """(variable, values) for every used `let` and every inline alternative, in order."""
         from .sweeps import sweep_axes
 
         return sweep_axes(self)

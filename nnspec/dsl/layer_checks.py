@@ -7,6 +7,7 @@ from typing import Any
 from ..errors import NNSpecError, SpecError
 from ..plugins import get_registries
 from ..types import REQUIRED, DatasetMeta, Param, ResolvedLayer
+from . import limits
 from .ast import DataStmt, LayerStmt, Option, Spec
 from .diagnostics import Collector
 from .options import coerce, describe
@@ -82,6 +83,7 @@ def check_layers(spec: Spec, shape: tuple | None, meta: DatasetMeta | None, out:
     registries = get_registries()
     resolved: list[ResolvedLayer] = []
     counts: dict[str, int] = {}
+    total_params = 0
     ok = True
     for index, layer in enumerate(spec.layers):
         stmt = layer.stmt
@@ -106,6 +108,11 @@ def check_layers(spec: Spec, shape: tuple | None, meta: DatasetMeta | None, out:
                 args = kind.finalize(args, meta)
             out_shape = tuple(kind.output_shape(shape, args))
             params = int(kind.param_count(shape, args))
+            total_params += params
+            limits.check_layer(total_params, out_shape, layer.line, layer.column)
+        except SpecError as error:  # past a size limit: the layers after it would only repeat it
+            out.error(error, layer.line, layer.column, code="too-large")
+            return None
         except ValueError as exc:
             out.error(str(exc), layer.line, layer.column, code="shape")
             ok = False

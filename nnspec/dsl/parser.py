@@ -14,7 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import SpecSyntaxError, UsageError
+from ..errors import NNSpecError, SpecSyntaxError, UsageError
+from . import limits
 from .ast import Comment, Spec
 from .diagnostics import Collector, Diagnostic
 from .reader import Reader
@@ -31,6 +32,7 @@ class ParseResult:
     spec: Spec
     diagnostics: list[Diagnostic] = field(default_factory=list)
     broken: list[tuple[str, tuple[int, int, int, int]]] = field(default_factory=list)
+    checkable: bool = True  # false past a size limit: checking would expand what is too large
 
 
 def parse(text: str, filename: str | None = None) -> Spec:
@@ -48,14 +50,25 @@ def parse_recovering(text: str, filename: str | None = None) -> ParseResult:
         raise UsageError(f"parse() takes spec text (str), not {type(text).__name__}")
     out = Collector(text, filename)
     if "\x00" in text:
-        out.error("this is not a spec text file (it contains NUL bytes)", 1, 1, code="not-text")
-        return ParseResult(Spec((), filename, text), out.diagnostics)
+        line, column = _position(text, text.index("\x00"))
+        out.error("this is not a spec text file (it contains NUL bytes)", line, column, code="not-text")
+        return ParseResult(Spec((), filename, text), out.diagnostics, checkable=False)
+    try:
+        limits.check_text(text, filename)  # size, line length, nesting: before the recursive reader
+    except NNSpecError as error:
+        out.error(error, 1, 1)
+        return ParseResult(Spec((), filename, text), out.diagnostics, checkable=False)
     parser = Reader(text, out)
     statements = parser.statements(None)
     comments = tuple(
         Comment(c.text, c.line, c.column, c.own_line, c.line, c.column + len(c.text)) for c in parser.comments
     )
     spec = Spec(statements=tuple(statements), filename=filename, source=text, comments=comments)
+    try:
+        limits.check_spec(spec)  # repeats, layers, variants: before anyone expands them
+    except NNSpecError as error:
+        out.error(error, 1, 1)
+        return ParseResult(spec, out.diagnostics, parser.broken, checkable=False)
     return ParseResult(spec, out.diagnostics, parser.broken)
 
 
@@ -69,6 +82,7 @@ def read_spec_text(path: str | Path) -> str:
     path = Path(path)
     name = str(path)
     try:
+        limits.check_file_size(path.stat().st_size, name)
         raw = path.read_bytes()
     except FileNotFoundError:
         raise UsageError(f"no such spec file: {name}") from None
@@ -79,6 +93,15 @@ def read_spec_text(path: str | Path) -> str:
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
+        line, column = _position(raw, exc.start)
         raise SpecSyntaxError(
-            f"this is not a spec text file (invalid UTF-8 at byte {exc.start})", filename=name, code="not-text"
+            f"this is not a spec text file (invalid UTF-8 at byte {exc.start})", filename=name, code="not-text",
+            line=line, column=column,
         ) from None
+
+
+def _position(content: str | bytes, index: int) -> tuple[int, int]:
+    """(line, column) from 1 of an index into text or bytes: where a binary file goes wrong."""
+    newline = b"\n" if isinstance(content, bytes) else "\n"
+    line_start = content.rfind(newline, 0, index) + 1
+    return content.count(newline, 0, index) + 1, index - line_start + 1

@@ -46,13 +46,20 @@ def _inline_alts(statements) -> list[tuple[str, Alt]]:
 
 
 def sweep_axes(spec: Spec) -> list[tuple[str, tuple[Any, ...]]]:
-    """(variable, values) for every `let` and every inline alternative, in order."""
+    """(variable, values) for every used `let` and every inline alternative, in order."""
     return [(name, values) for name, values, _ in _axes(spec)]
 
 
 def _axes(spec: Spec) -> list[tuple[str, tuple[Any, ...], tuple]]:
-    """(variable, values, where each value was written) for every sweep axis."""
-    axes = [(let.name, let.values, let.value_spans) for let in spec.lets]
+    """(variable, values, where each value was written) for every sweep axis.
+
+    A `let` no statement refers to sweeps nothing (check warns about it), so it does
+    not multiply the variants.
+    """
+    from .limits import used_variables
+
+    used = used_variables(spec.statements)
+    axes = [(let.name, let.values, let.value_spans) for let in spec.lets if let.name in used]
     taken = {name for name, _, _ in axes}
     for label, alt in _inline_alts(spec.statements):
         name = label

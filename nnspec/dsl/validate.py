@@ -12,12 +12,13 @@ from ..errors import SpecError, SpecWarning
 from ..types import DatasetMeta, Param, Plan
 from .ast import BackendStmt, SeedStmt, Spec, shape_text
 from .diagnostics import Collector, Diagnostic
+from . import limits
 from .layer_checks import check_data, check_layers
 from .options import coerce
-from .spec_checks import check_statements
+from .spec_checks import SHAPELESS_NOTE, check_statements
 from .train_checks import CROSSENTROPY, TRAIN_OPTIONS, train_config, train_options
 
-__all__ = ["CROSSENTROPY", "TRAIN_OPTIONS", "CheckResult", "check", "check_spec", "collect", "param_count"]
+__all__ = ["CROSSENTROPY", "SHAPELESS_NOTE", "TRAIN_OPTIONS", "CheckResult", "check", "check_spec", "collect", "param_count"]
 
 DEFAULT_SEED = 0
 DEFAULT_BACKEND = "keras"
@@ -36,6 +37,7 @@ class CheckResult:
 
 def check_spec(spec: Spec) -> CheckResult:
     """Check every variant of `spec`; raises SpecErrors listing all problems found."""
+    limits.check_spec(spec)  # a spec built in code (from_dict, overrides) never met the parser's check
     out = Collector(spec.source, spec.filename)
     plans = collect(spec, out)
     out.raise_errors()
@@ -57,8 +59,17 @@ def collect(spec: Spec, out: Collector) -> list[Plan]:
 
 
 def check(spec: Spec) -> list[Plan]:
-    """One Plan per variant of a checked spec; raises every error found."""
-    return check_spec(spec).plans
+    """One Plan per variant of a checked spec; raises every error found.
+
+    A plan has shapes, so a spec without `input` or `data` (which check_spec accepts
+    with a note) is an error here.
+    """
+    plans = check_spec(spec).plans
+    if not plans:
+        error = SpecError("the input shape is unknown", line=1, column=1, hint="add 'data NAME' or 'input SHAPE'",
+                          code="no-input")
+        raise error.located(spec.filename, spec.source)
+    return plans
 
 
 def param_count(spec: Spec) -> int:
