@@ -65,3 +65,20 @@ def spec_texts(draw):
     return separator.join(out) + "\n"
 
 
+
+
+# characters that make and break structure, put into valid specs
+NOISE = list(" \t;{}=|,$\"#.x0123+-eE\n\r\u2028\x0bAaZ_@")
+
+
+@st.composite
+def mutated_specs(draw):
+    """A valid spec with up to three characters deleted or inserted: mostly broken ones."""
+    text = draw(spec_texts())
+    for _ in range(draw(st.integers(0, 3))):
+        at = draw(st.integers(0, len(text)))
+        if draw(st.booleans()) and at < len(text):
+            text = text[:at] + text[at + 1:]
+        else:
+            text = text[:at] + draw(st.sampled_from(NOISE)) + text[at:]
+    return text

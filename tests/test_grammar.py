@@ -5,16 +5,12 @@ from importlib import resources
 import lark
 import pytest
 from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from nnspec.dsl.diagnostics import GRAMMAR_CODES
 from nnspec.dsl.parser import parse_recovering
-from spec_strategies import spec_texts
+from spec_strategies import mutated_specs
 
 GRAMMAR = lark.Lark(resources.files("nnspec.dsl").joinpath("grammar.lark").read_text(), parser="lalr")
-
-# characters that make and break structure, inserted into valid specs
-NOISE = list(" \t;{}=|,$\"#.x0123+-eE\n\r\u2028\x0bAaZ_@")
 
 
 def grammar_accepts(text: str) -> bool:
@@ -27,18 +23,6 @@ def grammar_accepts(text: str) -> bool:
 
 def reader_accepts(text: str) -> bool:
     return not any(d.code in GRAMMAR_CODES for d in parse_recovering(text).diagnostics)
-
-
-@st.composite
-def mutated_specs(draw):
-    text = draw(spec_texts())
-    for _ in range(draw(st.integers(0, 3))):
-        at = draw(st.integers(0, len(text)))
-        if draw(st.booleans()) and at < len(text):
-            text = text[:at] + text[at + 1:]
-        else:
-            text = text[:at] + draw(st.sampled_from(NOISE)) + text[at:]
-    return text
 
 
 @settings(max_examples=400, deadline=None)

@@ -113,7 +113,7 @@ def _plan(spec: Spec, out: Collector) -> Plan | None:
 
     layers = check_layers(spec, tuple(input_shape), meta, out)
     training = train_options(spec, out)
-    if layers is None or training is None:
+    if not layers or training is None:  # no layers: reported once, by check_statements
         return None
     train = train_config(spec, layers, meta, training, out)
     seed = spec.seed if spec.seed is not None else DEFAULT_SEED
