@@ -180,6 +180,15 @@ def plugins_command(
             typer.echo(f"  command: {', '.join(sorted(info.commands))}")
 
 
+def lsp_command(
+    stdio: Annotated[bool, typer.Option("--stdio", help="Accepted for editors that pass it: stdio is the only transport.")] = False,
+) -> None:
+    """Run the language server for editors (diagnostics, hover, completion, formatting)."""
+    from .lsp import serve
+
+    serve()
+
+
 def version_callback(value: bool) -> None:
     if value:
         from .version import __version__
@@ -218,6 +227,7 @@ def build_app() -> typer.Typer:
     app.command("plugins")(plugins_command)
     app.command("run")(run_command)
     app.command("report")(report_command)
+    app.command("lsp")(lsp_command)
     pm = get_plugin_manager()
     for impl in pm.hook.register_commands.get_hookimpls():
         before = len(app.registered_commands)

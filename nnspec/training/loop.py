@@ -12,6 +12,7 @@ from ..errors import TrainingError
 from ..results import RunResult
 from ..rundir import best_epoch, write_history
 from ..types import Plan
+from .callbacks import Callbacks, record
 from .data import Arrays
 from .evaluation import evaluate
 from .progress import Progress
@@ -38,6 +39,8 @@ def train_loop(plan: Plan, trainer, arrays: Arrays, reporter: Progress, result: 
     if arrays.x_val is not None:
         history.update({f"val_{name}": [] for name in names})
     result.history = history
+    callbacks = Callbacks(plan, result.model, trainer, arrays, folder, history, reporter)
+    callbacks.begin()
     started = time.perf_counter()
     for epoch in range(1, plan.train.epochs + 1):
         epoch_started = time.perf_counter()
@@ -70,11 +73,13 @@ def train_loop(plan: Plan, trainer, arrays: Arrays, reporter: Progress, result: 
         if arrays.x_val is not None:
             outputs = trainer.predict(arrays.x_val)
             logs.update({f"val_{k}": v for k, v in evaluate(plan, arrays.y_val, outputs).items()})
-        for name, value in logs.items():
-            history[name].append(float(value))
         seconds = time.perf_counter() - epoch_started
+        callbacks.epoch_end(epoch, logs)
+        record(history, logs, epoch)
+        logs = {name: history[name][-1] for name in logs}  # as recorded: numbers only
         result.epoch_seconds.append(seconds)
-        result.train_seconds = time.perf_counter() - started
+        result.train_seconds = time.perf_counter() - started - callbacks.seconds
         result.best_epoch = best_epoch(history)
         write_history(folder, history)
         reporter.end_epoch(epoch, plan.train.epochs, logs, seconds)
+    callbacks.end(plan.train.epochs)
