@@ -34,7 +34,7 @@ def test_the_reader_accepts_what_the_reference_grammar_accepts(text):
 @pytest.mark.parametrize("text", [
     "dense 16 relu x1.5", "x3 4", "let let = 1", "init=x3", "dense 3 init=x3", "{ }", "{ dense 3 } x2 x3",
     "dense 3 }", "{ dense 3", 'data csv path="a', "dense 3 # c\r\ndense 4\rdense 5", "dense\u20283",
-    "dense 3 relu x3 relu", "a=1", "dense = 3", "let x 1", "let = 1", "dense 3,", "dense a||b", "dense 3x3x",
+    "dense 3 relu x3 relu", "a=1", "dense = 3", "dense 3\n ", "dense 3 \t", " ", "let x 1", "let = 1", "dense 3,", "dense a||b", "dense 3x3x",
 ])
 def test_edge_cases_agree(text):
     assert reader_accepts(text) == grammar_accepts(text), text

@@ -27,7 +27,7 @@ _RULES = (
     ("NAME", r"[A-Za-z_][A-Za-z0-9_]*"),
     ("VAR", r"\$[A-Za-z_][A-Za-z0-9_]*"),
     ("PUNCT", r"[;{}=|,]"),
-    ("BAD", r"."),
+    ("BAD", r"[^ \t\f]"),  # not a blank: trailing blanks must match nothing, not BAD
 )
 # blanks before a token are matched with it: half as many matches to loop over
 _PATTERN = re.compile("[ \t\f]*(?:" + "|".join(f"(?P<{name}>{rule})" for name, rule in _RULES) + ")", re.DOTALL)

@@ -10,37 +10,14 @@ from __future__ import annotations
 import math
 import re
 
-from .ast import (
-    Alt,
-    Arg,
-    BackendStmt,
-    Block,
-    DataStmt,
-    InputStmt,
-    LayerStmt,
-    LetStmt,
-    Option,
-    SeedStmt,
-    ShapeValue,
-    Text,
-    TrainStmt,
-    Var,
-    keyword_of,
-)
+from .ast import Alt, Arg, Block, LayerStmt, LetStmt, Option, ShapeValue, Text, Var, keyword_of
 from .diagnostics import Collector
+from .keywords import KEYWORDS, build_statement
 from .lexer import Token, tokenize
 
-KEYWORDS = ("data", "input", "train", "seed", "backend", "let")
 _ENDS = frozenset({"NL", "SEMI", "RBRACE", "EOF"})
 _ATOMS = frozenset({"NAME", "NUMBER", "SHAPE", "STRING", "VAR", "REPEAT"})
 _JOINS = frozenset({"PIPE", "COMMA"})
-_SINGLE = {
-    "input": "a shape, e.g. 'input 784' or 'input 28x28x1'",
-    "seed": "a number, e.g. 'seed 42'",
-    "backend": "a backend name, e.g. 'backend keras'",
-    "train": "an optimizer, e.g. 'train adam lr=0.001'",
-}
-
 
 
 class _Broken(Exception):
@@ -276,50 +253,16 @@ class Reader:
                     raise _Broken()
         except _Broken:
             broken = True
-        node = self.build(keyword, head, args, options, repeat)
+        end = self.last()
+        where = (head.line, head.column, end.line, end.end_column)
+        counted = None
+        if repeat is not None:
+            count = self.repeat(repeat) if keyword not in KEYWORDS else 1
+            counted = (count, (repeat.line, repeat.column, repeat.line, repeat.end_column))
+        node = build_statement(keyword, where, args, options, counted, self.error)
         if broken:
             raise _Broken(node)
         return node
-
-    def build(self, keyword: str, head: Token, args: list[Arg], options: list[Option], repeat: Token | None):
-        """The statement node for a keyword (or a layer), with the keyword's own rules."""
-        end = self.last()
-        where = (head.line, head.column, end.line, end.end_column)
-        if keyword in KEYWORDS and repeat is not None:
-            self.error(f"'{keyword}' cannot be repeated", repeat, "cannot-repeat")
-        if keyword == "data":
-            name = self.single(keyword, args, head, "a dataset name, e.g. 'data iris'")
-            if name is not None and not isinstance(name.value, str):
-                self.error("the dataset name must be a name, e.g. 'data iris'", _arg_span(name), "bad-value")
-            return DataStmt(name.value if name and isinstance(name.value, str) else "", tuple(options),
-                            *where[:2], name.column if name else 0, *where[2:])
-        if keyword in _SINGLE:
-            value = self.single(keyword, args, head, _SINGLE[keyword])
-            if keyword != "train" and options:
-                self.error(f"'{keyword}' takes no options", (options[0].line, options[0].column,
-                                                            options[0].end_line, options[0].end_column),
-                           "no-options")
-            v, column = (value.value, value.column) if value else (None, 0)
-            if keyword == "input":
-                if isinstance(v, int) and not isinstance(v, bool):
-                    v = ShapeValue((v,))
-                return InputStmt(v, *where[:2], column, *where[2:])
-            if keyword == "seed":
-                return SeedStmt(v, *where[:2], column, *where[2:])
-            if keyword == "backend":
-                return BackendStmt(v, *where[:2], column, *where[2:])
-            return TrainStmt(v, tuple(options), *where[:2], column, *where[2:])
-        count = self.repeat(repeat) if repeat is not None else 1
-        return LayerStmt(keyword, tuple(args), tuple(options), count, head.line, head.column,
-                         repeat.column if repeat else 0, *where[2:])
-
-    def single(self, keyword: str, args: list[Arg], head: Token, what: str) -> Arg | None:
-        if not args:
-            self.error(f"'{keyword}' needs {what}", head, "missing-value")
-            return None
-        if len(args) > 1:
-            self.error(f"'{keyword}' takes one value, found {len(args)}", _arg_span(args[1]), "too-many-values")
-        return args[0]
 
     # ---- values
     def value(self):
@@ -409,10 +352,6 @@ class Reader:
 def keyword_of_token(kind: str) -> str:
     """What a statement starting with a token of this kind is, for `ParseResult.broken`."""
     return "block" if kind == "LBRACE" else ""
-
-
-def _arg_span(arg: Arg) -> tuple[int, int, int, int]:
-    return arg.line, arg.column, arg.end_line, arg.end_column
 
 
 def _unescape(body: str) -> str:
