@@ -14,197 +14,35 @@ A spec can be built from these classes directly, positions left out:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Iterator, Mapping, Union
+from typing import Any, Iterator, Mapping
 
+from .nodes import (
+    STATEMENT_TYPES,
+    Arg,
+    BackendStmt,
+    Block,
+    Comment,
+    DataStmt,
+    InputStmt,
+    Layer,
+    LayerStmt,
+    LetStmt,
+    Option,
+    SeedStmt,
+    Statement,
+    TrainStmt,
+    keyword_of,
+    span_of,
+)
+from .serialize import spec_from_dict, spec_to_dict
+from .sweeps import sweep_axes, variants
 from .values import Alt, ShapeValue, Text, Value, Var, plain, shape_text, value_from_json, value_to_json
 
 __all__ = [
     "Alt", "Arg", "BackendStmt", "Block", "Comment", "DataStmt", "InputStmt", "Layer", "LayerStmt",
     "LetStmt", "Option", "SeedStmt", "ShapeValue", "Spec", "Statement", "Text", "TrainStmt", "Value",
-    "Var", "keyword_of", "plain", "shape_text", "value_from_json", "value_to_json",
+    "Var", "STATEMENT_TYPES", "keyword_of", "plain", "shape_text", "span_of", "value_from_json", "value_to_json",
 ]
-
-
-def _end():
-    # end positions do not take part in equality: a node built in code, without them,
-    # equals the parsed one where line and column agree
-    return field(default=0, compare=False)
-
-
-@dataclass(frozen=True)
-class Arg:
-    """A positional argument and where it was written."""
-
-    value: Any
-    line: int = 0
-    column: int = 0
-    end_line: int = _end()
-    end_column: int = _end()
-
-
-@dataclass(frozen=True)
-class Option:
-    """A `key=value` option; `value_column` points at the value."""
-
-    key: str
-    value: Any
-    line: int = 0
-    column: int = 0
-    value_column: int = 0
-    end_line: int = _end()
-    end_column: int = _end()
-
-
-@dataclass(frozen=True)
-class DataStmt:
-    """`data NAME [opt=value ...]`: the dataset plugin and its options."""
-
-    name: str
-    options: tuple[Option, ...] = ()
-    line: int = 0
-    column: int = 0
-    name_column: int = 0
-    end_line: int = _end()
-    end_column: int = _end()
-
-
-@dataclass(frozen=True)
-class InputStmt:
-    """`input SHAPE`."""
-
-    shape: Any
-    line: int = 0
-    column: int = 0
-    value_column: int = 0
-    end_line: int = _end()
-    end_column: int = _end()
-
-
-@dataclass(frozen=True)
-class TrainStmt:
-    """`train OPTIMIZER [opt=value ...]`."""
-
-    optimizer: Any
-    options: tuple[Option, ...] = ()
-    line: int = 0
-    column: int = 0
-    optimizer_column: int = 0
-    end_line: int = _end()
-    end_column: int = _end()
-
-
-@dataclass(frozen=True)
-class SeedStmt:
-    """`seed N`."""
-
-    value: Any
-    line: int = 0
-    column: int = 0
-    value_column: int = 0
-    end_line: int = _end()
-    end_column: int = _end()
-
-
-@dataclass(frozen=True)
-class BackendStmt:
-    """`backend NAME`."""
-
-    name: Any
-    line: int = 0
-    column: int = 0
-    value_column: int = 0
-    end_line: int = _end()
-    end_column: int = _end()
-
-
-@dataclass(frozen=True)
-class LetStmt:
-    """`let NAME = a | b`; `value_spans` says where each value was written."""
-
-    name: str
-    values: tuple[Any, ...]
-    line: int = 0
-    column: int = 0
-    end_line: int = _end()
-    end_column: int = _end()
-    value_spans: tuple[tuple[int, int, int, int], ...] = field(default=(), compare=False, repr=False)
-
-
-@dataclass(frozen=True)
-class LayerStmt:
-    """One layer line: `dense 32 relu init=he x3`."""
-
-    kind: str
-    args: tuple[Arg, ...] = ()
-    options: tuple[Option, ...] = ()
-    repeat: int = 1
-    line: int = 0
-    column: int = 0
-    repeat_column: int = 0
-    end_line: int = _end()
-    end_column: int = _end()
-
-
-@dataclass(frozen=True)
-class Block:
-    """`{ stmt; stmt } xN`: layers repeated together."""
-
-    body: tuple["LayerStmt | Block", ...]
-    repeat: int = 1
-    line: int = 0
-    column: int = 0
-    repeat_column: int = 0
-    end_line: int = _end()
-    end_column: int = _end()
-
-
-@dataclass(frozen=True)
-class Comment:
-    """A `# comment`; `own_line` is false for a comment after a statement."""
-
-    text: str
-    line: int = 0
-    column: int = 0
-    own_line: bool = True
-    end_line: int = _end()
-    end_column: int = _end()
-
-
-Statement = Union[DataStmt, InputStmt, TrainStmt, SeedStmt, BackendStmt, LetStmt, LayerStmt, Block]
-
-STATEMENT_TYPES = {
-    "data": DataStmt,
-    "input": InputStmt,
-    "train": TrainStmt,
-    "seed": SeedStmt,
-    "backend": BackendStmt,
-    "let": LetStmt,
-    "layer": LayerStmt,
-    "block": Block,
-}
-_TYPE_NAMES = {cls: name for name, cls in STATEMENT_TYPES.items()}
-
-
-def keyword_of(stmt) -> str:
-    """The statement's kind as the language names it: data, input, ..., layer, block."""
-    return _TYPE_NAMES[type(stmt)]
-
-
-def span_of(node) -> tuple[int, int, int, int]:
-    """(line, column, end_line, end_column) of a node (zeros where unknown)."""
-    return node.line, node.column, node.end_line, node.end_column
-
-
-@dataclass(frozen=True)
-class Layer:
-    """One layer of the expanded list: kind, positional values, options by name."""
-
-    kind: str
-    args: tuple[Any, ...]
-    options: Mapping[str, Any]
-    line: int = 0
-    column: int = 0
-    stmt: LayerStmt | None = field(default=None, compare=False, repr=False)
 
 
 # ---------------------------------------------------------------- the spec
@@ -279,8 +117,6 @@ class Spec:
     # ---- sweeps (dsl/sweeps.py)
     def sweep_axes(self) -> list[tuple[str, tuple[Any, ...]]]:
         """(variable, values) for every used `let` and every inline alternative, in order."""
-        from .sweeps import sweep_axes
-
         return sweep_axes(self)
 
     @property
@@ -290,23 +126,17 @@ class Spec:
 
     def variants(self) -> Iterator["Spec"]:
         """One plain Spec per combination of sweep values (a plain spec yields itself)."""
-        from .sweeps import variants
-
         return variants(self)
 
     # ---- JSON (dsl/serialize.py)
     def to_dict(self) -> dict:
         """A JSON-ready dict (docs/spec.schema.json describes it)."""
-        from .serialize import spec_to_dict
-
         return spec_to_dict(self)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> "Spec":
         """Rebuild a Spec from `to_dict()` output; positions may be left out."""
-        from .serialize import spec_from_dict
-
-        return spec_from_dict(data)
+        return spec_from_dict(data, cls)
 
 
 def _expand(stmt: LayerStmt | Block) -> list[Layer]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import fields
 from typing import Any, Mapping
 
-from .ast import STATEMENT_TYPES, Arg, Comment, Option, Spec, keyword_of
+from .nodes import STATEMENT_TYPES, Arg, Comment, Option, keyword_of
 from .values import value_from_json, value_to_json
 
 FORMAT_VERSION = 0
@@ -19,7 +19,7 @@ _VALUE_FIELDS = {"value", "shape", "optimizer", "name"}
 _POSITIONS = ("line", "column", "end_line", "end_column")
 
 
-def spec_to_dict(spec: Spec) -> dict:
+def spec_to_dict(spec) -> dict:
     """A JSON-ready dict of a Spec."""
     return {
         "nnspec": FORMAT_VERSION,
@@ -34,14 +34,14 @@ def spec_to_dict(spec: Spec) -> dict:
     }
 
 
-def spec_from_dict(data: Mapping[str, Any]) -> Spec:
-    """The Spec a dict stands for; anything else is a SpecError naming what is wrong."""
+def spec_from_dict(data: Mapping[str, Any], spec_class):
+    """The `spec_class` (Spec) a dict stands for; anything else is a SpecError naming what is wrong."""
     from ..errors import SpecError
 
     try:
         if data.get("nnspec", FORMAT_VERSION) != FORMAT_VERSION:
             raise SpecError(f"unsupported spec format version {data.get('nnspec')!r}")
-        return Spec(
+        return spec_class(
             statements=tuple(_node_from_json(s) for s in data["statements"]),
             filename=data.get("filename"),
             comments=tuple(Comment(**c) for c in data.get("comments", ())),

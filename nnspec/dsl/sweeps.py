@@ -12,7 +12,7 @@ import itertools
 from dataclasses import replace
 from typing import Any, Iterator
 
-from .ast import BackendStmt, Block, InputStmt, LayerStmt, LetStmt, SeedStmt, Spec, TrainStmt
+from .nodes import BackendStmt, Block, InputStmt, LayerStmt, LetStmt, SeedStmt, TrainStmt
 from .values import Alt, Var, plain
 
 # statements that hold one sweepable value: the field, the label a sweep gives it,
@@ -41,23 +41,41 @@ def walk_values(stmt):
         yield option.key, option.value
 
 
+def used_variables(statements) -> set[str]:
+    """The names of the `$variables` the statements refer to."""
+    names: set[str] = set()
+
+    def visit(value) -> None:
+        if isinstance(value, Var):
+            names.add(value.name)
+        elif isinstance(value, Alt):
+            for item in value.values:
+                visit(item)
+        elif isinstance(value, tuple):
+            for item in value:
+                visit(item)
+
+    for stmt in statements:
+        for _, value in walk_values(stmt):
+            visit(value)
+    return names
+
+
 def _inline_alts(statements) -> list[tuple[str, Alt]]:
     return [(label, value) for stmt in statements for label, value in walk_values(stmt) if isinstance(value, Alt)]
 
 
-def sweep_axes(spec: Spec) -> list[tuple[str, tuple[Any, ...]]]:
+def sweep_axes(spec) -> list[tuple[str, tuple[Any, ...]]]:
     """(variable, values) for every used `let` and every inline alternative, in order."""
     return [(name, values) for name, values, _ in _axes(spec)]
 
 
-def _axes(spec: Spec) -> list[tuple[str, tuple[Any, ...], tuple]]:
+def _axes(spec) -> list[tuple[str, tuple[Any, ...], tuple]]:
     """(variable, values, where each value was written) for every sweep axis.
 
     A `let` no statement refers to sweeps nothing (check warns about it), so it does
     not multiply the variants.
     """
-    from .limits import used_variables
-
     used = used_variables(spec.statements)
     axes = [(let.name, let.values, let.value_spans) for let in spec.lets if let.name in used]
     taken = {name for name, _, _ in axes}
@@ -72,7 +90,7 @@ def _axes(spec: Spec) -> list[tuple[str, tuple[Any, ...], tuple]]:
     return axes
 
 
-def variants(spec: Spec) -> Iterator[Spec]:
+def variants(spec) -> Iterator:
     """One plain Spec per combination of sweep values (a plain spec yields itself)."""
     axes = _axes(spec)
     if not axes:
