@@ -28,11 +28,21 @@ MAX_SEED = 2**32 - 1
 
 @dataclass
 class CheckResult:
-    """The plans of every variant and the warnings found on the way."""
+    """The plans of every variant and the warnings found on the way (iterating gives the plans)."""
 
     plans: list[Plan]
     warnings: list[SpecWarning] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    # list-like over the plans, as nnspec.check's result was before it carried the warnings
+    def __iter__(self):
+        return iter(self.plans)
+
+    def __len__(self) -> int:
+        return len(self.plans)
+
+    def __getitem__(self, index):
+        return self.plans[index]
 
 
 def check_spec(spec: Spec) -> CheckResult:
