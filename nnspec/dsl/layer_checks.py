@@ -6,6 +6,7 @@ from typing import Any
 
 from ..errors import NNSpecError, SpecError
 from ..plugins import get_registries
+from ..registry import did_you_mean
 from ..types import REQUIRED, DatasetMeta, Param, ResolvedLayer
 from . import limits
 from .ast import DataStmt, LayerStmt, Option, Spec
@@ -16,8 +17,6 @@ from .options import coerce, describe
 def check_options(params: tuple[Param, ...], options: tuple[Option, ...], what: str, out: Collector,
              line: int, column: int, extra: dict | None = None) -> dict | None:
     """Checked options by name with defaults filled; None when any was wrong."""
-    from ..registry import did_you_mean
-
     declared = {p.name: p for p in params}
     values: dict[str, Any] = dict(extra or {})
     ok = True

@@ -174,7 +174,7 @@ def _sweep_sizes(spec):
     from .ast import Alt
     from .sweeps import used_variables, walk_values as _walk_values
 
-    used = used_variables(spec.statements)
+    used = used_variables(spec.statements) if spec.lets else set()
     for let in spec.lets:
         if let.name in used:
             yield (let.line, let.column), len(let.values)

@@ -57,7 +57,8 @@ def used_variables(statements) -> set[str]:
 
     for stmt in statements:
         for _, value in walk_values(stmt):
-            visit(value)
+            if not isinstance(value, (int, float, str)):  # most values hold no variable
+                visit(value)
     return names
 
 
@@ -76,7 +77,7 @@ def _axes(spec) -> list[tuple[str, tuple[Any, ...], tuple]]:
     A `let` no statement refers to sweeps nothing (check warns about it), so it does
     not multiply the variants.
     """
-    used = used_variables(spec.statements)
+    used = used_variables(spec.statements) if spec.lets else set()
     axes = [(let.name, let.values, let.value_spans) for let in spec.lets if let.name in used]
     taken = {name for name, _, _ in axes}
     for label, alt in _inline_alts(spec.statements):
