@@ -134,3 +134,8 @@ def test_from_dict_accepts_dicts_without_positions_bare_values_and_option_maps()
         {"type": "train", "optimizer": "adam", "options": [{"key": "metrics", "value": ["accuracy", "mae"]}]},
     ]})
     assert format_spec(spec) == "input 4\ndense 8 relu init=he x2\ndense 3 softmax\ntrain adam metrics=accuracy,mae\n"
+
+
+def test_an_inline_alternative_named_like_an_unused_variable_still_sweeps():
+    spec = nnspec.parse("let b = 1 | 2\ninput 4\ndense 3 b=5|6\n")
+    assert [v.variant for v in spec.variants()] == [(("b2", 5),), (("b2", 6),)]

@@ -79,7 +79,7 @@ def _axes(spec) -> list[tuple[str, tuple[Any, ...], tuple]]:
     """
     used = used_variables(spec.statements) if spec.lets else set()
     axes = [(let.name, let.values, let.value_spans) for let in spec.lets if let.name in used]
-    taken = {name for name, _, _ in axes}
+    taken = {let.name for let in spec.lets}  # an unused `let b` still keeps `b=1|2` from being named b
     for label, alt in _inline_alts(spec.statements):
         name = label
         n = 2
