@@ -6,24 +6,48 @@ translates, or raises every error found (SpecErrors). Nothing here imports Tenso
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
-from ..errors import SpecError, SpecWarning
-from ..types import DatasetMeta, Param, Plan
-from .ast import BackendStmt, SeedStmt, Spec, shape_text
-from .diagnostics import Collector, Diagnostic
+from ..errors import NNSpecError, SpecError, SpecWarning
+from ..plugins import get_registries
+from ..types import REQUIRED, DatasetMeta, Param, Plan, ResolvedLayer
+from .ast import (
+    BackendStmt,
+    Block,
+    DataStmt,
+    LayerStmt,
+    LetStmt,
+    Option,
+    SeedStmt,
+    Spec,
+    TrainStmt,
+    Var,
+    keyword_of,
+    shape_text,
+)
 from . import limits
-from .layer_checks import check_data, check_layers
-from .options import coerce
-from .spec_checks import SHAPELESS_NOTE, check_statements
-from .train_checks import CROSSENTROPY, TRAIN_OPTIONS, train_config, train_options
-
-__all__ = ["CROSSENTROPY", "SHAPELESS_NOTE", "TRAIN_OPTIONS", "CheckResult", "check", "check_spec", "collect", "param_count"]
+from .backend_check import check_implementations
+from .diagnostics import Collector, Diagnostic
+from .options import coerce, default_of, describe
+from .sweeps import walk_values as _walk_values
+from .train_check import check_train
 
 DEFAULT_SEED = 0
 DEFAULT_BACKEND = "keras"
 MAX_SEED = 2**32 - 1
 
+TRAIN_OPTIONS = (
+    Param("lr", "float", default=None, min=0, doc="learning rate (default: the optimizer's `lr` option)"),
+    Param("loss", "loss", default=None, doc="loss (default: from the task and the last activation)"),
+    Param("metrics", "metrics", default=None, doc="metrics to report (default: accuracy or mae)"),
+    Param("epochs", "int", default=10, min=1, max=100_000, doc="passes over the training data"),
+    Param("batch", "int_or_all", default=32, min=1, doc="samples per step, or all"),
+    Param("val", "int_or_fraction", default=None, min=1, doc="fraction or count held out of train"),
+)
+SHAPELESS_NOTE = "shapes and parameters are not inferred without 'input' or 'data'"
 
 
 @dataclass
@@ -45,24 +69,37 @@ class CheckResult:
         return self.plans[index]
 
 
-def check_spec(spec: Spec) -> CheckResult:
-    """Check every variant of `spec`; raises SpecErrors listing all problems found."""
+def check_spec(spec: Spec, backend: str | None = None) -> CheckResult:
+    """Check every variant of `spec`; raises SpecErrors listing all problems found.
+
+    `backend`, when given, replaces the spec's `backend` line (as `--backend` does).
+    """
     limits.check_spec(spec)  # a spec built in code (from_dict, overrides) never met the parser's check
     out = Collector(spec.source, spec.filename)
-    plans = collect(spec, out)
+    plans = collect(spec, out, backend)
     out.raise_errors()
     warnings = [w.to_warning(spec.filename, spec.source) for w in out.warnings()]
     return CheckResult(plans, warnings, out.warnings())
 
 
-def collect(spec: Spec, out: Collector) -> list[Plan]:
-    """Check every variant of `spec`, adding each problem to `out`; the plans of the good ones."""
-    check_statements(spec, out)
+def collect(spec: Spec, out: Collector, backend: str | None = None) -> list[Plan]:
+    """Check every variant of `spec`, adding each problem to `out`; the plans of the good ones.
+
+    With a backend chosen (`backend`, or the spec's `backend` line), a layer kind or a
+    name that backend cannot build is an error at the line that uses it.
+    """
+    _check_statements(spec, out)
+    if backend is not None:
+        backend = get_registries().backends.get(backend).name
     plans = []
     for variant in spec.variants():
         out.remap = variant.origins  # an error in a swept value points where the value was written
         plan = _plan(variant, out)
         if plan is not None:
+            if backend is not None:
+                plan = dataclasses.replace(plan, backend=backend)
+            if backend is not None or variant.backend is not None:  # a backend chosen, not the default
+                check_implementations(plan, out)
             plans.append(plan)
     out.remap = None
     return plans
@@ -87,15 +124,135 @@ def param_count(spec: Spec) -> int:
     return check(spec)[0].param_count
 
 
+# ------------------------------------------------------------------ whole-spec checks
+
+
+def _check_statements(spec: Spec, out: Collector) -> None:
+    singles: dict[type, Any] = {}
+    for stmt in spec.statements:
+        if isinstance(stmt, (LayerStmt, Block)):
+            continue
+        kind = type(stmt)
+        if kind is LetStmt:
+            continue
+        if kind in singles:
+            out.error(
+                f"a second '{keyword_of(stmt)}' statement",
+                stmt.line,
+                stmt.column,
+                hint=f"the first is on line {singles[kind].line}",
+                code="duplicate-statement",
+            )
+        else:
+            singles[kind] = stmt
+    defined: dict[str, Any] = {}
+    for let in spec.lets:
+        if let.name in defined:
+            out.error(f"variable '{let.name}' is defined twice", let.line, let.column,
+                      hint=f"the first definition is on line {defined[let.name].line}", code="duplicate-variable")
+        defined[let.name] = let
+        if len(let.values) < 2:
+            out.warn(f"variable '{let.name}' has one value: it sweeps nothing", let.line, let.column, code="single-value-sweep")
+    used = set()
+    for stmt in spec.statements:
+        for _, value in _walk_values(stmt):
+            for var in _vars(value):
+                used.add(var.name)
+                if var.name not in defined:
+                    line, column = _position_of(stmt, value)
+                    out.error(f"undefined variable '${var.name}'", line, column,
+                              hint=_suggest_var(var.name, defined) or f"define it with 'let {var.name} = a | b'", code="undefined-variable")
+    for name, let in defined.items():
+        if name not in used:
+            out.warn(f"variable '{name}' is never used", let.line, let.column, code="unused-variable")
+    if not any(isinstance(s, (LayerStmt, Block)) for s in spec.statements):
+        out.error("the spec has no layers", 1, 1, hint="add one, e.g. 'dense 10 softmax'", code="no-layers")
+    if spec.data is None and spec.input is None:
+        # legal (the design card's `dense 256 relu x4; dense 10 softmax`): names and
+        # arguments are checked, shapes wait for `input` or `data`; check() refuses it
+        out.add("info", SHAPELESS_NOTE, 1, 1, code="no-input")
+
+
+def _vars(value):
+    if isinstance(value, Var):
+        yield value
+    elif isinstance(value, tuple):
+        for item in value:
+            yield from _vars(item)
+    elif hasattr(value, "values") and isinstance(getattr(value, "values"), tuple):
+        for item in value.values:
+            yield from _vars(item)
+
+
+def _suggest_var(name: str, defined) -> str | None:
+    from ..registry import did_you_mean
+
+    hint = did_you_mean(name, defined)
+    return hint.replace("'", "'$", 1) if hint else None
+
+
+def _position_of(stmt, value) -> tuple[int, int]:
+    if isinstance(stmt, Block):
+        for inner in stmt.body:
+            for _, v in _walk_values(inner):
+                if v is value:
+                    return _position_of(inner, value)
+        return stmt.line, stmt.column
+    for arg in getattr(stmt, "args", ()):
+        if arg.value is value:
+            return arg.line, arg.column
+    for option in getattr(stmt, "options", ()):
+        if option.value is value:
+            return option.line, option.value_column
+    return stmt.line, getattr(stmt, "value_column", 0) or getattr(stmt, "optimizer_column", 0) or stmt.column
+
+
+# ------------------------------------------------------------------ one variant
+
+
+def _options(params: tuple[Param, ...], options: tuple[Option, ...], what: str, out: Collector,
+             line: int, column: int, extra: dict | None = None) -> dict | None:
+    """Checked options by name with defaults filled; None when any was wrong."""
+    from ..registry import did_you_mean
+
+    declared = {p.name: p for p in params}
+    values: dict[str, Any] = dict(extra or {})
+    ok = True
+    for option in options:
+        param = declared.get(option.key)
+        if param is None:
+            known = ", ".join(sorted(declared)) or "none"
+            out.error(f"{what} has no option '{option.key}' (its options: {known})", option.line, option.column,
+                      hint=did_you_mean(option.key, declared), code="unknown-option")
+            ok = False
+            continue
+        try:
+            values[option.key] = coerce(param, option.value, what)
+        except SpecError as error:
+            out.error(error, option.line, option.value_column)
+            ok = False
+    for param in params:
+        if param.name not in values:
+            if param.default is REQUIRED:
+                out.error(f"{what} needs {param.name}=", line, column, code="missing-option")
+                ok = False
+            else:
+                try:
+                    values[param.name] = default_of(param, what)
+                except SpecError as error:
+                    out.error(error, line, column)
+                    ok = False
+    return values if ok else None
 
 
 def _plan(spec: Spec, out: Collector) -> Plan | None:
+    registries = get_registries()
     errors_before = len(out.errors())
 
     dataset_name, dataset_options, meta = "", {}, None
     data = spec.data
     if data is not None:
-        dataset_name, dataset_options, meta = check_data(data, out) or ("", {}, None)
+        dataset_name, dataset_options, meta = _data(data, out) or ("", {}, None)
 
     input_shape = meta.input_shape if meta else None
     if spec.input is not None:
@@ -117,15 +274,15 @@ def _plan(spec: Spec, out: Collector) -> Plan | None:
         if data is not None and meta is not None:
             out.error(f"data {dataset_name} does not say its input shape", data.line, data.column,
                       hint="add 'input SHAPE'", code="no-input")
-        check_layers(spec, None, meta, out)  # still check names and arguments
-        train_options(spec, out)
+        _layers(spec, None, meta, out)  # still check names and arguments
+        _train_options(spec, out)
         return None
 
-    layers = check_layers(spec, tuple(input_shape), meta, out)
-    training = train_options(spec, out)
-    if not layers or training is None:  # no layers: reported once, by check_statements
+    layers = _layers(spec, tuple(input_shape), meta, out)
+    training = _train_options(spec, out)
+    if not layers or training is None:  # no layers: reported once, by _check_statements
         return None
-    train = train_config(spec, layers, meta, training, out)
+    train = check_train(spec, layers, meta, training, out)
     seed = spec.seed if spec.seed is not None else DEFAULT_SEED
     if spec.seed is not None:
         stmt = spec.first(SeedStmt)
@@ -157,3 +314,149 @@ def _plan(spec: Spec, out: Collector) -> Plan | None:
         variant=spec.variant,
     )
 
+
+def _data(stmt: DataStmt, out: Collector):
+    registries = get_registries()
+    try:
+        dataset = registries.datasets.get(stmt.name)
+    except SpecError as error:
+        out.error(error, stmt.line, stmt.name_column)
+        return None
+    name = registries.datasets.resolve(stmt.name)
+    options = _options(dataset.options, stmt.options, f"data {name}", out, stmt.line, stmt.column)
+    if options is None:
+        return None
+    options = _paths_beside_spec(options, dataset.options, out.filename)
+    try:
+        meta = dataset.meta(options)
+    except NNSpecError as error:
+        line, column = _option_named_in(stmt, error.message) or (stmt.line, stmt.name_column or stmt.column)
+        out.error(error, line, column, code=error.code or "data-error")
+        return None
+    except Exception as exc:  # a plugin's bug must not become a traceback
+        out.error(f"dataset plugin '{name}' failed to describe its data: {type(exc).__name__}: {exc}",
+                  stmt.line, stmt.column, code="plugin-failed")
+        return None
+    return name, options, meta
+
+
+def _paths_beside_spec(options: dict, params, filename: str | None) -> dict:
+    """A relative `path=` is read from the spec file's folder, wherever nnspec runs from."""
+    if not filename:
+        return options  # spec text without a file: the current directory
+    out = dict(options)
+    for param in params:
+        value = out.get(param.name)
+        if param.name == "path" and param.type == "str" and isinstance(value, str) and value:
+            path = Path(value).expanduser()
+            if not path.is_absolute():
+                out[param.name] = str(Path(filename).parent / path)
+    return out
+
+
+def _option_named_in(stmt: DataStmt, message: str) -> tuple[int, int] | None:
+    """Where the option a dataset's error names (`path=...`, `test=0.3`) was written."""
+    for option in stmt.options:
+        if f"{option.key}=" in message:
+            return option.line, option.column
+    return None
+
+
+def _layers(spec: Spec, shape: tuple | None, meta: DatasetMeta | None, out: Collector):
+    registries = get_registries()
+    resolved: list[ResolvedLayer] = []
+    counts: dict[str, int] = {}
+    total_params = 0
+    ok = True
+    for index, layer in enumerate(spec.layers):
+        stmt = layer.stmt
+        if stmt is not None and stmt.repeat < 1:
+            continue
+        try:
+            kind = registries.layers.get(layer.kind)
+        except SpecError as error:
+            hint = error.hint
+            if layer.kind in ("dataset", "optimizer", "epochs", "lr", "loss", "batch"):
+                hint = "statements are data, input, train, seed, backend, let, or a layer"
+            out.error(SpecError(error.message, hint=hint), layer.line, layer.column, code="unknown-name")
+            ok = False
+            continue
+        name = registries.layers.resolve(layer.kind)
+        args = _layer_args(kind, name, stmt, out)
+        if args is None or shape is None:
+            ok = False
+            continue
+        try:
+            if kind.finalize is not None:
+                args = kind.finalize(args, meta)
+            out_shape = tuple(kind.output_shape(shape, args))
+            params = int(kind.param_count(shape, args))
+            total_params += params
+            limits.check_layer(total_params, out_shape, layer.line, layer.column)
+        except SpecError as error:  # past a size limit: the layers after it would only repeat it
+            out.error(error, layer.line, layer.column, code="too-large")
+            return None
+        except ValueError as exc:
+            out.error(str(exc), layer.line, layer.column, code="shape")
+            ok = False
+            continue
+        except Exception as exc:
+            out.error(f"layer plugin '{name}' failed: {type(exc).__name__}: {exc}", layer.line, layer.column, code="plugin-failed")
+            ok = False
+            continue
+        counts[name] = counts.get(name, 0) + 1
+        resolved.append(
+            ResolvedLayer(index, name, f"{name}_{counts[name]}", args, shape, out_shape, params,
+                          layer.line, layer.column)
+        )
+        shape = out_shape
+    return tuple(resolved) if ok else None
+
+
+def _layer_args(kind, name: str, stmt: LayerStmt, out: Collector) -> dict | None:
+    """Positional arguments matched to the kind's parameters, then its options."""
+    values: dict[str, Any] = {}
+    ok = True
+    if len(stmt.args) > len(kind.positional):
+        extra = stmt.args[len(kind.positional)]
+        expected = " ".join(p.name for p in kind.positional) or "no positional arguments"
+        out.error(f"{name} takes {len(kind.positional)} positional argument(s) ({expected}), "
+                  f"found '{describe(extra.value)}'", extra.line, extra.column,
+                  hint="options are written key=value" if kind.options else None, code="too-many-arguments")
+        ok = False
+    for param, arg in zip(kind.positional, stmt.args):
+        try:
+            values[param.name] = coerce(param, arg.value, name)
+        except SpecError as error:
+            out.error(error, arg.line, arg.column)
+            values[param.name] = None  # written, though wrongly: not also "missing"
+            ok = False
+    option_params = tuple(kind.options) + tuple(p for p in kind.positional if p.name not in values)
+    for option in stmt.options:
+        if option.key in values:
+            out.error(f"{name} {option.key} is given twice (as a positional argument and as an option)",
+                      option.line, option.column, code="duplicate-argument")
+            ok = False
+    options = _options(option_params, tuple(o for o in stmt.options if o.key not in values), name, out,
+                       stmt.line, stmt.column, extra=values)
+    if options is None or not ok:
+        return None
+    return options
+
+
+def _train_options(spec: Spec, out: Collector):
+    """The optimizer and the checked `train` options (defaults when there is no train line)."""
+    stmt = spec.train or TrainStmt("adam", (), 0, 0, 0)
+    try:
+        optimizer_name = coerce(Param("optimizer", "optimizer"), stmt.optimizer, "train")
+    except SpecError as error:
+        out.error(error, stmt.line, stmt.optimizer_column)
+        return None
+    optimizer = get_registries().optimizers.get(optimizer_name)
+    # the optimizer's own `lr` option, when it declares one, carries its default
+    params = tuple(p for p in TRAIN_OPTIONS if p.name not in {o.name for o in optimizer.options})
+    params += tuple(optimizer.options)
+    options = _options(params, stmt.options, f"train {optimizer_name}", out, stmt.line, stmt.column)
+    if options is None:
+        return None
+    return optimizer, options
