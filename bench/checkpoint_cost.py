@@ -7,7 +7,7 @@ Trains the 784-256x4-10 Adam MLP (batch 100, the course's TF1 exercise) on 60000
 random Fashion-MNIST-shaped samples. Each round runs every (backend, checkpointing)
 pair for --epochs epochs in turn, so load from elsewhere hits all of them; the first
 epoch of each round is left out. Prints the median epoch time of each pair and the
-ratio with checkpoints to without. docs/reports.md quotes a run.
+ratio with checkpoints to without (meaningful only on a machine without other load).
 """
 
 from __future__ import annotations
