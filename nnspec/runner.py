@@ -85,6 +85,7 @@ class RunResult:
     loss: str = ""
     epoch_seconds: list[float] = field(default_factory=list)
     best_epoch: int | None = None
+    diagnostics: dict[str, Any] | None = None
     error: str | None = None
     dir: Path | None = None
     model: Any = field(default=None, repr=False)
@@ -142,6 +143,7 @@ def run(
     stream: TextIO | None = None,
     data: Data | None = None,
     report: bool = True,
+    diagnostics: bool = False,
 ) -> RunResult | SweepResult:
     """Train, evaluate and save every variant of a spec; the result mirrors results.json.
 
@@ -150,14 +152,17 @@ def run(
     folder is never overwritten). `progress` is "auto" (a bar on a terminal, epoch
     lines otherwise), "bar", "lines" or "none". `data` replaces the spec's dataset
     with arrays you supply. A single-variant spec returns a RunResult, a sweep a
-    SweepResult (best first). A NaN loss raises TrainingError; in a sweep the other
-    variants still run, then the error is raised with `.result` set.
+    SweepResult (best first). `diagnostics=True` records per-layer gradients and
+    activations each epoch, as `train ... diagnostics=true` does. A NaN loss raises
+    TrainingError; in a sweep the other variants still run, then the error is raised
+    with `.result` set.
     """
     import_tensorflow_quietly()
     spec = _as_spec(spec_or_path)
     if backend is not None:
         backend = _backend_name(backend)  # a wrong name is the caller's, not the spec's line
-    spec = apply_overrides(spec, epochs=epochs, batch=batch, lr=lr, seed=seed, backend=backend)
+    spec = apply_overrides(spec, epochs=epochs, batch=batch, lr=lr, seed=seed, backend=backend,
+                           diagnostics=diagnostics or None)
     plans = plans_for(spec)
     stream = stream or sys.stdout
     reporter = make_progress(progress, stream)
@@ -335,6 +340,7 @@ def train_loop(plan: Plan, trainer, arrays: Arrays, reporter: "Progress", result
     if arrays.x_val is not None:
         history.update({f"val_{name}": [] for name in names})
     result.history = history
+    diagnostics = _start_diagnostics(plan, trainer, arrays, result, folder)
     started = time.perf_counter()
     for epoch in range(1, plan.train.epochs + 1):
         epoch_started = time.perf_counter()
@@ -369,12 +375,39 @@ def train_loop(plan: Plan, trainer, arrays: Arrays, reporter: "Progress", result
             logs.update({f"val_{k}": v for k, v in evaluate(plan, arrays.y_val, outputs).items()})
         for name, value in logs.items():
             history[name].append(float(value))
+        if diagnostics is not None:
+            _record_diagnostics(diagnostics, epoch, result, folder)
         seconds = time.perf_counter() - epoch_started
         result.epoch_seconds.append(seconds)
         result.train_seconds = time.perf_counter() - started
         result.best_epoch = best_epoch(history)
         _write_history(folder / HISTORY_FILE, history)
         reporter.end_epoch(epoch, plan.train.epochs, logs, seconds)
+
+
+DIAGNOSTICS_FILE = "diagnostics.csv"
+
+
+def _start_diagnostics(plan: Plan, trainer, arrays: Arrays, result: RunResult, folder: Path):
+    """Per-layer diagnostics when the spec asks for them, with the untrained network as epoch 0."""
+    if not plan.train.diagnostics:
+        return None
+    if not hasattr(trainer, "probe"):
+        raise TrainingError(f"backend {plan.backend} cannot record diagnostics (its trainer has no probe())",
+                            hint="remove diagnostics=true, or use backend keras or tf1")
+    from .builtins.diagnostics import Diagnostics
+
+    diagnostics = Diagnostics(plan, trainer, arrays.x_train, arrays.y_train)
+    _record_diagnostics(diagnostics, 0, result, folder)
+    return diagnostics
+
+
+def _record_diagnostics(diagnostics, epoch: int, result: RunResult, folder: Path) -> None:
+    from .builtins.diagnostics import csv_text
+
+    diagnostics.epoch_end(epoch)
+    result.diagnostics = summary = diagnostics.summary()
+    _write_text(folder / DIAGNOSTICS_FILE, csv_text(summary["rows"], summary["columns"]))
 
 
 def evaluate(plan: Plan, y_encoded: np.ndarray, outputs: np.ndarray) -> dict[str, float]:
@@ -589,7 +622,7 @@ def _as_spec(spec_or_path):
     raise UsageError(f"expected a spec, spec text or a path, not {type(spec_or_path).__name__}")
 
 
-def apply_overrides(spec, *, epochs=None, batch=None, lr=None, seed=None, backend=None):
+def apply_overrides(spec, *, epochs=None, batch=None, lr=None, seed=None, backend=None, diagnostics=None):
     """The spec with command-line values written into it, so spec.nn shows what ran."""
     from .dsl.ast import BackendStmt, Option, SeedStmt, TrainStmt
 
@@ -603,7 +636,7 @@ def apply_overrides(spec, *, epochs=None, batch=None, lr=None, seed=None, backen
                 return
         statements.insert(0, cls(value, line=first_line))
 
-    given = (("epochs", epochs), ("batch", batch), ("lr", lr))
+    given = (("epochs", epochs), ("batch", batch), ("lr", lr), ("diagnostics", diagnostics))
     train_values = {key: value for key, value in given if value is not None}
     if train_values:
         index = next((i for i, s in enumerate(statements) if isinstance(s, TrainStmt)), None)

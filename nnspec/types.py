@@ -175,6 +175,21 @@ class LayerBuilder:
     build: Callable[..., Any]
 
 
+@dataclass
+class Probe:
+    """What a trainer's `probe(x, y)` returns: one forward and backward pass, no update.
+
+    `outputs` maps a layer name (`dense_1`) to its output on the batch in evaluation
+    mode; `kernels` and `gradients` map the name of each layer with a kernel (dense,
+    conv2d) to the kernel and the loss's gradient with respect to it. Arrays are NumPy.
+    """
+
+    outputs: dict
+    kernels: dict
+    gradients: dict
+    loss: float = float("nan")
+
+
 @dataclass(frozen=True)
 class ResolvedLayer:
     """One layer after checking: every argument by name, shapes and weights known.
@@ -202,7 +217,8 @@ class TrainConfig:
     `batch` is None for full-batch training (`batch=all`). `val` is a fraction of the
     training set or a count of samples held out of it (None: no validation split).
     `from_logits` is true when the last layer has no activation. `options` holds
-    optimizer options (`momentum=`, ...).
+    optimizer options (`momentum=`, ...). `diagnostics` asks for per-layer training
+    diagnostics (`train ... diagnostics=true`).
     """
 
     optimizer: str
@@ -214,6 +230,7 @@ class TrainConfig:
     val: float | int | None = None
     from_logits: bool = False
     options: Mapping[str, Any] = field(default_factory=dict)
+    diagnostics: bool = False  # record per-layer gradients and activations each epoch
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,7 @@ TRAIN_OPTIONS = (
     Param("epochs", "int", default=10, min=1, max=100_000, doc="passes over the training data"),
     Param("batch", "int_or_all", default=32, min=1, doc="samples per step, or all"),
     Param("val", "int_or_fraction", default=None, min=1, doc="fraction or count held out of train"),
+    Param("diagnostics", "bool", default=False, doc="record per-layer gradients and activations each epoch"),
 )
 CROSSENTROPY = {"categorical_crossentropy", "sparse_categorical_crossentropy", "binary_crossentropy"}
 
@@ -528,6 +529,7 @@ def _train(spec: Spec, layers: tuple[ResolvedLayer, ...], meta: DatasetMeta | No
         val=val,
         from_logits=from_logits,
         options=extra,
+        diagnostics=options["diagnostics"],
     )
     return config, encoding
 

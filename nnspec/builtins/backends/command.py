@@ -34,6 +34,9 @@ def run_command(
     lr: Annotated[Optional[float], typer.Option(min=0.0, help="Override the learning rate.")] = None,
     seed: Annotated[Optional[int], typer.Option(min=0, help="Override the seed.")] = None,
     out: Annotated[Optional[Path], typer.Option(help="Run folder (default: runs/<spec name>/<time>/).")] = None,
+    diagnostics: Annotated[
+        bool, typer.Option("--diagnostics", help="Record per-layer gradients and activations each epoch.")
+    ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the final table.")] = False,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the results as JSON (progress goes to stderr).")
@@ -50,7 +53,7 @@ def run_command(
     stream = sys.stderr if as_json else sys.stdout
     try:
         outcome = run(spec, backend, epochs=epochs, batch=_batch(batch), lr=lr, seed=seed, out=out,
-                      progress=progress, stream=stream)
+                      progress=progress, stream=stream, diagnostics=diagnostics)
     except TrainingError as error:
         partial = getattr(error, "result", None)
         if isinstance(partial, list):  # a sweep: show what did train, then fail

@@ -85,6 +85,24 @@ class BuildContext:
             factory = plugin_impl("initializers", "initializer", name, self.backend)
         return factory(seed)
 
+    def layer_initializer(self, which: str = "init"):
+        """The initializer a layer's `init=` (or `bias=`) names, with its `init_stddev=`/`init_limit=`.
+
+        Without a spread it is `initializer(name)`; with one, the backend's
+        `spread_initializer` draws from the normal or uniform the spec describes.
+        """
+        args = self.layer.args
+        name = args[which]
+        spread = args.get(f"{which}_stddev")
+        if spread is None:
+            spread = args.get(f"{which}_limit")
+        if spread is None:
+            return self.initializer(name)
+        return self.spread_initializer(name, float(spread), self.seed())
+
+    def spread_initializer(self, name: str, spread: float, seed: int):  # pragma: no cover - per backend
+        raise NotImplementedError
+
     def activation(self, name: str | None):
         """The backend's activation function for a canonical name (None: identity)."""
         if name is None:

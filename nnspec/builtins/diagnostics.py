@@ -1,0 +1,173 @@
+"""Training diagnostics: per-layer gradients, weights and activations at the end of each epoch.
+
+Asked for with `train ... diagnostics=true` (or `nnspec run --diagnostics`). Before
+the first epoch and after each one, the trainer's `probe(x, y)` runs one forward
+and backward pass, without updating anything, on a fixed probe batch (the same
+training samples every epoch), and this module turns what it returns into rows,
+one per epoch and layer, named the same on every backend:
+
+| column | meaning |
+| --- | --- |
+| `grad_norm` | L2 norm of the loss's gradient with respect to the layer's kernel |
+| `weight_norm` | L2 norm of the kernel |
+| `update_ratio` | norm of the kernel's change over the epoch / its norm at the epoch's start |
+| `mean`, `std` | mean and standard deviation of the layer's output over the probe batch |
+| `saturated` | sigmoid/tanh layers: fraction of outputs within 0.01 of a bound |
+| `dead` | relu layers: fraction of units that output 0 for every probe sample |
+
+Epoch 0 is the network before training. Layers without a kernel have no gradient,
+weight or update columns; a quantity that does not apply is None (empty in the CSV).
+The rows go into results.json under `diagnostics` and into diagnostics.csv, with a
+histogram of each layer's outputs at the first and the last epoch for the report.
+
+A plugin adds a quantity of its own by registering a function
+`quantity(layer, probe) -> value` with `QUANTITIES[name] = quantity`, where `layer` is
+the ResolvedLayer and `probe` the backend's `Probe`.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Callable
+
+import numpy as np
+
+from ..types import Plan, Probe, ResolvedLayer
+
+PROBE_SAMPLES = 512  # enough samples to call a relu unit dead; one small forward/backward pass
+PROBE_STREAM = 2  # keeps the probe's sample choice apart from the shuffling and initializer seeds
+SATURATION_MARGIN = 0.01
+BINS = 40
+COLUMNS = ("epoch", "layer", "kind", "activation", "grad_norm", "weight_norm", "update_ratio",
+           "mean", "std", "saturated", "dead")
+BOUNDS = {"sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0)}  # activations that saturate, and where
+DEAD_AT_ZERO = ("relu",)
+
+Quantity = Callable[[ResolvedLayer, Probe], Any]
+QUANTITIES: dict[str, Quantity] = {}  # quantities plugins add, by column name
+
+
+def probe_batch(plan: Plan, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The fixed probe batch: up to PROBE_SAMPLES training samples chosen with the plan's seed."""
+    rng = np.random.default_rng([plan.seed, PROBE_STREAM])
+    count = min(PROBE_SAMPLES, len(x))
+    index = np.sort(rng.choice(len(x), size=count, replace=False))
+    return x[index], y[index]
+
+
+def activation_of(layer: ResolvedLayer) -> str | None:
+    """The activation a layer applies (dense 64 sigmoid, activation tanh), else None."""
+    return layer.args.get("activation") if isinstance(layer.args.get("activation"), str) else None
+
+
+class Diagnostics:
+    """Collects the rows of one run: call `epoch_end(epoch)` before training (0) and after each epoch."""
+
+    def __init__(self, plan: Plan, trainer, x: np.ndarray, y: np.ndarray) -> None:
+        self.plan = plan
+        self.trainer = trainer
+        self.x, self.y = probe_batch(plan, x, y)
+        self.rows: list[dict[str, Any]] = []
+        self.histograms: dict[str, dict[str, Any]] = {}  # "first"/"last" -> layer -> histogram
+        self._previous: dict[str, np.ndarray] = {}
+        self._shown = [layer for layer in plan.layers if layer.kind not in ("dropout", "flatten")]
+
+    def epoch_end(self, epoch: int) -> list[dict[str, Any]]:
+        """Probe the network after `epoch` (0: before training); returns and keeps the rows."""
+        probe = self.trainer.probe(self.x, self.y)
+        rows = [layer_row(epoch, layer, probe, self._previous.get(layer.name)) for layer in self._shown]
+        for row, layer in zip(rows, self._shown):
+            for name, quantity in QUANTITIES.items():
+                row[name] = _number(quantity(layer, probe))
+        self._previous = {name: np.array(kernel, copy=True) for name, kernel in probe.kernels.items()}
+        self.rows.extend(rows)
+        if epoch <= 1:
+            self.histograms["first"] = self._histograms(epoch, probe)
+        if epoch >= 1:
+            self.histograms["last"] = self._histograms(epoch, probe)
+        return rows
+
+    def _histograms(self, epoch: int, probe: Probe) -> dict[str, Any]:
+        out = {}
+        for layer in self._shown:
+            values = np.asarray(probe.outputs.get(layer.name, ()), dtype=np.float64).reshape(-1)
+            values = values[np.isfinite(values)]
+            if values.size == 0:
+                continue
+            counts, edges = np.histogram(values, bins=BINS)
+            out[layer.name] = {"epoch": epoch, "edges": edges.tolist(), "counts": counts.tolist()}
+        return out
+
+    def summary(self) -> dict[str, Any]:
+        """What results.json holds under `diagnostics`."""
+        return {
+            "probe_samples": int(len(self.x)),
+            "columns": list(COLUMNS) + [name for name in QUANTITIES if name not in COLUMNS],
+            "rows": self.rows,
+            "histograms": self.histograms,
+        }
+
+
+def layer_row(epoch: int, layer: ResolvedLayer, probe: Probe, previous: np.ndarray | None) -> dict[str, Any]:
+    """One row: the layer's kernel and gradient norms, update ratio and output statistics."""
+    activation = activation_of(layer)
+    row: dict[str, Any] = {"epoch": epoch, "layer": layer.name, "kind": layer.kind, "activation": activation}
+    kernel = probe.kernels.get(layer.name)
+    gradient = probe.gradients.get(layer.name)
+    row["grad_norm"] = _norm(gradient) if gradient is not None and np.size(gradient) else None
+    row["weight_norm"] = _norm(kernel) if kernel is not None else None
+    ratio = None
+    if kernel is not None and previous is not None and previous.shape == np.shape(kernel):
+        before = _norm(previous)
+        ratio = _norm(np.asarray(kernel, np.float64) - previous) / before if before > 0 else None
+    row["update_ratio"] = ratio
+    output = probe.outputs.get(layer.name)
+    if output is None:
+        row.update(mean=None, std=None, saturated=None, dead=None)
+        return row
+    values = np.asarray(output, dtype=np.float64).reshape(len(output), -1)
+    row["mean"] = _number(values.mean()) if values.size else None
+    row["std"] = _number(values.std()) if values.size else None
+    row["saturated"] = saturated_fraction(values, activation)
+    row["dead"] = dead_fraction(values, activation)
+    return row
+
+
+def saturated_fraction(values: np.ndarray, activation: str | None) -> float | None:
+    """The fraction of sigmoid/tanh outputs within SATURATION_MARGIN of a bound (None otherwise)."""
+    if activation not in BOUNDS or values.size == 0:
+        return None
+    low, high = BOUNDS[activation]
+    margin = SATURATION_MARGIN * (high - low)
+    return float(np.mean((values <= low + margin) | (values >= high - margin)))
+
+
+def dead_fraction(values: np.ndarray, activation: str | None) -> float | None:
+    """The fraction of relu units that are 0 for every sample of the batch (None otherwise)."""
+    if activation not in DEAD_AT_ZERO or values.size == 0:
+        return None
+    return float(np.mean(np.all(values <= 0.0, axis=0)))
+
+
+def _norm(array) -> float:
+    return float(np.linalg.norm(np.asarray(array, dtype=np.float64).reshape(-1)))
+
+
+def _number(value) -> Any:
+    if isinstance(value, (np.generic,)):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def csv_text(rows: list[dict[str, Any]], columns: list[str] | tuple[str, ...] = COLUMNS) -> str:
+    """diagnostics.csv: a header, then one line per epoch and layer (empty where None)."""
+    lines = [",".join(columns)]
+    for row in rows:
+        cells = []
+        for name in columns:
+            value = row.get(name)
+            cells.append("" if value is None else repr(value) if isinstance(value, float) else str(value))
+        lines.append(",".join(cells))
+    return "\n".join(lines) + "\n"
