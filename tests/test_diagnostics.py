@@ -10,7 +10,7 @@ import pytest
 
 import nnspec
 from backend_data import BACKENDS, plan_of, quiet_run, tiny_data
-from nnspec.builtins.diagnostics import COLUMNS, dead_fraction, probe_batch, saturated_fraction
+from nnspec.builtins.layer_diagnostics import COLUMNS, dead_fraction, probe_batch, saturated_fraction
 
 pytest.importorskip("tensorflow")
 

@@ -72,8 +72,23 @@ def parse(text: str, filename: str | None = None) -> Spec:
     )
 
 
+def parse_recovering(text: str, filename: str | None = None):
+    """(Spec or None, diagnostics): the syntax problems as data instead of an exception."""
+    from .diagnostics import from_error
+
+    try:
+        return parse(text, filename), []
+    except NNSpecError as error:
+        return None, from_error(error, text)
+
+
 def load(path: str | Path) -> Spec:
     """Read and parse a spec file; unreadable or binary files are NNSpecErrors."""
+    return parse(read_spec_text(path), filename=str(path))
+
+
+def read_spec_text(path: str | Path) -> str:
+    """A spec file's text; unreadable or binary files are NNSpecErrors."""
     path = Path(path)
     name = str(path)
     try:
@@ -88,9 +103,9 @@ def load(path: str | Path) -> Spec:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise SpecSyntaxError(
-            f"this is not a spec text file (invalid UTF-8 at byte {exc.start})", filename=name
+            f"this is not a spec text file (invalid UTF-8 at byte {exc.start})", filename=name, code="not-text"
         ) from None
-    return parse(text, filename=name)
+    return text
 
 
 # ------------------------------------------------------------------ lark -> errors

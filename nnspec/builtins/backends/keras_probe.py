@@ -1,6 +1,6 @@
 """The keras backend's probe: layer outputs and kernel gradients on a fixed batch.
 
-Training diagnostics (nnspec/builtins/diagnostics.py) call it once per epoch. It runs
+Training diagnostics (nnspec/builtins/layer_diagnostics.py) call it once per epoch. It runs
 the model's layers one by one in evaluation mode (dropout off), so every layer's
 output is seen, and takes the gradient of the training loss with respect to each
 kernel without applying it. TensorFlow is imported inside the functions only.
@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...types import Probe
-from . import objectives
+from ... import objectives
 
 
 def make_probe(plan, model):

@@ -55,7 +55,8 @@ import numpy as np
 
 from ...errors import NNSpecError
 from ...types import Plan, ResolvedLayer
-from . import objectives, tf1_probe
+from ... import objectives
+from . import tf1_probe
 from .common import (
     BuildContext,
     input_dtype,
