@@ -91,6 +91,8 @@ class DatasetMeta:
 
     `task` is multiclass, binary or regression; `classes` the number of classes
     (multiclass) or None; `vocab` the number of distinct tokens for sequence data.
+    `feature_ranges` gives each input feature's (min, max) as the network will see it,
+    for tables (`nnspec check` warns when they are on very different scales).
     Unknown values are None and are then not checked.
     """
 
@@ -102,6 +104,7 @@ class DatasetMeta:
     vocab: int | None = None
     class_names: tuple[str, ...] | None = None
     test_is_train: bool = False
+    feature_ranges: tuple[tuple[float, float], ...] | None = None  # (min, max) of each input feature
 
 
 @dataclass

@@ -29,6 +29,7 @@ from .ast import (
 )
 from .diagnostics import Collector, Diagnostic
 from .options import coerce, describe
+from .pitfalls import find_pitfalls
 
 DEFAULT_SEED = 0
 DEFAULT_BACKEND = "keras"
@@ -255,7 +256,7 @@ def _plan(spec: Spec, out: Collector) -> Plan | None:
     if train is None or len(out.errors()) > errors_before:
         return None
     config, encoding = train
-    return Plan(
+    plan = Plan(
         spec=spec,
         dataset=dataset_name,
         dataset_options=dataset_options,
@@ -268,6 +269,8 @@ def _plan(spec: Spec, out: Collector) -> Plan | None:
         label_encoding=encoding,
         variant=spec.variant,
     )
+    find_pitfalls(plan, out)
+    return plan
 
 
 def _data(stmt: DataStmt, out: Collector):
