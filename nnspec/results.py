@@ -48,6 +48,7 @@ class RunResult:
     epoch_seconds: list[float] = field(default_factory=list)
     best_epoch: int | None = None
     diagnostics: dict[str, Any] | None = None  # per-layer training diagnostics, when asked for
+    warnings: list[str] = field(default_factory=list)  # what went wrong without failing (a dead network)
     error: str | None = None
     dir: Path | None = None
     model: Any = field(default=None, repr=False)

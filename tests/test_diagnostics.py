@@ -98,3 +98,13 @@ def test_a_dead_unit_is_zero_for_every_sample():
     values = np.array([[0.0, 1.0, 0.0], [0.0, 0.0, 2.0]])
     assert dead_fraction(values, "relu") == pytest.approx(1 / 3)
     assert dead_fraction(values, "tanh") is None
+
+
+def test_the_report_draws_gradients_activations_and_a_sweep_overlay(tmp_path):
+    text = "input 4\ndense 8 tanh|relu\ndense 3 softmax\ntrain adam epochs=2 batch=16 diagnostics=true"
+    outcome = nnspec.run(text, data=tiny_data(), out=tmp_path / "sweep", progress="none")
+    for result in outcome:
+        assert (result.dir / "gradients.png").stat().st_size > 0
+        assert (result.dir / "activations.png").stat().st_size > 0
+    assert (tmp_path / "sweep" / "sweep_gradients.png").stat().st_size > 0
+    assert "sweep_gradients.png" in (tmp_path / "sweep" / "index.html").read_text()

@@ -96,4 +96,6 @@ def results_table(results: Sequence[RunResult]) -> str:
         rows.append(cells)
     widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header))]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in [header, *rows]]
+    for result in results:  # a dead network is named under the table, not hidden in a file
+        lines += [f"warning: {result.label + ': ' if sweep else ''}{text}" for text in result.warnings]
     return "\n".join(lines)

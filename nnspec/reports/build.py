@@ -10,7 +10,7 @@ import pandas as pd
 
 from ..errors import UsageError
 from ..rundir import SavedRun, SavedSweep, best_epoch, check_folder, is_sweep, load_run, load_sweep
-from . import plots
+from . import diagnostic_plots, plots
 from .page import run_page, sweep_page
 from .report import MISCLASSIFIED_FILE, Report
 from .tables import (
@@ -86,6 +86,7 @@ def _run_report(run: SavedRun, label, n) -> Report:
         _regression_pictures(run, report)
     else:
         _classification_pictures(run, report, wanted, n)
+    diagnostic_plots.add_run_pictures(run, report)
     report.html = run_page(report, run)
     return report
 
@@ -213,5 +214,6 @@ def _sweep_report(sweep: SavedSweep, label, n) -> Report:
     )
     if curves:
         report.pictures["sweep_curves"] = curves
+    diagnostic_plots.add_sweep_pictures(sweep, report)
     report.html = sweep_page(report, sweep)
     return report

@@ -16,6 +16,7 @@ from ..results import RunResult
 from ..rundir import SPEC_FILE, unique_slug, write_predictions, write_results, write_sweep, write_text
 from ..types import Data, Plan
 from .data import DataLoader, prepare
+from .dead import constant_prediction_warning
 from .environment import seed_everything, versions
 from .evaluation import evaluate, prediction_arrays, task_of
 from .loop import train_loop
@@ -69,6 +70,9 @@ def run_plan(plan: Plan, folder: Path, loader: DataLoader, reporter: Progress) -
         with _backend_errors(plan):
             outputs = trainer.predict(arrays.x_test)
         result.metrics = evaluate(plan, arrays.y_test, outputs)
+        dead = constant_prediction_warning(plan, outputs, arrays.labels_test, result.task)
+        if dead:
+            result.warnings.append(dead)
         write_results(folder, result)
         write_predictions(folder, prediction_arrays(plan, arrays, outputs, result.task, bool(result.image_shape)))
         with _backend_errors(plan):
