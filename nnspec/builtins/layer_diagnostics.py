@@ -28,6 +28,7 @@ the ResolvedLayer and `probe` the backend's `Probe`.
 from __future__ import annotations
 
 import math
+import time
 from typing import Any, Callable
 
 import numpy as np
@@ -70,10 +71,12 @@ class Diagnostics:
         self.rows: list[dict[str, Any]] = []
         self.histograms: dict[str, dict[str, Any]] = {}  # "first"/"last" -> layer -> histogram
         self._previous: dict[str, np.ndarray] = {}
+        self.probe_seconds: list[float] = []  # the time each probe took, kept out of the epoch's
         self._shown = [layer for layer in plan.layers if layer.kind not in ("dropout", "flatten")]
 
     def epoch_end(self, epoch: int) -> list[dict[str, Any]]:
         """Probe the network after `epoch` (0: before training); returns and keeps the rows."""
+        started = time.perf_counter()
         probe = self.trainer.probe(self.x, self.y)
         rows = [layer_row(epoch, layer, probe, self._previous.get(layer.name)) for layer in self._shown]
         for row, layer in zip(rows, self._shown):
@@ -85,6 +88,7 @@ class Diagnostics:
             self.histograms["first"] = self._histograms(epoch, probe)
         if epoch >= 1:
             self.histograms["last"] = self._histograms(epoch, probe)
+        self.probe_seconds.append(time.perf_counter() - started)
         return rows
 
     def _histograms(self, epoch: int, probe: Probe) -> dict[str, Any]:
@@ -102,6 +106,7 @@ class Diagnostics:
         """What results.json holds under `diagnostics`."""
         return {
             "probe_samples": int(len(self.x)),
+            "probe_seconds": self.probe_seconds,
             "columns": list(COLUMNS) + [name for name in QUANTITIES if name not in COLUMNS],
             "rows": self.rows,
             "histograms": self.histograms,

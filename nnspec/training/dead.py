@@ -43,7 +43,7 @@ def constant_prediction_warning(plan: Plan, outputs: np.ndarray, labels: np.ndar
             return None  # one class in the test set: a constant answer may be right
         names = plan.meta.class_names
         cls = int(predicted[0])
-        label = f"{cls} ({names[cls]})" if names and cls < len(names) else str(cls)
+        label = f"{cls} ({names[cls]})" if names and cls < len(names) and names[cls] != str(cls) else str(cls)
         what = f"class {label} for every one of the {len(predicted)} test samples"
     return f"the network is dead: it predicts {what}. Likely causes: {'; '.join(likely_causes(plan))}"
 

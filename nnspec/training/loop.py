@@ -74,9 +74,10 @@ def train_loop(plan: Plan, trainer, arrays: Arrays, reporter: Progress, result: 
             logs.update({f"val_{k}": v for k, v in evaluate(plan, arrays.y_val, outputs).items()})
         for name, value in logs.items():
             history[name].append(float(value))
-        if diagnostics is not None:
-            record_diagnostics(diagnostics, epoch, result, folder)
         seconds = time.perf_counter() - epoch_started
+        if diagnostics is not None:  # timed on its own (probe_seconds), as training callbacks are
+            record_diagnostics(diagnostics, epoch, result, folder)
+            started += diagnostics.probe_seconds[-1]
         result.epoch_seconds.append(seconds)
         result.train_seconds = time.perf_counter() - started
         result.best_epoch = best_epoch(history)
