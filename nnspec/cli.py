@@ -98,7 +98,9 @@ def check_command(
             continue
         for diagnostic in diagnostics:
             typer.echo(diagnostic.render(str(path), text), err=True)
-        if not failed and not quiet:
+        if not failed and not quiet and not analysis.plans:  # no input or data: a note says why
+            typer.echo(f"{path}: ok ({len(analysis.spec.layers)} layers, shapes not inferred)")
+        elif not failed and not quiet:
             plans = analysis.plans
             variants = f", {len(plans)} variants" if len(plans) > 1 else ""
             typer.echo(
@@ -116,14 +118,15 @@ def show_command(
 ) -> None:
     """Show the network a spec describes: layers, output shapes, parameters."""
     from .dsl.parser import load
-    from .dsl.show import render_plans
+    from .dsl.show import render_layers, render_plans
     from .dsl.validate import check_spec
 
     warn_plugin_failures()
-    result = check_spec(load(spec))
-    for warning in result.warnings:
-        typer.echo(warning.render(), err=True)
-    typer.echo(render_plans(result.plans))
+    parsed = load(spec)
+    result = check_spec(parsed)
+    for diagnostic in result.diagnostics:
+        typer.echo(diagnostic.render(str(spec), parsed.source), err=True)
+    typer.echo(render_plans(result.plans) if result.plans else render_layers(parsed))
 
 
 def fmt_command(
@@ -133,6 +136,7 @@ def fmt_command(
 ) -> None:
     """Format specs in the canonical layout (comments are kept)."""
     from .dsl.format import format_spec
+    from .files import check_writable, write_atomically
 
     exit_code = 0
     for path, spec in read_specs(specs):
@@ -148,17 +152,16 @@ def fmt_command(
                 typer.echo(f"{path}: would reformat")
                 exit_code = max(exit_code, 1)
             else:
-                _write_atomically(path, text)
+                try:
+                    check_writable(path)
+                    write_atomically(path, text)
+                except NNSpecError as error:  # the other files are still formatted
+                    _report_error(error)
+                    exit_code = max(exit_code, error.exit_code)
+                    continue
                 typer.echo(f"{path}: reformatted")
     if exit_code:
         raise typer.Exit(exit_code)
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    """Replace a file's content without ever leaving it half written."""
-    tmp = path.with_name(f".{path.name}.nnspec-tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
 
 
 def plugins_command(
@@ -183,6 +186,15 @@ def plugins_command(
             typer.echo(f"  {kind}: {', '.join(sorted(names))}")
         if info.commands:
             typer.echo(f"  command: {', '.join(sorted(info.commands))}")
+
+
+def lsp_command(
+    stdio: Annotated[bool, typer.Option("--stdio", help="Accepted for editors that pass it: stdio is the only transport.")] = False,
+) -> None:
+    """Run the language server for editors (diagnostics, hover, completion, formatting)."""
+    from .lsp import serve
+
+    serve()
 
 
 def version_callback(value: bool) -> None:
@@ -223,6 +235,7 @@ def build_app() -> typer.Typer:
     app.command("plugins")(plugins_command)
     app.command("run")(run_command)
     app.command("report")(report_command)
+    app.command("lsp")(lsp_command)
     pm = get_plugin_manager()
     for impl in pm.hook.register_commands.get_hookimpls():
         before = len(app.registered_commands)

@@ -20,7 +20,10 @@ def snake_case(name: str) -> str:
 
 def closest_name(name: str, candidates: Any) -> str | None:
     """The candidate closest to `name` (the one a did-you-mean hint names), or None."""
-    matches = difflib.get_close_matches(str(name), sorted(set(candidates)), n=1, cutoff=0.6)
+    names = sorted(set(candidates))
+    matches = difflib.get_close_matches(str(name), names, n=1, cutoff=0.6)
+    if not matches:  # `mse_typo`, `relu2`: a known name with something stuck to it
+        matches = sorted((c for c in names if len(c) >= 3 and str(name).startswith(c)), key=len, reverse=True)
     return matches[0] if matches else None
 
 

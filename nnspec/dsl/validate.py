@@ -27,6 +27,7 @@ from .ast import (
     keyword_of,
     shape_text,
 )
+from . import limits
 from .diagnostics import Collector, Diagnostic
 from .options import coerce, describe
 from .pitfalls import find_pitfalls
@@ -44,6 +45,7 @@ TRAIN_OPTIONS = (
     Param("val", "int_or_fraction", default=None, min=1, doc="fraction or count held out of train"),
     Param("diagnostics", "bool", default=False, doc="record per-layer gradients and activations each epoch"),
 )
+SHAPELESS_NOTE = "shapes and parameters are not inferred without 'input' or 'data'"
 CROSSENTROPY = {"categorical_crossentropy", "sparse_categorical_crossentropy", "binary_crossentropy"}
 
 
@@ -58,6 +60,7 @@ class CheckResult:
 
 def check_spec(spec: Spec) -> CheckResult:
     """Check every variant of `spec`; raises SpecErrors listing all problems found."""
+    limits.check_spec(spec)  # a spec built in code (from_dict, overrides) never met the parser's check
     out = Collector(spec.source, spec.filename)
     plans = collect(spec, out)
     out.raise_errors()
@@ -77,8 +80,17 @@ def collect(spec: Spec, out: Collector) -> list[Plan]:
 
 
 def check(spec: Spec) -> list[Plan]:
-    """One Plan per variant of a checked spec; raises every error found."""
-    return check_spec(spec).plans
+    """One Plan per variant of a checked spec; raises every error found.
+
+    A plan has shapes, so a spec without `input` or `data` (which check_spec accepts
+    with a note) is an error here.
+    """
+    plans = check_spec(spec).plans
+    if not plans:
+        error = SpecError("the input shape is unknown", line=1, column=1, hint="add 'data NAME' or 'input SHAPE'",
+                          code="no-input")
+        raise error.located(spec.filename, spec.source)
+    return plans
 
 
 def param_count(spec: Spec) -> int:
@@ -130,7 +142,9 @@ def _check_statements(spec: Spec, out: Collector) -> None:
     if not any(isinstance(s, (LayerStmt, Block)) for s in spec.statements):
         out.error("the spec has no layers", 1, 1, hint="add one, e.g. 'dense 10 softmax'", code="no-layers")
     if spec.data is None and spec.input is None:
-        out.error("the input shape is unknown", 1, 1, hint="add 'data NAME' or 'input SHAPE'", code="no-input")
+        # legal (the design card's `dense 256 relu x4; dense 10 softmax`): names and
+        # arguments are checked, shapes wait for `input` or `data`; check() refuses it
+        out.add("info", SHAPELESS_NOTE, 1, 1, code="no-input")
 
 
 def _vars(value):
@@ -309,6 +323,7 @@ def _layers(spec: Spec, shape: tuple | None, meta: DatasetMeta | None, out: Coll
     registries = get_registries()
     resolved: list[ResolvedLayer] = []
     counts: dict[str, int] = {}
+    total_params = 0
     ok = True
     for index, layer in enumerate(spec.layers):
         stmt = layer.stmt
@@ -333,6 +348,11 @@ def _layers(spec: Spec, shape: tuple | None, meta: DatasetMeta | None, out: Coll
                 args = kind.finalize(args, meta)
             out_shape = tuple(kind.output_shape(shape, args))
             params = int(kind.param_count(shape, args))
+            total_params += params
+            limits.check_layer(total_params, out_shape, layer.line, layer.column)
+        except SpecError as error:  # past a size limit: the layers after it would only repeat it
+            out.error(error, layer.line, layer.column, code="too-large")
+            return None
         except ValueError as exc:
             out.error(str(exc), layer.line, layer.column, code="shape")
             ok = False
