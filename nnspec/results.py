@@ -47,15 +47,22 @@ class RunResult:
     loss: str = ""
     epoch_seconds: list[float] = field(default_factory=list)
     best_epoch: int | None = None
-    diagnostics: dict[str, Any] | None = None  # per-layer training diagnostics, when asked for
     warnings: list[str] = field(default_factory=list)  # what went wrong without failing (a dead network)
     error: str | None = None
     dir: Path | None = None
     model: Any = field(default=None, repr=False)
+    extras: dict[str, Any] = field(default_factory=dict)  # training callbacks' own results.json keys
+
+    @property
+    def diagnostics(self) -> dict[str, Any] | None:
+        """The per-layer training diagnostics (`train ... diagnostics=true`), else None."""
+        return self.extras.get("diagnostics")
 
     def to_dict(self) -> dict[str, Any]:
         """The results.json content."""
-        out = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name not in ("model", "dir")}
+        out = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)
+               if f.name not in ("model", "dir", "extras")}
+        out.update({key: value for key, value in self.extras.items() if key not in out})
         return jsonable(out)
 
 

@@ -10,7 +10,7 @@ import pytest
 
 import nnspec
 from backend_data import BACKENDS, plan_of, quiet_run, tiny_data
-from nnspec.builtins.layer_diagnostics import COLUMNS, dead_fraction, probe_batch, saturated_fraction
+from nnspec.builtins.layer_diagnostics import COLUMNS, PROBE_SAMPLES, dead_fraction, saturated_fraction
 
 pytest.importorskip("tensorflow")
 
@@ -78,13 +78,11 @@ def test_without_diagnostics_nothing_is_probed(tmp_path):
     assert not (tmp_path / "run" / "diagnostics.csv").exists()
 
 
-def test_the_probe_batch_is_fixed_by_the_seed():
-    plan = plan_of("input 4\ndense 3 softmax\nseed 7")
-    x = np.arange(2000, dtype=np.float32).reshape(1000, 2)
-    y = np.arange(1000)
-    a, b = probe_batch(plan, x, y), probe_batch(plan, x, y)
-    assert np.array_equal(a[0], b[0]) and len(a[0]) == 512
-    assert np.array_equal(a[0][:, 0] // 2, a[1])
+def test_the_probe_batch_is_the_first_training_samples(tmp_path):
+    result = quiet_run("input 4\ndense 3 softmax\ntrain sgd epochs=1 diagnostics=true", tiny_data(n_train=600),
+                       tmp_path)
+    assert result.diagnostics["probe_samples"] == PROBE_SAMPLES
+    assert len(result.diagnostics["probe_seconds"]) == 2  # before training, after epoch 1
 
 
 def test_saturation_counts_outputs_near_the_bounds():
@@ -108,3 +106,23 @@ def test_the_report_draws_gradients_activations_and_a_sweep_overlay(tmp_path):
         assert (result.dir / "activations.png").stat().st_size > 0
     assert (tmp_path / "sweep" / "sweep_gradients.png").stat().st_size > 0
     assert "sweep_gradients.png" in (tmp_path / "sweep" / "index.html").read_text()
+
+
+def test_the_plugin_docs_example_adds_a_per_layer_quantity_with_the_probe(tmp_path):
+    """docs/plugins.md's per-layer example: a third-party callback using trainer.probe()."""
+    import re
+    import types
+    from pathlib import Path
+
+    from conftest import registered
+
+    docs = (Path(__file__).resolve().parent.parent / "docs" / "plugins.md").read_text()
+    section = docs[docs.index("**Per-layer quantities.**"):]
+    code = re.search(r"^```python\n(.*?)^```\n", section, flags=re.MULTILINE | re.DOTALL).group(1)
+    module = types.ModuleType("first_layer_peak_plugin")
+    exec(compile(code, "docs/plugins.md", "exec"), module.__dict__)
+    for backend in BACKENDS:
+        with registered(module, "first-layer-peak"):
+            result = quiet_run("input 4\ndense 8 relu\ndense 3 softmax\ntrain adam epochs=2 batch=8",
+                               tiny_data(), tmp_path, backend, name=backend)
+        assert len(result.history["first_layer_peak"]) == 2 and result.history["first_layer_peak"][0] > 0

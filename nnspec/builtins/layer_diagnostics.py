@@ -1,10 +1,11 @@
-"""Training diagnostics: per-layer gradients, weights and activations at the end of each epoch.
+"""Training diagnostics: per-layer gradients, weights and activations, a built-in training callback.
 
-Asked for with `train ... diagnostics=true` (or `nnspec run --diagnostics`). Before
-the first epoch and after each one, the trainer's `probe(x, y)` runs one forward
-and backward pass, without updating anything, on a fixed probe batch (the same
-training samples every epoch), and this module turns what it returns into rows,
-one per epoch and layer, named the same on every backend:
+Asked for with `train ... diagnostics=true` (or `nnspec run --diagnostics`). The
+callback `layer_diagnostics` runs before the first epoch and after each one: the
+backend trainer's `probe(x, y)` makes one forward and backward pass, without updating
+anything, on the fixed probe batch (the first PROBE_SAMPLES training samples), and
+this module turns what it returns into rows, one per epoch and layer, named the same
+on every backend:
 
 | column | meaning |
 | --- | --- |
@@ -12,31 +13,35 @@ one per epoch and layer, named the same on every backend:
 | `weight_norm` | L2 norm of the kernel |
 | `update_ratio` | norm of the kernel's change over the epoch / its norm at the epoch's start |
 | `mean`, `std` | mean and standard deviation of the layer's output over the probe batch |
-| `saturated` | sigmoid/tanh layers: fraction of outputs within 0.01 of a bound |
+| `saturated` | sigmoid/tanh layers: fraction of outputs within 1% of their range of a bound |
 | `dead` | relu layers: fraction of units that output 0 for every probe sample |
 
 Epoch 0 is the network before training. Layers without a kernel have no gradient,
 weight or update columns; a quantity that does not apply is None (empty in the CSV).
-The rows go into results.json under `diagnostics` and into diagnostics.csv, with a
-histogram of each layer's outputs at the first and the last epoch for the report.
+The rows go into diagnostics.csv in the run folder and into results.json under
+`diagnostics` (through `TrainingState.results`), with a histogram of each layer's
+outputs at the first and the last epoch for the report (diagnostics_report.py).
 
-A plugin adds a quantity of its own by registering a function
-`quantity(layer, probe) -> value` with `QUANTITIES[name] = quantity`, where `layer` is
-the ResolvedLayer and `probe` the backend's `Probe`.
+It is registered like any plugin's callback; a plugin adds a quantity of its own the
+same way, with its own `TrainingCallback` that calls `state.trainer.probe(...)` (see
+docs/plugins.md).
 """
 
 from __future__ import annotations
 
 import math
 import time
-from typing import Any, Callable
+import weakref
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from ..types import Plan, Probe, ResolvedLayer
+from ..errors import TrainingError
+from ..hookspecs import hookimpl
+from ..types import Plan, Probe, ResolvedLayer, TrainingCallback, TrainingState
 
 PROBE_SAMPLES = 512  # enough samples to call a relu unit dead; one small forward/backward pass
-PROBE_STREAM = 2  # keeps the probe's sample choice apart from the shuffling and initializer seeds
 SATURATION_MARGIN = 0.01
 BINS = 40
 COLUMNS = ("epoch", "layer", "kind", "activation", "grad_norm", "weight_norm", "update_ratio",
@@ -44,16 +49,8 @@ COLUMNS = ("epoch", "layer", "kind", "activation", "grad_norm", "weight_norm", "
 BOUNDS = {"sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0)}  # activations that saturate, and where
 DEAD_AT_ZERO = ("relu",)
 
-Quantity = Callable[[ResolvedLayer, Probe], Any]
-QUANTITIES: dict[str, Quantity] = {}  # quantities plugins add, by column name
-
-
-def probe_batch(plan: Plan, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The fixed probe batch: up to PROBE_SAMPLES training samples chosen with the plan's seed."""
-    rng = np.random.default_rng([plan.seed, PROBE_STREAM])
-    count = min(PROBE_SAMPLES, len(x))
-    index = np.sort(rng.choice(len(x), size=count, replace=False))
-    return x[index], y[index]
+CSV_FILE = "diagnostics.csv"
+RESULTS_KEY = "diagnostics"
 
 
 def activation_of(layer: ResolvedLayer) -> str | None:
@@ -67,7 +64,7 @@ class Diagnostics:
     def __init__(self, plan: Plan, trainer, x: np.ndarray, y: np.ndarray) -> None:
         self.plan = plan
         self.trainer = trainer
-        self.x, self.y = probe_batch(plan, x, y)
+        self.x, self.y = x, y
         self.rows: list[dict[str, Any]] = []
         self.histograms: dict[str, dict[str, Any]] = {}  # "first"/"last" -> layer -> histogram
         self._previous: dict[str, np.ndarray] = {}
@@ -79,9 +76,6 @@ class Diagnostics:
         started = time.perf_counter()
         probe = self.trainer.probe(self.x, self.y)
         rows = [layer_row(epoch, layer, probe, self._previous.get(layer.name)) for layer in self._shown]
-        for row, layer in zip(rows, self._shown):
-            for name, quantity in QUANTITIES.items():
-                row[name] = _number(quantity(layer, probe))
         self._previous = {name: np.array(kernel, copy=True) for name, kernel in probe.kernels.items()}
         self.rows.extend(rows)
         if epoch <= 1:
@@ -107,7 +101,7 @@ class Diagnostics:
         return {
             "probe_samples": int(len(self.x)),
             "probe_seconds": self.probe_seconds,
-            "columns": list(COLUMNS) + [name for name in QUANTITIES if name not in COLUMNS],
+            "columns": list(COLUMNS),
             "rows": self.rows,
             "histograms": self.histograms,
         }
@@ -176,3 +170,64 @@ def csv_text(rows: list[dict[str, Any]], columns: list[str] | tuple[str, ...] = 
             cells.append("" if value is None else repr(value) if isinstance(value, float) else str(value))
         lines.append(",".join(cells))
     return "\n".join(lines) + "\n"
+
+
+# ------------------------------------------------------------------ the callback
+
+
+def on_train_begin(state: TrainingState) -> None:
+    """Start the diagnostics of a run that asks for them, with the untrained network as epoch 0."""
+    if not state.plan.train.diagnostics:
+        return
+    if not hasattr(state.trainer, "probe"):
+        raise TrainingError(f"backend {state.plan.backend} cannot record diagnostics (its trainer has no probe())")
+    state.results[RESULTS_KEY] = None
+    diagnostics = Diagnostics(state.plan, state.trainer, state.probe_x, state.probe_y)
+    _RUNNING[id(state)] = diagnostics
+    weakref.finalize(state, _RUNNING.pop, id(state), None)  # a run that fails never reaches on_train_end
+    _record(diagnostics, state)
+
+
+def on_epoch_end(state: TrainingState) -> None:
+    """Probe after the epoch; rewrite diagnostics.csv and the results' `diagnostics`."""
+    diagnostics = _RUNNING.get(id(state))
+    if diagnostics is not None:
+        _record(diagnostics, state)
+
+
+def on_train_end(state: TrainingState) -> None:
+    """Forget the run's state (its rows stay in the results)."""
+    _RUNNING.pop(id(state), None)
+
+
+_RUNNING: dict[int, Diagnostics] = {}  # one per TrainingState: the callback itself holds no state
+
+
+def _record(diagnostics: Diagnostics, state: TrainingState) -> None:
+    diagnostics.epoch_end(state.epoch)
+    summary = diagnostics.summary()
+    state.results[RESULTS_KEY] = summary
+    _write_whole(Path(state.folder) / CSV_FILE, csv_text(summary["rows"], summary["columns"]))
+
+
+def _write_whole(path: Path, text: str) -> None:
+    """Write the file under a temporary name and rename it: never half a CSV."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+
+
+CALLBACK = TrainingCallback(
+    "layer_diagnostics",
+    on_train_begin=on_train_begin,
+    on_epoch_end=on_epoch_end,
+    on_train_end=on_train_end,
+    probe_size=PROBE_SAMPLES,
+    doc="per-layer gradient norms and activation statistics when the spec says diagnostics=true",
+)
+
+
+@hookimpl
+def register_training_callbacks(register):
+    """Register the per-layer training diagnostics."""
+    register(CALLBACK)

@@ -4,5 +4,4 @@ RESULTS_FILE = "results.json"  # RunResult.to_dict(): metrics, history, task, cl
 HISTORY_FILE = "history.csv"  # epoch, then one column per loss/metric, rewritten every epoch
 SPEC_FILE = "spec.nn"  # the spec as it ran, overrides written in
 PREDICTIONS_FILE = "predictions.npz"  # y_true, y_pred (+ x_wrong, wrong_index for images)
-DIAGNOSTICS_FILE = "diagnostics.csv"  # with diagnostics: one row per epoch and layer (nnspec/builtins/layer_diagnostics.py)
 SWEEP_FILE = "sweep.json"  # a sweep folder's list of variants, beside one run folder each

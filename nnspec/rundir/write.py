@@ -17,7 +17,7 @@ import numpy as np
 
 from ..errors import UsageError
 from ..results import RunResult, jsonable
-from .names import DIAGNOSTICS_FILE, HISTORY_FILE, PREDICTIONS_FILE, RESULTS_FILE, SWEEP_FILE
+from .names import HISTORY_FILE, PREDICTIONS_FILE, RESULTS_FILE, SWEEP_FILE
 
 
 def default_folder(stem: str) -> Path:
@@ -87,11 +87,6 @@ def write_history(folder: Path, history: dict[str, list[float]]) -> None:
     for i in range(epochs):
         rows.append(f"{i + 1}," + ",".join(repr(float(history[name][i])) for name in names))
     write_text(folder / HISTORY_FILE, "\n".join(rows) + "\n")
-
-
-def write_diagnostics(folder: Path, text: str) -> None:
-    """diagnostics.csv: the per-layer training diagnostics, rewritten every epoch."""
-    write_text(folder / DIAGNOSTICS_FILE, text)
 
 
 def write_predictions(folder: Path, arrays: dict[str, np.ndarray]) -> None:

@@ -12,9 +12,9 @@ from ..errors import TrainingError
 from ..results import RunResult
 from ..rundir import best_epoch, write_history
 from ..types import Plan
+from .callbacks import Callbacks, record
 from .data import Arrays
 from .evaluation import evaluate
-from .probing import record_diagnostics, start_diagnostics
 from .progress import Progress
 
 # Steps per backend call: 64 batches train as fast as a whole epoch per call and faster
@@ -39,7 +39,8 @@ def train_loop(plan: Plan, trainer, arrays: Arrays, reporter: Progress, result: 
     if arrays.x_val is not None:
         history.update({f"val_{name}": [] for name in names})
     result.history = history
-    diagnostics = start_diagnostics(plan, trainer, arrays, result, folder)
+    callbacks = Callbacks(plan, result.model, trainer, arrays, folder, history, reporter, result.extras)
+    callbacks.begin()
     started = time.perf_counter()
     for epoch in range(1, plan.train.epochs + 1):
         epoch_started = time.perf_counter()
@@ -72,14 +73,13 @@ def train_loop(plan: Plan, trainer, arrays: Arrays, reporter: Progress, result: 
         if arrays.x_val is not None:
             outputs = trainer.predict(arrays.x_val)
             logs.update({f"val_{k}": v for k, v in evaluate(plan, arrays.y_val, outputs).items()})
-        for name, value in logs.items():
-            history[name].append(float(value))
         seconds = time.perf_counter() - epoch_started
-        if diagnostics is not None:  # timed on its own (probe_seconds), as training callbacks are
-            record_diagnostics(diagnostics, epoch, result, folder)
-            started += diagnostics.probe_seconds[-1]
+        callbacks.epoch_end(epoch, logs)
+        record(history, logs, epoch)
+        logs = {name: history[name][-1] for name in logs}  # as recorded: numbers only
         result.epoch_seconds.append(seconds)
-        result.train_seconds = time.perf_counter() - started
+        result.train_seconds = time.perf_counter() - started - callbacks.seconds
         result.best_epoch = best_epoch(history)
         write_history(folder, history)
         reporter.end_epoch(epoch, plan.train.epochs, logs, seconds)
+    callbacks.end(plan.train.epochs)

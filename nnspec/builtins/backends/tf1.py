@@ -393,7 +393,8 @@ def build(plan: Plan) -> TF1Model:
         }
         with tf.control_dependencies(v1.get_collection(v1.GraphKeys.UPDATE_OPS)):
             train_op = make_optimizer(plan).minimize(loss)
-        probes = tf1_probe.probe_ops(plan, loss, layer_outputs) if plan.train.diagnostics else None
+        # built always (a plugin's callback may probe), run only when asked: the training step is unchanged
+        probes = tf1_probe.probe_ops(plan, loss, layer_outputs)
         saver = v1.train.Saver()
         session = v1.Session(graph=graph)
         session.run(v1.global_variables_initializer())

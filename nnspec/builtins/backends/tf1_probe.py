@@ -1,8 +1,9 @@
 """The tf1 backend's probe: layer outputs and kernel gradients on a fixed batch.
 
 `probe_ops` adds `tf.gradients` of the loss with respect to each layer's kernel to the
-graph before it is finalized (only when the plan asks for diagnostics, so a graph
-without them is the course's graph op for op); `run_probe` evaluates them with one
+graph before it is finalized (ops that nothing runs unless something probes: the
+training step's `Session.run` fetches and computes exactly what it did); `run_probe`
+evaluates them with one
 `Session.run` that feeds only x and y, so dropout is off (keep_prob 1.0) and batchnorm
 uses its moving statistics, and nothing is updated.
 """
@@ -34,7 +35,7 @@ def probe_ops(plan, loss, layer_outputs: dict) -> dict:
 def run_probe(model, x, y) -> Probe:
     """One Session.run of the probe ops on (x, y)."""
     if model.probe_ops is None:
-        raise RuntimeError("the tf1 graph was built without diagnostics (train ... diagnostics=true)")
+        raise RuntimeError("this tf1 model was built without probe ops")
     values = model.session.run(model.probe_ops, {model.x: x, model.y: y})
     return Probe(outputs=values["outputs"], kernels=values["kernels"], gradients=values["gradients"],
                  loss=float(values["loss"]))
