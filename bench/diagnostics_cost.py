@@ -8,8 +8,12 @@ dataset-fashion-mnist, or random arrays of that shape when it is not installed) 
 nnspec.run. Runs with and without diagnostics take turns, round after round, so a burst
 of load from elsewhere on the machine hits both. The first epoch of every run
 (tracing) is left out; an epoch's time with diagnostics is the training epoch plus
-its probe (which the run times apart, as `probe_seconds`). Prints the
-median epoch time of each and their ratio per backend. docs/performance.md quotes a run.
+its probe (which the run times apart, as `probe_seconds`). Prints the median epoch
+time of each and their ratio per backend, and, as the figure that load from elsewhere
+on the machine disturbs least, the median over the runs with diagnostics of each
+probe's time over the epoch it follows (measured back to back): the training step is
+the same with and without diagnostics, so the probe is all they add.
+docs/performance.md quotes a run.
 """
 
 from __future__ import annotations
@@ -63,6 +67,7 @@ def main() -> None:
     print(f"784-256x4-10 adam batch 100 on {source}; {args.rounds} rounds of {args.epochs} epochs, "
           "first epoch of each run left out")
     times: dict[tuple[str, bool], list[float]] = {}
+    shares: dict[str, list[float]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         for round_number in range(args.rounds):
             for backend in args.backends.split(","):
@@ -75,13 +80,16 @@ def main() -> None:
                                         stream=io.StringIO())
                     seconds = np.asarray(result.epoch_seconds[1:])
                     if diagnostics:  # the probe after each epoch is timed apart from the epoch
-                        seconds = seconds + np.asarray(result.diagnostics["probe_seconds"][2:])
+                        probes = np.asarray(result.diagnostics["probe_seconds"][2:])
+                        shares.setdefault(backend, []).extend((probes / seconds).tolist())
+                        seconds = seconds + probes
                     times.setdefault((backend, diagnostics), []).extend(seconds.tolist())
-    print(f"{'backend':8} {'off s/epoch':>12} {'on s/epoch':>11} {'on/off':>7}")
+    print(f"{'backend':8} {'off s/epoch':>12} {'on s/epoch':>11} {'on/off':>7} {'probe/epoch':>12}")
     for backend in args.backends.split(","):
         off = statistics.median(times[(backend, False)])
         on = statistics.median(times[(backend, True)])
-        print(f"{backend:8} {off:12.3f} {on:11.3f} {on / off:7.3f}")
+        share = statistics.median(shares[backend])
+        print(f"{backend:8} {off:12.3f} {on:11.3f} {on / off:7.3f} {share:12.4f}")
 
 
 if __name__ == "__main__":

@@ -76,11 +76,11 @@ class Diagnostics:
         started = time.perf_counter()
         probe = self.trainer.probe(self.x, self.y)
         rows = [layer_row(epoch, layer, probe, self._previous.get(layer.name)) for layer in self._shown]
-        self._previous = {name: np.array(kernel, copy=True) for name, kernel in probe.kernels.items()}
+        self._previous = dict(probe.kernels)  # fresh arrays from the backend: nothing else holds them
         self.rows.extend(rows)
-        if epoch <= 1:
+        if epoch == 1:
             self.histograms["first"] = self._histograms(epoch, probe)
-        if epoch >= 1:
+        if epoch == self.plan.train.epochs:  # histograms cost time: only the two epochs the report draws
             self.histograms["last"] = self._histograms(epoch, probe)
         self.probe_seconds.append(time.perf_counter() - started)
         return rows
