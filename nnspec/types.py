@@ -264,6 +264,11 @@ class Plan:
     def param_count(self) -> int:
         return sum(layer.param_count for layer in self.layers)
 
+    @property
+    def input_dtype(self) -> str:
+        """int32 when the network starts with an embedding (word indexes), else float32."""
+        return "int32" if self.layers and self.layers[0].kind == "embedding" else "float32"
+
 
 @dataclass
 class TrainingState:
