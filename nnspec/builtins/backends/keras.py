@@ -400,7 +400,7 @@ class KerasTrainer:
         if self._probe is None:
             from .keras_probe import make_probe
 
-            self._probe = make_probe(self.plan, self.model)
+            self._probe = make_probe(self.plan, self.model, compile_loss(self.plan))
         return self._probe(x, y)
 
     def save(self, folder: Path) -> Path:

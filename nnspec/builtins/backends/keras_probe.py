@@ -14,11 +14,9 @@ from ...types import Probe
 from ... import objectives
 
 
-def make_probe(plan, model):
-    """A function (x, y) -> Probe for a built keras model (compiled once, reused each epoch)."""
+def make_probe(plan, model, loss_fn):
+    """A function (x, y) -> Probe for a built keras model and its loss (compiled once, reused each epoch)."""
     import tensorflow as tf
-
-    from .keras import compile_loss
 
     wanted = {layer.name for layer in plan.layers}
     kernel_owners = []
@@ -27,7 +25,6 @@ def make_probe(plan, model):
         if kernel is not None:
             kernel_owners.append((layer.name, kernel))
     kernels = [kernel for _, kernel in kernel_owners]
-    loss_fn = compile_loss(plan)
 
     @tf.function
     def forward_backward(x, y):
