@@ -77,7 +77,7 @@ def main() -> None:
                     text = SPEC.format(epochs=args.epochs, diagnostics=str(diagnostics).lower())
                     out = Path(tmp) / f"{backend}-{diagnostics}-{round_number}"
                     result = nnspec.run(text, backend, data=data, out=out, progress="none", report=False,
-                                        stream=io.StringIO())
+                                        stream=io.StringIO()).best
                     seconds = np.asarray(result.epoch_seconds[1:])
                     if diagnostics:  # the probe after each epoch is timed apart from the epoch
                         probes = np.asarray(result.diagnostics["probe_seconds"][2:])

@@ -1,9 +1,10 @@
 """The public API behind `nnspec.build` and `nnspec.run`: coerce what the caller gave, apply overrides, delegate.
 
     import nnspec
-    result = nnspec.run("specs/iris.nn")           # trains, evaluates, writes runs/iris/<time>/
-    result.metrics["accuracy"], result.dir
-    model = nnspec.build(plan, "keras")            # a compiled keras.Model (tf1: TF1Model)
+    runs = nnspec.run("specs/iris.nn")             # trains, evaluates, writes runs/iris/<time>/
+    runs.best.metrics["accuracy"], runs.dir        # RunResults: one RunResult per variant, best first
+    model = nnspec.build(plan)                     # the spec's backend: keras.Model (tf1: TF1Model)
+    nnspec.check("specs/iris.nn").warnings         # CheckResult: the plans and the warnings
 
 Training itself lives in nnspec.training, the run folder's format in nnspec.rundir
 and the report in nnspec.reports; this module only ties them together.
@@ -14,10 +15,10 @@ from __future__ import annotations
 import dataclasses
 import sys
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from .errors import TrainingError, UsageError
-from .results import RunResult, SweepResult
+from .results import RunResults
 from .rundir import SPEC_FILE, default_folder, new_folder, write_text
 from .training.data import DataLoader
 from .training.environment import import_tensorflow_quietly, seed_everything
@@ -26,12 +27,16 @@ from .training.progress import Progress, make_progress
 from .training.variants import backend_name, backend_named, run_plans
 from .types import Data, Plan
 
+if TYPE_CHECKING:
+    from .dsl.validate import CheckResult
 
-def build(spec_or_plan, backend: str | None = "keras"):
+
+def build(spec_or_plan, backend: str | None = None):
     """The backend's model for one variant: a compiled keras.Model, or a TF1Model.
 
     Accepts a Plan, a Spec, spec text or a path; a spec with several variants must be
-    narrowed to one first (`nnspec.check(spec)` lists them).
+    narrowed to one first (`nnspec.check(spec)` lists them). The backend is the
+    spec's `backend` line (keras without one) unless `backend` names another.
     """
     import_tensorflow_quietly()
     plans = plans_for(spec_or_plan, backend=backend)
@@ -59,18 +64,18 @@ def run(
     data: Data | None = None,
     report: bool = True,
     diagnostics: bool = False,
-) -> RunResult | SweepResult:
-    """Train, evaluate and save every variant of a spec; the result mirrors results.json.
+) -> RunResults:
+    """Train, evaluate and save every variant of a spec: RunResults, best first.
 
     `backend`, `epochs`, `batch` (a number or "all"), `lr` and `seed` override the
     spec. `out` is the run folder (default `runs/<spec name>/<time>/`; an existing
     folder is never overwritten). `progress` is "auto" (a bar on a terminal, epoch
     lines otherwise), "bar", "lines" or "none". `data` replaces the spec's dataset
-    with arrays you supply. A single-variant spec returns a RunResult, a sweep a
-    SweepResult (best first). `diagnostics=True` records per-layer gradients and
-    activations each epoch, as `train ... diagnostics=true` does. A NaN loss raises
-    TrainingError; in a sweep the other variants still run, then the error is raised
-    with `.result` set.
+    with arrays you supply. Every spec gives RunResults: a list of RunResult (the
+    content of each variant's results.json), best first, with `.best`, `.dir` and
+    `.failures`. `diagnostics=True` records per-layer gradients and activations each
+    epoch, as `train ... diagnostics=true` does. A NaN loss raises TrainingError; in a
+    sweep the other variants still run first. The error's `.result` holds the RunResults.
     """
     import_tensorflow_quietly()
     spec = as_spec(spec_or_path)
@@ -87,18 +92,32 @@ def run(
         from .dsl.format import format_spec
 
         write_text(root / SPEC_FILE, format_spec(spec))
-    results, failures = run_plans(plans, root, DataLoader(data), reporter)
+    results, errors = run_plans(plans, root, DataLoader(data), reporter)
     reporter.close()
-    ranked = rank(results)
-    outcome: RunResult | SweepResult = SweepResult(ranked, root, failures) if sweep else ranked[0]
+    failures = [error.result for error in errors]
+    outcome = RunResults(rank(results), root, failures, sweep=sweep)
     if report and results:
         _write_report(root, reporter)
-    if failures:
-        names = "; ".join(f"{r.label}: {r.error}" for r in failures)
-        error = TrainingError(f"{len(failures)} of {len(plans)} variants failed ({names})")
+    if errors:
+        if sweep:
+            names = "; ".join(f"{r.label}: {r.error}" for r in failures)
+            error = TrainingError(f"{len(failures)} of {len(plans)} variants failed ({names})")
+        else:
+            error = errors[0]  # the variant's own message and hint
         error.result = outcome
         raise error
     return outcome
+
+
+def check(spec_or_path) -> "CheckResult":
+    """Check every variant of a Spec, spec text or a path: CheckResult(.plans, .warnings).
+
+    Iterating over the result gives the plans, one per variant. Problems raise
+    SpecErrors listing them all; TensorFlow is not imported.
+    """
+    from .dsl.validate import check_spec
+
+    return check_spec(as_spec(spec_or_path))
 
 
 def plans_for(spec_or_plan, backend: str | None = None) -> list[Plan]:
@@ -133,7 +152,7 @@ def as_spec(spec_or_path):
     if isinstance(spec_or_path, Spec):
         return spec_or_path
     if isinstance(spec_or_path, Plan):
-        raise UsageError("nnspec.run takes a spec or a path; a Plan is one checked variant",
+        raise UsageError("expected a spec, spec text or a path; a Plan is one checked variant",
                          hint="pass plan.spec")
     if isinstance(spec_or_path, Path):
         return load(spec_or_path)

@@ -43,7 +43,7 @@ def test_a_dead_run_is_named_in_the_table_results_json_and_the_report(tmp_path):
     data = tiny_data(task="regression", classes=None)
     # a relu output with all-zero weights outputs 0 and gets no gradient: dead from the start
     text = "input 4\ndense 1 relu init=zeros\ntrain sgd epochs=1"
-    result = quiet_run(text, data, tmp_path, "keras")
+    result = quiet_run(text, data, tmp_path, "keras").best
     assert result.warnings and result.warnings[0].startswith("the network is dead")
     assert "warning: the network is dead" in results_table([result])
     saved = json.loads((tmp_path / "run" / "results.json").read_text())

@@ -32,7 +32,7 @@ def test_deep_sigmoid_gradients_vanish_where_relu_ones_do_not(backend, tmp_path)
     ratios = {}
     for activation in ("sigmoid", "relu"):
         result = nnspec.run(DEEP.format(activation=activation), backend, out=tmp_path / activation,
-                            progress="none", report=False)
+                            progress="none", report=False).best
         gradients = _hidden_gradients(result, epoch=3)
         assert len(gradients) == 10
         ratios[activation] = gradients[0] / gradients[-1]
@@ -42,7 +42,7 @@ def test_deep_sigmoid_gradients_vanish_where_relu_ones_do_not(backend, tmp_path)
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_diagnostics_go_to_results_json_and_a_csv_row_per_epoch_and_layer(backend, tmp_path):
     text = "input 4\ndense 8 relu\ndropout keep=0.5\ndense 6 tanh\ndense 3 softmax\ntrain adam epochs=2 batch=8"
-    result = quiet_run(text, tiny_data(), tmp_path, backend, diagnostics=True)
+    result = quiet_run(text, tiny_data(), tmp_path, backend, diagnostics=True).best
     with open(tmp_path / "run" / "diagnostics.csv", newline="") as handle:
         rows = list(csv.DictReader(handle))
     assert tuple(rows[0]) == COLUMNS
@@ -65,7 +65,7 @@ def test_diagnostics_go_to_results_json_and_a_csv_row_per_epoch_and_layer(backen
 def test_both_backends_report_the_same_quantities_with_the_same_names(tmp_path):
     text = "input 4\ndense 8 tanh\ndense 3 softmax\ntrain sgd epochs=1 batch=8"
     data = tiny_data()
-    keras_rows, tf1_rows = (quiet_run(text, data, tmp_path, b, name=b, diagnostics=True).diagnostics["rows"]
+    keras_rows, tf1_rows = (quiet_run(text, data, tmp_path, b, name=b, diagnostics=True).best.diagnostics["rows"]
                             for b in BACKENDS)
     assert [(r.keys(), r["layer"]) for r in keras_rows] == [(r.keys(), r["layer"]) for r in tf1_rows]
     assert all(value is not None for row in keras_rows + tf1_rows
@@ -73,14 +73,14 @@ def test_both_backends_report_the_same_quantities_with_the_same_names(tmp_path):
 
 
 def test_without_diagnostics_nothing_is_probed(tmp_path):
-    result = quiet_run("input 4\ndense 3 softmax\ntrain adam epochs=1", tiny_data(), tmp_path)
+    result = quiet_run("input 4\ndense 3 softmax\ntrain adam epochs=1", tiny_data(), tmp_path).best
     assert result.diagnostics is None
     assert not (tmp_path / "run" / "diagnostics.csv").exists()
 
 
 def test_the_probe_batch_is_the_first_training_samples(tmp_path):
     result = quiet_run("input 4\ndense 3 softmax\ntrain sgd epochs=1 diagnostics=true", tiny_data(n_train=600),
-                       tmp_path)
+                       tmp_path).best
     assert result.diagnostics["probe_samples"] == PROBE_SAMPLES
     assert len(result.diagnostics["probe_seconds"]) == 2  # before training, after epoch 1
 
@@ -124,5 +124,5 @@ def test_the_plugin_docs_example_adds_a_per_layer_quantity_with_the_probe(tmp_pa
     for backend in BACKENDS:
         with registered(module, "first-layer-peak"):
             result = quiet_run("input 4\ndense 8 relu\ndense 3 softmax\ntrain adam epochs=2 batch=8",
-                               tiny_data(), tmp_path, backend, name=backend)
+                               tiny_data(), tmp_path, backend, name=backend).best
         assert len(result.history["first_layer_peak"]) == 2 and result.history["first_layer_peak"][0] > 0

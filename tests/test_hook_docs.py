@@ -118,7 +118,7 @@ def test_register_backends_example_trains(tmp_path):
     data = Data(x[:32], x[:32].sum(axis=1), x[32:], x[32:].sum(axis=1),
                 meta=DatasetMeta(input_shape=(4,), task="regression", train_size=32, test_size=8))
     with registered(load_example("register_backends"), "docs-backends"):
-        result = nnspec.run(spec, out=tmp_path / "run", progress="none", report=False, data=data)
+        (result,) = nnspec.run(spec, out=tmp_path / "run", progress="none", report=False, data=data)
     assert result.backend == "keras_fit" and len(result.history["loss"]) == 2
     assert np.isfinite(result.metrics["loss"])
     assert (tmp_path / "run" / "model.keras").is_file()
@@ -131,7 +131,7 @@ def test_register_training_callbacks_example_adds_its_quantity(tmp_path):
     y = (x[:, 0] > 0).astype("int64")
     data = Data(x[:32], y[:32], x[32:], y[32:], meta=DatasetMeta(input_shape=(4,), task="multiclass", classes=3))
     with registered(load_example("register_training_callbacks"), "docs-callbacks"):
-        result = nnspec.run(spec, out=tmp_path / "run", progress="none", report=False, data=data)
+        (result,) = nnspec.run(spec, out=tmp_path / "run", progress="none", report=False, data=data)
     values = result.history["probe_top_output"]
     assert len(values) == 2 and all(1 / 3 <= value <= 1 for value in values)
 

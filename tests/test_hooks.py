@@ -61,7 +61,7 @@ def trained(tmp_path_factory):
     plugin = Recorder()
     errors = io.StringIO()
     with registered(plugin, "recorder-plugin"), contextlib.redirect_stderr(errors):
-        result = nnspec.run(MLP, data=tiny_data(), out=folder, progress="none", report=False)
+        (result,) = nnspec.run(MLP, data=tiny_data(), out=folder, progress="none", report=False)
     return plugin, result, errors.getvalue()
 
 
@@ -104,14 +104,6 @@ def test_a_failing_training_callback_is_named_and_does_not_lose_the_run(trained)
     assert len(plugin.seen) == 5  # the other callback of the same plugin went on
 
 
-@pytest.fixture
-def run_folder(trained, tmp_path):
-    """A copy of the trained run's folder, for one report."""
-    import shutil
-
-    return Path(shutil.copytree(trained[1].dir, tmp_path / "run"))
-
-
 class Confusions:
     """A register_report_sections plugin: a table and a picture from the saved predictions."""
 
@@ -134,26 +126,36 @@ class Confusions:
         register(ReportSection("class_counts", build=build))
 
 
-def test_a_report_section_adds_its_table_and_picture_to_the_page(run_folder):
-    with registered(Confusions(), "counts-plugin"):
-        report = nnspec.report(run_folder)
-    (section,) = report.sections
+class BrokenSections:
+    """Two report sections that go wrong: one raises, one returns the wrong type."""
+
+    @hookimpl
+    def register_report_sections(self, register):
+        register(ReportSection("broken", build=lambda run: 1 / 0))
+        register(ReportSection("wrong_type", build=lambda run: "a string"))
+
+
+@pytest.fixture(scope="module")
+def reported(trained, tmp_path_factory):
+    """The trained run's report (on a copy of its folder) with both section plugins loaded."""
+    import shutil
+
+    folder = Path(shutil.copytree(trained[1].dir, tmp_path_factory.mktemp("report") / "run"))
+    with registered(Confusions(), "counts-plugin"), registered(BrokenSections(), "broken-sections"):
+        return nnspec.report(folder)
+
+
+def test_a_report_section_adds_its_table_and_picture_to_the_page(reported):
+    (section,) = reported.sections
     assert section.title == "Class counts" and list(section.tables["counts"].columns) == ["class", "test samples"]
-    page = report.html.read_text()
+    page = reported.html.read_text()
     assert "<h2>Class counts</h2>" in page and 'src="class_counts.png"' in page and "test samples" in page
-    assert (run_folder / "class_counts.png").is_file()
-    assert "section: Class counts" in report.summary()
+    assert (reported.dir / "class_counts.png").is_file()
+    assert "section: Class counts" in reported.summary()
 
 
-def test_a_failing_report_section_is_a_note_and_the_report_is_still_written(run_folder):
-    class Broken:
-        @hookimpl
-        def register_report_sections(self, register):
-            register(ReportSection("broken", build=lambda run: 1 / 0))
-            register(ReportSection("wrong_type", build=lambda run: "a string"))
-
-    with registered(Broken(), "broken-sections"):
-        report = nnspec.report(run_folder)
-    assert "report section 'broken' (plugin broken-sections) failed: ZeroDivisionError: division by zero" in report.notes
-    assert "report section 'wrong_type' (plugin broken-sections) returned str, not a SectionContent" in report.notes
-    assert report.html.is_file() and "curves" in report.pictures
+def test_a_failing_report_section_is_a_note_and_the_report_is_still_written(reported):
+    notes = reported.notes
+    assert "report section 'broken' (plugin broken-sections) failed: ZeroDivisionError: division by zero" in notes
+    assert "report section 'wrong_type' (plugin broken-sections) returned str, not a SectionContent" in notes
+    assert reported.html.is_file() and "curves" in reported.pictures and reported.sections

@@ -55,7 +55,7 @@ def test_each_teaching_spec_trains_one_epoch_on_a_slice(name, tmp_path):
     plans = nnspec.check(spec)
     outcome = nnspec.run(spec, epochs=1, data=_sliced(plans[0]), out=tmp_path / name, progress="none",
                          report=False)
-    results = list(outcome) if isinstance(outcome, list) else [outcome]
+    results = list(outcome)
     assert len(results) == len(plans)
     assert all(r.history["loss"] and r.metrics for r in results)
     if plans[0].train.diagnostics:

@@ -51,11 +51,21 @@ CROSSENTROPY = {"categorical_crossentropy", "sparse_categorical_crossentropy", "
 
 @dataclass
 class CheckResult:
-    """The plans of every variant and the warnings found on the way."""
+    """The plans of every variant and the warnings found on the way (iterating gives the plans)."""
 
     plans: list[Plan]
     warnings: list[SpecWarning] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    # list-like over the plans, as nnspec.check's result was before it carried the warnings
+    def __iter__(self):
+        return iter(self.plans)
+
+    def __len__(self) -> int:
+        return len(self.plans)
+
+    def __getitem__(self, index):
+        return self.plans[index]
 
 
 def check_spec(spec: Spec) -> CheckResult:

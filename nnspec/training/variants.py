@@ -23,27 +23,30 @@ from .loop import train_loop
 from .progress import Progress
 
 
-def run_plans(plans: list[Plan], root: Path, loader: DataLoader, reporter: Progress) -> tuple[list[RunResult], list[RunResult]]:
-    """Run each plan into `root` (a sweep: one subfolder each); the results and the failures."""
+def run_plans(plans: list[Plan], root: Path, loader: DataLoader, reporter: Progress) -> tuple[list[RunResult], list[TrainingError]]:
+    """Run each plan into `root` (a sweep: one subfolder each); the results and the training errors.
+
+    A variant that fails with a TrainingError does not stop the others; its error
+    (with `.result` set) is returned. Any other NNSpecError stops the run.
+    """
     sweep = len(plans) > 1
     results: list[RunResult] = []
-    failures: list[RunResult] = []
+    errors: list[TrainingError] = []
     for number, plan in enumerate(plans, 1):
-        taken = [r.dir.name for r in results + failures if r.dir is not None]
+        taken = [r.dir.name for r in results + [e.result for e in errors] if r.dir is not None]
         folder = root / unique_slug(plan.variant_label, taken) if sweep else root
         reporter.start_variant(plan.variant_label if sweep else "", number, len(plans))
         try:
             result = run_plan(plan, folder, loader, reporter)
         except TrainingError as error:
-            if not sweep:
-                raise
-            failures.append(error.result)
-            reporter.message(f"{plan.variant_label}: {error.message}")
+            errors.append(error)
+            if sweep:
+                reporter.message(f"{plan.variant_label}: {error.message}")
         else:
             results.append(result)
         if sweep:
-            write_sweep(root, results + failures)
-    return results, failures
+            write_sweep(root, results + [e.result for e in errors])
+    return results, errors
 
 
 def run_plan(plan: Plan, folder: Path, loader: DataLoader, reporter: Progress) -> RunResult:
