@@ -58,3 +58,13 @@ def test_the_backends_build_what_the_words_say(backend):
         assert model.get_layer("dropout_1").rate == pytest.approx(0.3)
     else:  # the course's keep_prob placeholder, fed 0.7 while training
         assert list(model.train_feed.values()) == [pytest.approx(0.7)]
+
+
+def test_nnspec_code_says_it_does_not_write_bias_none_yet(tmp_path):
+    from nnspec.errors import UsageError
+    from nnspec.export.code import generate_code
+
+    path = tmp_path / "nobias.nn"
+    path.write_text("input 4\ndense 3 bias=none\n")
+    with pytest.raises(UsageError, match="bias=none, which nnspec code does not write yet"):
+        generate_code(path, "keras")
