@@ -49,6 +49,11 @@ class RunResult:
     best_epoch: int | None = None
     warnings: list[str] = field(default_factory=list)  # what went wrong without failing (a dead network)
     error: str | None = None
+    interrupted: bool = False  # true until training and evaluation finish (a killed run stays so)
+    epochs_done: int = 0
+    save_error: str | None = None  # the model could not be saved; the results still stand
+    spec_file: str | None = None  # the spec file it ran from (relative data paths resolve beside it)
+    data_file: str | None = None  # the file a file-based dataset (csv) read: titles name it, not "csv"
     dir: Path | None = None
     model: Any = field(default=None, repr=False)
     extras: dict[str, Any] = field(default_factory=dict)  # training callbacks' own results.json keys

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import UsageError
+from ..files import write_atomically
 from ..rundir import SavedRun, SavedSweep, best_epoch, check_folder, is_sweep, load_run, load_sweep
 from . import diagnostic_plots, plots
 from .page import run_page, sweep_page
@@ -67,7 +68,13 @@ def _run_report(run: SavedRun, label, n) -> Report:
     wanted = _wanted_label(run, label)  # checked first: a wrong label draws nothing
     if run.results.get("error"):
         report.notes.append(f"this run failed: {run.results['error']}")
-    title = run.results.get("dataset") or run.dir.name
+    if run.results.get("interrupted"):
+        report.notes.append(
+            f"this run was interrupted after epoch {run.results.get('epochs_done', 0)} of "
+            f"{run.results.get('epochs', '?')}: there are no test results yet; "
+            f"continue it with nnspec run --resume {run.dir}"
+        )
+    title = run.results.get("data_file") or run.results.get("dataset") or run.dir.name
     curves = plots.plot_curves(run.history, run.dir / "curves.png", f"Training curves: {title}", best_epoch(run.history))
     if curves:
         report.pictures["curves"] = curves
@@ -117,7 +124,7 @@ def _regression_pictures(run: SavedRun, report: Report) -> None:
 def _classification_pictures(run: SavedRun, report: Report, wanted: int | None, n) -> None:
     names = class_names_of(run)
     table = misclassified_table(run)
-    table.to_csv(run.dir / MISCLASSIFIED_FILE, index=False)
+    write_atomically(run.dir / MISCLASSIFIED_FILE, table.to_csv(index=False), sync=False)
     report.misclassified = table
     y_true = run.predictions.y_true
     predicted, _ = predicted_classes(run)
@@ -141,9 +148,9 @@ def _classification_pictures(run: SavedRun, report: Report, wanted: int | None, 
             f"predicted probability of {names[1]}", threshold=0.5,
         )
     else:
-        report.pictures["wrong_spread"] = plots.plot_wrong_spread(
+        report.pictures["wrong_spread"] = plots.plot_wrong_counts(
             label_ids, _ids(table, "predicted"), names, run.dir / "wrong_spread.png",
-            "Wrong predictions: predicted class by true label", "predicted class", value_names=names,
+            "Wrong predictions: how many of each true label went to each class",
         )
     _image_grid(run, report, table, names, wanted, n)
 
@@ -200,14 +207,14 @@ def _sweep_report(sweep: SavedSweep, label, n) -> Report:
         report.variants[entry["label"]] = _run_report(run, label, n)
     report.notes += [f"variant {entry['label']} failed: {entry['error']}" for entry in sweep.failed]
     report.table = comparison_table(sweep)
-    report.table.to_csv(sweep.dir / COMPARISON_FILE, index=False)
+    write_atomically(sweep.dir / COMPARISON_FILE, report.table.to_csv(index=False), sync=False)
     tables = [
         variant.misclassified.assign(variant=name)[["variant", *variant.misclassified.columns]]
         for name, variant in report.variants.items()
         if variant.misclassified is not None
     ]
     report.misclassified = pd.concat(tables, ignore_index=True) if tables else None
-    title = sweep.runs[0].results.get("dataset") or sweep.dir.name
+    title = sweep.runs[0].results.get("data_file") or sweep.runs[0].results.get("dataset") or sweep.dir.name
     curves = plots.plot_sweep_curves(
         {entry["label"]: run.history for entry, run in zip(sweep.entries, sweep.runs)},
         sweep.dir / "sweep_curves.png",
