@@ -126,9 +126,8 @@ class TF1Context(BuildContext):
 
     def spread_initializer(self, name: str, spread: float, seed: int):
         """tf.random_normal(stddev=spread), truncated_normal, or uniform on [-spread, spread]."""
-        import tensorflow as tf
+        from tensorflow.compat import v1
 
-        v1 = tf.compat.v1
         if name == "uniform":
             return v1.random_uniform_initializer(-spread, spread, seed=seed)
         if name == "truncated_normal":
@@ -139,9 +138,8 @@ class TF1Context(BuildContext):
         """A layer's `kernel` or `bias` variable with the initializer its options name."""
         import tensorflow as tf
 
-        which = "init" if name == "kernel" else "bias"
-        return tf.compat.v1.get_variable(name, shape=[int(d) for d in shape], dtype=tf.float32,
-                                         initializer=self.layer_initializer(which))
+        initializer = self.layer_initializer("init" if name == "kernel" else "bias")
+        return tf.compat.v1.get_variable(name, shape=[int(d) for d in shape], dtype=tf.float32, initializer=initializer)
 
 
 # ------------------------------------------------------------------ core layer builders
@@ -312,8 +310,8 @@ def build(plan: Plan) -> TF1Model:
 
         def call(build, layer, out):
             with v1.variable_scope(layer.name):
-                layer_outputs[layer.name] = built = build(out, layer, ctx)
-                return built
+                layer_outputs[layer.name] = build(out, layer, ctx)
+            return layer_outputs[layer.name]
 
         out = build_layers(plan, ctx, call, x)
         variables = list(v1.global_variables())
@@ -329,8 +327,7 @@ def build(plan: Plan) -> TF1Model:
             trainable = v1.trainable_variables()
             train_op = make_optimizer(plan, NAME).minimize(loss) if trainable else tf.no_op()
         saver = v1.train.Saver(allow_empty=True)  # a network without weights saves nothing
-        # built always (a plugin's callback may probe), run only when asked: the training step is unchanged
-        probes = tf1_probe.probe_ops(plan, loss, layer_outputs)
+        probes = tf1_probe.probe_ops(plan, loss, layer_outputs)  # run only when a callback probes
         session = v1.Session(graph=graph)
         session.run(v1.global_variables_initializer())
     graph.finalize()  # nothing may add ops after this: a leak would slow every step
