@@ -65,6 +65,7 @@ def run(
     stream: TextIO | None = None,
     data: Data | None = None,
     report: bool = True,
+    diagnostics: bool = False,
 ) -> RunResults:
     """Train, evaluate and save every variant of a spec: RunResults, best first.
 
@@ -74,8 +75,9 @@ def run(
     lines otherwise), "bar", "lines" or "none". `data` replaces the spec's dataset
     with arrays you supply. Every spec gives RunResults: a list of RunResult (the
     content of each variant's results.json), best first, with `.best`, `.dir` and
-    `.failures`. A NaN loss raises TrainingError; in a sweep the other variants
-    still run first. The error's `.result` holds the RunResults.
+    `.failures`. `diagnostics=True` records per-layer gradients and activations each
+    epoch, as `train ... diagnostics=true` does. A NaN loss raises TrainingError; in a
+    sweep the other variants still run first. The error's `.result` holds the RunResults.
     """
     reporter = make_progress(progress, stream or sys.stdout)
     name = spec_or_path if isinstance(spec_or_path, (str, Path)) and str(spec_or_path).endswith(".nn") else "the spec"
@@ -84,7 +86,8 @@ def run(
     spec = as_spec(spec_or_path)
     if backend is not None:
         backend = backend_name(backend)  # a wrong name is the caller's, not the spec's line
-    spec = apply_overrides(spec, epochs=epochs, batch=batch, lr=lr, seed=seed, backend=backend)
+    spec = apply_overrides(spec, epochs=epochs, batch=batch, lr=lr, seed=seed, backend=backend,
+                           diagnostics=diagnostics or None)
     plans = plans_for(spec)
     if data is None:
         check_data_present(plans)
@@ -273,7 +276,7 @@ def as_spec(spec_or_path):
     raise UsageError(f"expected a spec, spec text or a path, not {type(spec_or_path).__name__}")
 
 
-def apply_overrides(spec, *, epochs=None, batch=None, lr=None, seed=None, backend=None):
+def apply_overrides(spec, *, epochs=None, batch=None, lr=None, seed=None, backend=None, diagnostics=None):
     """The spec with command-line values written into it, so spec.nn shows what ran."""
     from .dsl.ast import BackendStmt, Option, SeedStmt, TrainStmt
 
@@ -287,7 +290,7 @@ def apply_overrides(spec, *, epochs=None, batch=None, lr=None, seed=None, backen
                 return
         statements.insert(0, cls(value, line=first_line))
 
-    given = (("epochs", epochs), ("batch", batch), ("lr", lr))
+    given = (("epochs", epochs), ("batch", batch), ("lr", lr), ("diagnostics", diagnostics))
     train_values = {key: value for key, value in given if value is not None}
     if train_values:
         index = next((i for i, s in enumerate(statements) if isinstance(s, TrainStmt)), None)

@@ -47,6 +47,7 @@ class RunResult:
     loss: str = ""
     epoch_seconds: list[float] = field(default_factory=list)
     best_epoch: int | None = None
+    warnings: list[str] = field(default_factory=list)  # what went wrong without failing (a dead network)
     error: str | None = None
     interrupted: bool = False  # true until training and evaluation finish (a killed run stays so)
     epochs_done: int = 0
@@ -55,10 +56,18 @@ class RunResult:
     data_file: str | None = None  # the file a file-based dataset (csv) read: titles name it, not "csv"
     dir: Path | None = None
     model: Any = field(default=None, repr=False)
+    extras: dict[str, Any] = field(default_factory=dict)  # training callbacks' own results.json keys
+
+    @property
+    def diagnostics(self) -> dict[str, Any] | None:
+        """The per-layer training diagnostics (`train ... diagnostics=true`), else None."""
+        return self.extras.get("diagnostics")
 
     def to_dict(self) -> dict[str, Any]:
         """The results.json content."""
-        out = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name not in ("model", "dir")}
+        out = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)
+               if f.name not in ("model", "dir", "extras")}
+        out.update({key: value for key, value in self.extras.items() if key not in out})
         return jsonable(out)
 
 

@@ -38,6 +38,9 @@ def run_command(
     lr: Annotated[Optional[float], typer.Option(min=0.0, help="Override the learning rate.")] = None,
     seed: Annotated[Optional[int], typer.Option(min=0, help="Override the seed.")] = None,
     out: Annotated[Optional[Path], typer.Option(help="Run folder (default: runs/<spec name>/<time>/).")] = None,
+    diagnostics: Annotated[
+        bool, typer.Option("--diagnostics", help="Record per-layer gradients and activations each epoch.")
+    ] = False,
     resume: Annotated[
         Optional[Path], typer.Option(help="Continue an interrupted run in this folder from its last checkpoint.")
     ] = None,
@@ -69,7 +72,7 @@ def run_command(
     for spec in specs:
         try:
             outcome = api.run(spec, backend, epochs=epochs, batch=_batch(batch), lr=lr, seed=seed, out=out,
-                              progress=progress, stream=stream)
+                              progress=progress, stream=stream, diagnostics=diagnostics)
         except TrainingError as error:
             partial = getattr(error, "result", None)
             if isinstance(partial, RunResults) and partial.sweep:  # show what did train, then fail
@@ -128,4 +131,6 @@ def results_table(results: Sequence[RunResult]) -> str:
         rows.append(cells)
     widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header))]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in [header, *rows]]
+    for result in results:  # a dead network is named under the table, not hidden in a file
+        lines += [f"warning: {result.label + ': ' if sweep else ''}{text}" for text in result.warnings]
     return "\n".join(lines)

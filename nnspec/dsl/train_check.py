@@ -95,6 +95,7 @@ def check_train(spec: Spec, layers: tuple[ResolvedLayer, ...], meta: DatasetMeta
         val=val,
         from_logits=output.activation in (None, "linear") and getattr(loss, "logits", None) is not None,
         options={p.name: options[p.name] for p in optimizer.options if p.name != "lr"},
+        diagnostics=options.get("diagnostics", False),
     )
     return config, label_encoding(loss, output)
 

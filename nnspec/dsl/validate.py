@@ -34,6 +34,7 @@ from .diagnostics import Collector, Diagnostic
 from .options import coerce, default_of, describe
 from .sweeps import walk_values as _walk_values
 from .train_check import check_train
+from .pitfalls import find_pitfalls
 
 DEFAULT_SEED = 0
 DEFAULT_BACKEND = "keras"
@@ -46,6 +47,7 @@ TRAIN_OPTIONS = (
     Param("epochs", "int", default=10, min=1, max=100_000, doc="passes over the training data"),
     Param("batch", "int_or_all", default=32, min=1, doc="samples per step, or all"),
     Param("val", "int_or_fraction", default=None, min=1, doc="fraction or count held out of train"),
+    Param("diagnostics", "bool", default=False, doc="record per-layer gradients and activations each epoch"),
 )
 SHAPELESS_NOTE = "shapes and parameters are not inferred without 'input' or 'data'"
 
@@ -300,7 +302,7 @@ def _plan(spec: Spec, out: Collector) -> Plan | None:
     if train is None or len(out.errors()) > errors_before:
         return None
     config, encoding = train
-    return Plan(
+    plan = Plan(
         spec=spec,
         dataset=dataset_name,
         dataset_options=dataset_options,
@@ -313,6 +315,8 @@ def _plan(spec: Spec, out: Collector) -> Plan | None:
         label_encoding=encoding,
         variant=spec.variant,
     )
+    find_pitfalls(plan, out)
+    return plan
 
 
 def _data(stmt: DataStmt, out: Collector):

@@ -11,7 +11,7 @@ import pandas as pd
 from ..errors import UsageError
 from ..files import write_atomically
 from ..rundir import SavedRun, SavedSweep, best_epoch, check_folder, is_sweep, load_run, load_sweep
-from . import plots
+from . import diagnostic_plots, plots
 from .page import run_page, sweep_page
 from .report import MISCLASSIFIED_FILE, Report
 from .sections import add_sections
@@ -222,5 +222,6 @@ def _sweep_report(sweep: SavedSweep, label, n) -> Report:
     )
     if curves:
         report.pictures["sweep_curves"] = curves
+    diagnostic_plots.add_sweep_pictures(sweep, report)
     report.html = sweep_page(report, sweep)
     return report

@@ -53,7 +53,7 @@ def train_loop(plan: Plan, trainer, arrays: Arrays, reporter: Progress, result: 
     result.epoch_seconds = list(start.epoch_seconds)
     result.epochs_done = start.epoch
     checkpoints = Checkpointer(folder, trainer)
-    callbacks = Callbacks(plan, result.model, trainer, arrays, folder, history, reporter)
+    callbacks = Callbacks(plan, result.model, trainer, arrays, folder, history, reporter, result.extras)
     callbacks.begin()
     started = time.perf_counter() - start.train_seconds
     for epoch in range(start.epoch + 1, plan.train.epochs + 1):

@@ -26,6 +26,7 @@ from ..rundir import (
 from . import checkpoint
 from ..types import Data, Plan
 from .data import DataLoader, prepare
+from .dead import constant_prediction_warning
 from .environment import seed_everything, versions
 from .evaluation import evaluate, prediction_arrays, task_of
 from .loop import train_loop
@@ -101,6 +102,9 @@ def run_plan(plan: Plan, folder: Path, loader: DataLoader, reporter: Progress, r
         with _backend_errors(plan):
             outputs = trainer.predict(arrays.x_test)
         result.metrics = evaluate(plan, arrays.y_test, outputs)
+        dead = constant_prediction_warning(plan, outputs, arrays.labels_test, result.task)
+        if dead:
+            result.warnings.append(dead)
         result.interrupted = False
         write_predictions(folder, prediction_arrays(plan, arrays, outputs, result.task, bool(result.image_shape)))
         write_results(folder, result)

@@ -119,6 +119,24 @@ class BuildContext:
         seed = self.seed()
         return plugin_impl("initializers", "initializer", name, self.backend)(seed)
 
+    def layer_initializer(self, which: str = "init"):
+        """The initializer a layer's `init=` (or `bias=`) names, with its `init_stddev=`/`init_limit=`.
+
+        Without a spread it is `initializer(name)`; with one, the backend's
+        `spread_initializer` draws from the normal or uniform the spec describes.
+        """
+        args = self.layer.args
+        name = args[which]
+        spread = args.get(f"{which}_stddev")
+        if spread is None:
+            spread = args.get(f"{which}_limit")
+        if spread is None:
+            return self.initializer(name)
+        return self.spread_initializer(name, float(spread), self.seed())
+
+    def spread_initializer(self, name: str, spread: float, seed: int):  # pragma: no cover - per backend
+        raise NotImplementedError
+
     def activation(self, name: str | None):
         """The backend's activation function for a name (None: None, no activation)."""
         if name is None:

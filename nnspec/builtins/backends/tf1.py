@@ -59,6 +59,7 @@ import numpy as np
 
 from ...types import Plan, ResolvedLayer
 from ... import objectives
+from . import tf1_probe
 from .common import (
     BuildContext,
     build_layers,
@@ -123,6 +124,23 @@ class TF1Context(BuildContext):
             initializer=self.initializer(init), trainable=trainable,
         )
 
+    def spread_initializer(self, name: str, spread: float, seed: int):
+        """tf.random_normal(stddev=spread), truncated_normal, or uniform on [-spread, spread]."""
+        from tensorflow.compat import v1
+
+        if name == "uniform":
+            return v1.random_uniform_initializer(-spread, spread, seed=seed)
+        if name == "truncated_normal":
+            return v1.truncated_normal_initializer(0.0, spread, seed=seed)
+        return v1.random_normal_initializer(0.0, spread, seed=seed)
+
+    def weights(self, name: str, shape):
+        """A layer's `kernel` or `bias` variable with the initializer its options name."""
+        import tensorflow as tf
+
+        initializer = self.layer_initializer("init" if name == "kernel" else "bias")
+        return tf.compat.v1.get_variable(name, shape=[int(d) for d in shape], dtype=tf.float32, initializer=initializer)
+
 
 # ------------------------------------------------------------------ core layer builders
 
@@ -136,9 +154,10 @@ def build_dense(x, layer: ResolvedLayer, ctx: TF1Context):
     import tensorflow as tf
 
     a = layer.args
-    weights = ctx.variable("kernel", [layer.input_shape[0], a["units"]], a["init"])
-    bias = ctx.variable("bias", [a["units"]], a["bias"])
-    return _activate(tf.matmul(x, weights) + bias, a["activation"], ctx)
+    out = tf.matmul(x, ctx.weights("kernel", [layer.input_shape[0], a["units"]]))
+    if a["bias"] != "none":
+        out = out + ctx.weights("bias", [a["units"]])
+    return _activate(out, a["activation"], ctx)
 
 
 def build_dropout(x, layer: ResolvedLayer, ctx: TF1Context):
@@ -187,11 +206,12 @@ def build_conv2d(x, layer: ResolvedLayer, ctx: TF1Context):
 
     a = layer.args
     kernel_h, kernel_w = a["kernel"]
-    weights = ctx.variable("kernel", [kernel_h, kernel_w, layer.input_shape[-1], a["filters"]], a["init"])
-    bias = ctx.variable("bias", [a["filters"]], a["bias"])
+    weights = ctx.weights("kernel", [kernel_h, kernel_w, layer.input_shape[-1], a["filters"]])
     stride_h, stride_w = a["stride"]
-    conv = tf.nn.conv2d(x, weights, strides=[1, stride_h, stride_w, 1], padding=a["padding"].upper())
-    return _activate(conv + bias, a["activation"], ctx)
+    out = tf.nn.conv2d(x, weights, strides=[1, stride_h, stride_w, 1], padding=a["padding"].upper())
+    if a["bias"] != "none":
+        out = out + ctx.weights("bias", [a["filters"]])
+    return _activate(out, a["activation"], ctx)
 
 
 def build_maxpool(x, layer: ResolvedLayer, ctx: TF1Context):
@@ -253,6 +273,7 @@ class TF1Model:
     keep_probs: dict[float, Any]
     saver: Any
     variables: list = field(default_factory=list)  # the network's own variables (no optimizer slots)
+    probe_ops: Any = None  # training diagnostics' fetches (tf1_probe.py), when the plan asks for them
 
     @property
     def train_feed(self) -> dict:
@@ -285,10 +306,12 @@ def build(plan: Plan) -> TF1Model:
         x = v1.placeholder(input_dtype(plan), [None, *plan.input_shape], name="x")
         y = v1.placeholder(label_dtype, [None, *label_shape], name="y")
         ctx = TF1Context(plan, graph)
+        layer_outputs = {}  # each layer's output tensor, for the probe
 
         def call(build, layer, out):
             with v1.variable_scope(layer.name):
-                return build(out, layer, ctx)
+                layer_outputs[layer.name] = build(out, layer, ctx)
+            return layer_outputs[layer.name]
 
         out = build_layers(plan, ctx, call, x)
         variables = list(v1.global_variables())
@@ -304,11 +327,12 @@ def build(plan: Plan) -> TF1Model:
             trainable = v1.trainable_variables()
             train_op = make_optimizer(plan, NAME).minimize(loss) if trainable else tf.no_op()
         saver = v1.train.Saver(allow_empty=True)  # a network without weights saves nothing
+        probes = tf1_probe.probe_ops(plan, loss, layer_outputs)  # run only when a callback probes
         session = v1.Session(graph=graph)
         session.run(v1.global_variables_initializer())
     graph.finalize()  # nothing may add ops after this: a leak would slow every step
     return TF1Model(plan, graph, session, x, y, output, loss, metrics, train_op, ctx._training,
-                    dict(ctx.keep_probs), saver, variables)
+                    dict(ctx.keep_probs), saver, variables, probes)
 
 
 class TF1Trainer:
@@ -335,6 +359,10 @@ class TF1Trainer:
 
     def predict(self, x: np.ndarray) -> np.ndarray:
         return self.model.predict(x)
+
+    def probe(self, x: np.ndarray, y: np.ndarray):
+        """Layer outputs and kernel gradients on (x, y), nothing updated (training diagnostics)."""
+        return tf1_probe.run_probe(self.model, x, y)
 
     def get_state(self) -> list[np.ndarray]:
         """Every global variable of the graph: weights, batchnorm statistics, optimizer slots and powers."""
