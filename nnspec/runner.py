@@ -86,6 +86,7 @@ class RunResult:
     epoch_seconds: list[float] = field(default_factory=list)
     best_epoch: int | None = None
     error: str | None = None
+    group: dict[str, Any] | None = None  # the variant without its seed, when seeds repeat
     dir: Path | None = None
     model: Any = field(default=None, repr=False)
 
@@ -96,12 +97,17 @@ class RunResult:
 
 
 class SweepResult(list):
-    """The results of a sweep's variants, best first; `dir` is the sweep folder."""
+    """The results of a sweep's variants, best first; `dir` is the sweep folder.
+
+    When seeds repeat, `groups` holds one `summary.Group` per variant over its seeds
+    (mean, sd, n per metric), best mean first, and the runs are ordered by their group.
+    """
 
     def __init__(self, results: Iterable[RunResult], dir: Path | None = None, failures: Sequence[RunResult] = ()):
         super().__init__(results)
         self.dir = dir
         self.failures = list(failures)
+        self.groups = []
 
     @property
     def best(self) -> RunResult | None:
@@ -137,6 +143,7 @@ def run(
     batch: int | str | None = None,
     lr: float | None = None,
     seed: int | None = None,
+    seeds: Sequence[int] | None = None,
     out: str | Path | None = None,
     progress: str = "auto",
     stream: TextIO | None = None,
@@ -146,7 +153,8 @@ def run(
     """Train, evaluate and save every variant of a spec; the result mirrors results.json.
 
     `backend`, `epochs`, `batch` (a number or "all"), `lr` and `seed` override the
-    spec. `out` is the run folder (default `runs/<spec name>/<time>/`; an existing
+    spec; `seeds` (a list) repeats every variant once per seed, and the result's
+    `groups` then summarise each variant over its seeds (mean, sd, n). `out` is the run folder (default `runs/<spec name>/<time>/`; an existing
     folder is never overwritten). `progress` is "auto" (a bar on a terminal, epoch
     lines otherwise), "bar", "lines" or "none". `data` replaces the spec's dataset
     with arrays you supply. A single-variant spec returns a RunResult, a sweep a
@@ -158,7 +166,14 @@ def run(
     if backend is not None:
         backend = _backend_name(backend)  # a wrong name is the caller's, not the spec's line
     spec = apply_overrides(spec, epochs=epochs, batch=batch, lr=lr, seed=seed, backend=backend)
+    if seeds is not None:
+        from .dsl.sweep import with_seeds
+
+        spec = with_seeds(spec, seeds)
     plans = plans_for(spec)
+    from .dsl.sweep import seed_axes
+
+    repeated = seed_axes(spec)
     stream = stream or sys.stdout
     reporter = make_progress(progress, stream)
     root = _new_folder(Path(out) if out is not None else _default_folder(spec))
@@ -174,7 +189,7 @@ def run(
         folder = root / _unique_slug(plan, results + failures) if sweep else root
         reporter.start_variant(plan.variant_label if sweep else "", number, len(plans))
         try:
-            result = run_plan(plan, folder, loader, reporter)
+            result = run_plan(plan, folder, loader, reporter, repeated)
         except TrainingError as error:
             if not sweep:
                 raise
@@ -187,6 +202,11 @@ def run(
     reporter.close()
     ranked = rank(results)
     outcome: RunResult | SweepResult = SweepResult(ranked, root, failures) if sweep else ranked[0]
+    if sweep and repeated:
+        from .summary import group_runs, rank_groups
+
+        outcome.groups = rank_groups(group_runs(results + failures))
+        outcome[:] = [r for g in outcome.groups for r in g.members if r.error is None]
     if report and results:
         _write_report(root, reporter)
     if failures:
@@ -214,8 +234,9 @@ def plans_for(spec_or_plan, backend: str | None = None) -> list[Plan]:
 # ------------------------------------------------------------------ one variant
 
 
-def run_plan(plan: Plan, folder: Path, loader: "DataLoader", reporter: "Progress") -> RunResult:
-    """Train, evaluate and save one checked plan into `folder`."""
+def run_plan(plan: Plan, folder: Path, loader: "DataLoader", reporter: "Progress",
+             seed_axes: set[str] = frozenset()) -> RunResult:
+    """Train, evaluate and save one checked plan into `folder`; `seed_axes` name the seed's sweep axes."""
     from .dsl.format import format_spec
 
     folder.mkdir(parents=True, exist_ok=True)
@@ -227,6 +248,8 @@ def run_plan(plan: Plan, folder: Path, loader: "DataLoader", reporter: "Progress
         raise DataError(f"out of memory while preparing data {plan.dataset} for training") from None
     result = _blank_result(plan, data)
     result.dir = folder
+    if seed_axes:
+        result.group = {name: value for name, value in result.variant.items() if name not in seed_axes}
     backend = _backend(plan.backend)
     seed_everything(plan.seed)
     try:
@@ -793,11 +816,14 @@ def _sweep_entry(result: RunResult, root: Path) -> dict[str, Any]:
     entry = {
         "label": result.label,
         "variant": result.variant,
+        "seed": result.seed,
         "dir": result.dir.relative_to(root).as_posix() if result.dir is not None else None,
         "metrics": result.metrics,
         "best_epoch": result.best_epoch,
         "train_seconds": result.train_seconds,
     }
+    if result.group is not None:
+        entry["group"] = result.group
     if result.error:
         entry["error"] = result.error
     return entry

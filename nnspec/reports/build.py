@@ -17,6 +17,7 @@ from .tables import (
     best_epoch,
     class_names_of,
     comparison_table,
+    seed_summary_table,
     misclassified_table,
     predicted_classes,
     probabilities,
@@ -25,6 +26,7 @@ from .tables import (
 DEFAULT_GRID_SIZE = 16
 MISCLASSIFIED_FILE = "misclassified.csv"
 COMPARISON_FILE = "comparison.csv"
+RUNS_FILE = "comparison_runs.csv"  # one row per run, when seeds repeat and comparison.csv is by variant
 
 
 @dataclass
@@ -35,7 +37,8 @@ class Report:
     confidence), None for regression; for a sweep it stacks every variant's rows
     with a `variant` column first. `pictures` maps a picture's name to its PNG;
     a sweep's own pictures are here and each variant's are in `variants[label]`.
-    `table` is a sweep's comparison of its variants.
+    `table` is a sweep's comparison of its variants (over seeds: mean, sd and n per
+    metric, with one row per run in `runs_table`).
     """
 
     dir: Path
@@ -46,6 +49,7 @@ class Report:
     metrics: dict[str, float] = field(default_factory=dict)
     test_is_train: bool = False
     table: pd.DataFrame | None = None
+    runs_table: pd.DataFrame | None = None  # one row per run when seeds repeat (table is then by variant)
     variants: dict[str, "Report"] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
@@ -252,7 +256,14 @@ def _sweep_report(sweep: SavedSweep, label, n) -> Report:
     for entry, run in zip(sweep.entries, sweep.runs):
         report.variants[entry["label"]] = _run_report(run, label, n)
     report.notes += [f"variant {entry['label']} failed: {entry['error']}" for entry in sweep.failed]
+    from ..summary import group_runs, is_repeated
+
     report.table = comparison_table(sweep)
+    repeated = is_repeated(sweep.entries)
+    if repeated:
+        report.runs_table = report.table
+        report.runs_table.to_csv(sweep.dir / RUNS_FILE, index=False)
+        report.table = seed_summary_table(sweep)
     report.table.to_csv(sweep.dir / COMPARISON_FILE, index=False)
     tables = [
         variant.misclassified.assign(variant=name)[["variant", *variant.misclassified.columns]]
@@ -261,11 +272,20 @@ def _sweep_report(sweep: SavedSweep, label, n) -> Report:
     ]
     report.misclassified = pd.concat(tables, ignore_index=True) if tables else None
     title = sweep.runs[0].results.get("dataset") or sweep.dir.name
-    curves = plots.plot_sweep_curves(
-        {entry["label"]: run.history for entry, run in zip(sweep.entries, sweep.runs)},
-        sweep.dir / "sweep_curves.png",
-        f"Training curves of {len(sweep.runs)} variants: {title}",
-    )
+    if repeated:
+        groups = group_runs([{**entry, "history": run.history} for entry, run in zip(sweep.entries, sweep.runs)])
+        curves = plots.plot_sweep_curves(
+            {group.label: group.mean_history()[0] for group in groups},
+            sweep.dir / "sweep_curves.png",
+            f"Mean training curves of {len(groups)} variants over their seeds (band: ± 1 sd): {title}",
+            bands={group.label: group.mean_history()[1] for group in groups},
+        )
+    else:
+        curves = plots.plot_sweep_curves(
+            {entry["label"]: run.history for entry, run in zip(sweep.entries, sweep.runs)},
+            sweep.dir / "sweep_curves.png",
+            f"Training curves of {len(sweep.runs)} variants: {title}",
+        )
     if curves:
         report.pictures["sweep_curves"] = curves
     report.html = sweep_page(report, sweep)

@@ -33,6 +33,10 @@ def run_command(
     batch: Annotated[Optional[str], typer.Option(help="Override the batch size (a number, or all).")] = None,
     lr: Annotated[Optional[float], typer.Option(min=0.0, help="Override the learning rate.")] = None,
     seed: Annotated[Optional[int], typer.Option(min=0, help="Override the seed.")] = None,
+    seeds: Annotated[
+        Optional[str],
+        typer.Option(help="Repeat every variant once per seed: a list (0,1,2) or a count (5: seeds 0-4)."),
+    ] = None,
     out: Annotated[Optional[Path], typer.Option(help="Run folder (default: runs/<spec name>/<time>/).")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the final table.")] = False,
     as_json: Annotated[
@@ -41,15 +45,20 @@ def run_command(
 ) -> None:
     """Train and evaluate the network a spec describes; save results, model and predictions."""
     from ...cli import warn_plugin_failures
+    from ...dsl.sweep import parse_seeds
     from ...runner import run
 
     warn_plugin_failures()
     if not spec.is_file():
         raise UsageError(f"no spec file at '{spec}'")
+    if seed is not None and seeds is not None:
+        raise UsageError("give --seed or --seeds, not both")
+    seed_list = parse_seeds(seeds) if seeds is not None else None
     progress = "none" if quiet else "auto"
     stream = sys.stderr if as_json else sys.stdout
     try:
         outcome = run(spec, backend, epochs=epochs, batch=_batch(batch), lr=lr, seed=seed, out=out,
+                      seeds=seed_list,
                       progress=progress, stream=stream)
     except TrainingError as error:
         partial = getattr(error, "result", None)
@@ -68,6 +77,12 @@ def _print(outcome, as_json: bool) -> None:
         payload = [r.to_dict() | {"dir": str(r.dir)} for r in results]
         typer.echo(json.dumps(payload if isinstance(outcome, list) else payload[0], indent=2))
         return
-    typer.echo(results_table(results))
+    groups = getattr(outcome, "groups", None)
+    if groups:
+        from ...summary import summary_table
+
+        typer.echo(summary_table(groups))
+    else:
+        typer.echo(results_table(results))
     if folder is not None:
         typer.echo(f"saved in {folder}")
