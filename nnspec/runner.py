@@ -357,10 +357,21 @@ def train_loop(plan: Plan, trainer, arrays: Arrays, reporter: "Progress", result
     history: dict[str, list[float]] = {name: [] for name in names}
     if arrays.x_val is not None:
         history.update({f"val_{name}": [] for name in names})
+    schedule = plan.train.schedule
+    if schedule:
+        history["lr"] = []
+        if not callable(getattr(trainer, "set_lr", None)):
+            raise TrainingError(f"backend {plan.backend} cannot change the learning rate, so schedule= "
+                                f"{schedule['kind']} cannot run on it", hint="remove schedule= or use keras or tf1")
     result.history = history
     started = time.perf_counter()
     for epoch in range(1, plan.train.epochs + 1):
         epoch_started = time.perf_counter()
+        if schedule:
+            from .schedules import lr_at
+
+            rate = lr_at(plan.train.lr, schedule, epoch, plan.train.epochs)
+            trainer.set_lr(rate)
         order = rng.permutation(n) if steps > 1 else None
         totals = np.zeros(len(names))
         seen = 0
@@ -387,6 +398,8 @@ def train_loop(plan: Plan, trainer, arrays: Arrays, reporter: "Progress", result
             done += len(losses)
             reporter.update(done, totals[0] / seen)
         logs = {name: totals[i] / seen for i, name in enumerate(names)}
+        if schedule:
+            logs["lr"] = rate
         if arrays.x_val is not None:
             outputs = trainer.predict(arrays.x_val)
             logs.update({f"val_{k}": v for k, v in evaluate(plan, arrays.y_val, outputs).items()})

@@ -202,7 +202,8 @@ class TrainConfig:
     `batch` is None for full-batch training (`batch=all`). `val` is a fraction of the
     training set or a count of samples held out of it (None: no validation split).
     `from_logits` is true when the last layer has no activation. `options` holds
-    optimizer options (`momentum=`, ...).
+    optimizer options (`momentum=`, ...). `schedule` is the learning-rate schedule
+    (`{"kind": "step", "decay": 0.5, "every": 10}`; None: constant), see nnspec/schedules.py.
     """
 
     optimizer: str
@@ -214,6 +215,7 @@ class TrainConfig:
     val: float | int | None = None
     from_logits: bool = False
     options: Mapping[str, Any] = field(default_factory=dict)
+    schedule: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True)

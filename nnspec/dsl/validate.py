@@ -27,6 +27,9 @@ from .ast import (
     keyword_of,
     shape_text,
 )
+from ..schedules import OPTIONS as SCHEDULE_OPTIONS
+from ..schedules import misplaced as misplaced_schedule_options
+from ..schedules import schedule_of
 from .options import coerce, describe
 
 DEFAULT_SEED = 0
@@ -40,6 +43,7 @@ TRAIN_OPTIONS = (
     Param("epochs", "int", default=10, min=1, max=100_000, doc="passes over the training data"),
     Param("batch", "int_or_all", default=32, min=1, doc="samples per step, or all"),
     Param("val", "int_or_fraction", default=None, min=1, doc="fraction or count held out of train"),
+    *SCHEDULE_OPTIONS,
 )
 CROSSENTROPY = {"categorical_crossentropy", "sparse_categorical_crossentropy", "binary_crossentropy"}
 
@@ -517,6 +521,8 @@ def _train(spec: Spec, layers: tuple[ResolvedLayer, ...], meta: DatasetMeta | No
     else:
         encoding = "onehot"
     from_logits = activation in (None, "linear") and loss in CROSSENTROPY
+    for key, message in misplaced_schedule_options(options):
+        out.error(message, *(_option_position(stmt, key) or (line, column)))
     extra = {p.name: options[p.name] for p in optimizer.options}
     config = TrainConfig(
         optimizer=optimizer_name,
@@ -528,6 +534,7 @@ def _train(spec: Spec, layers: tuple[ResolvedLayer, ...], meta: DatasetMeta | No
         val=val,
         from_logits=from_logits,
         options=extra,
+        schedule=schedule_of(options),
     )
     return config, encoding
 

@@ -370,6 +370,10 @@ class KerasTrainer:
         self._checked = True
         return logs
 
+    def set_lr(self, lr: float) -> None:
+        """The learning rate of the next steps (a schedule's rate for this epoch)."""
+        self.model.optimizer.learning_rate = float(lr)
+
     def predict(self, x: np.ndarray) -> np.ndarray:
         """The last layer's outputs in evaluation mode (dropout off, moving statistics)."""
         if len(x) == 0:

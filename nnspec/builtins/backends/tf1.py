@@ -271,25 +271,26 @@ BUILDERS = {
 # ------------------------------------------------------------------ the model
 
 
-def make_optimizer(plan: Plan):
-    """The tf.compat.v1.train optimizer the spec names."""
+def make_optimizer(plan: Plan, lr=None):
+    """The tf.compat.v1.train optimizer the spec names; `lr` may be a tensor (a schedule feeds it)."""
     import tensorflow as tf
 
     train = tf.compat.v1.train
     t = plan.train
+    rate = t.lr if lr is None else lr
     o = dict(t.options)
     table = {
-        "sgd": lambda: train.GradientDescentOptimizer(t.lr),
+        "sgd": lambda: train.GradientDescentOptimizer(rate),
         "momentum": lambda: train.MomentumOptimizer(
-            t.lr, o.get("momentum", 0.9), use_nesterov=o.get("nesterov", False)
+            rate, o.get("momentum", 0.9), use_nesterov=o.get("nesterov", False)
         ),
-        "adagrad": lambda: train.AdagradOptimizer(t.lr),
-        "rmsprop": lambda: train.RMSPropOptimizer(t.lr, decay=o.get("rho", 0.9)),
-        "adam": lambda: train.AdamOptimizer(t.lr, beta1=o.get("beta1", 0.9), beta2=o.get("beta2", 0.999)),
+        "adagrad": lambda: train.AdagradOptimizer(rate),
+        "rmsprop": lambda: train.RMSPropOptimizer(rate, decay=o.get("rho", 0.9)),
+        "adam": lambda: train.AdamOptimizer(rate, beta1=o.get("beta1", 0.9), beta2=o.get("beta2", 0.999)),
     }
     if t.optimizer in table:
         return table[t.optimizer]()
-    return plugin_impl("optimizers", "optimizer", t.optimizer, NAME)(t.lr, **o)
+    return plugin_impl("optimizers", "optimizer", t.optimizer, NAME)(rate, **o)
 
 
 @dataclass
@@ -315,11 +316,15 @@ class TF1Model:
     keep_probs: dict[float, Any]
     saver: Any
     variables: list = field(default_factory=list)  # the network's own variables (no optimizer slots)
+    lr: Any = None  # the learning-rate placeholder when the plan has a schedule
+    lr_value: float | None = None
 
     @property
     def train_feed(self) -> dict:
         feed = {self.training: True} if self.training is not None else {}
         feed.update({placeholder: 1.0 - rate for rate, placeholder in self.keep_probs.items()})
+        if self.lr is not None and self.lr_value is not None:
+            feed[self.lr] = self.lr_value
         return feed
 
     def count_params(self) -> int:
@@ -367,14 +372,16 @@ def build(plan: Plan) -> TF1Model:
             name: objectives.batch_mean(fn, y, output)
             for name, fn in objectives.metric_functions(plan, NAME).items()
         }
+        # a schedule feeds each epoch's rate; without one the rate stays a constant, as the course writes it
+        rate = v1.placeholder_with_default(np.float32(plan.train.lr), [], name="lr") if plan.train.schedule else None
         with tf.control_dependencies(v1.get_collection(v1.GraphKeys.UPDATE_OPS)):
-            train_op = make_optimizer(plan).minimize(loss)
+            train_op = make_optimizer(plan, rate).minimize(loss)
         saver = v1.train.Saver()
         session = v1.Session(graph=graph)
         session.run(v1.global_variables_initializer())
     graph.finalize()  # nothing may add ops after this: a leak would slow every step
     return TF1Model(plan, graph, session, x, y, output, loss, metrics, train_op, ctx._training,
-                    dict(ctx.keep_probs), saver, variables)
+                    dict(ctx.keep_probs), saver, variables, lr=rate)
 
 
 class TF1Trainer:
@@ -398,6 +405,10 @@ class TF1Trainer:
             logs.append(run(self._fetches, feed)[1:])
         values = np.asarray(logs, dtype=np.float32).reshape(len(logs), len(self.names))
         return {name: values[:, i] for i, name in enumerate(self.names)}
+
+    def set_lr(self, lr: float) -> None:
+        """The learning rate the next steps feed (a schedule's rate for this epoch)."""
+        self.model.lr_value = float(lr)
 
     def predict(self, x: np.ndarray) -> np.ndarray:
         return self.model.predict(x)
