@@ -149,6 +149,8 @@ def run(
     stream: TextIO | None = None,
     data: Data | None = None,
     report: bool = True,
+    jobs: int | None = None,
+    ray: str | bool | None = None,
 ) -> RunResult | SweepResult:
     """Train, evaluate and save every variant of a spec; the result mirrors results.json.
 
@@ -157,7 +159,9 @@ def run(
     `groups` then summarise each variant over its seeds (mean, sd, n). `out` is the run folder (default `runs/<spec name>/<time>/`; an existing
     folder is never overwritten). `progress` is "auto" (a bar on a terminal, epoch
     lines otherwise), "bar", "lines" or "none". `data` replaces the spec's dataset
-    with arrays you supply. A single-variant spec returns a RunResult, a sweep a
+    with arrays you supply. `jobs=N` trains a sweep's variants in N local processes at
+    a time; `ray=True` (a local Ray instance) or `ray="ADDRESS"` (a cluster) trains them
+    as Ray tasks; the results and the run folder are the serial run's. A single-variant spec returns a RunResult, a sweep a
     SweepResult (best first). A NaN loss raises TrainingError; in a sweep the other
     variants still run, then the error is raised with `.result` set.
     """
@@ -185,8 +189,11 @@ def run(
         from .dsl.format import format_spec
 
         _write_text(root / SPEC_FILE, format_spec(spec))
-    for number, plan in enumerate(plans, 1):
-        folder = root / _unique_slug(plan, results + failures) if sweep else root
+    folders = _variant_folders(plans, root) if sweep else [root]
+    parallel = sweep and (jobs is not None or bool(ray))
+    if parallel:
+        _run_in_parallel(plans, folders, root, data, repeated, reporter, jobs, ray, results, failures)
+    for number, (plan, folder) in enumerate(zip(plans, folders) if not parallel else (), 1):
         reporter.start_variant(plan.variant_label if sweep else "", number, len(plans))
         try:
             result = run_plan(plan, folder, loader, reporter, repeated)
@@ -200,6 +207,8 @@ def run(
         if sweep:
             _write_json(root / SWEEP_FILE, [_sweep_entry(r, root) for r in results + failures])
     reporter.close()
+    results = _in_order(results, folders)
+    failures = _in_order(failures, folders)
     ranked = rank(results)
     outcome: RunResult | SweepResult = SweepResult(ranked, root, failures) if sweep else ranked[0]
     if sweep and repeated:
@@ -215,6 +224,28 @@ def run(
         error.result = outcome
         raise error
     return outcome
+
+
+def _run_in_parallel(plans, folders, root, data, repeated, reporter, jobs, ray, results, failures) -> None:
+    """Train the variants on local processes or Ray, filling `results` and `failures` as they end."""
+    from .parallel import Task, run_in_processes, run_on_ray
+
+    tasks = [Task(n, plan, folder, data, frozenset(repeated)) for n, (plan, folder) in enumerate(zip(plans, folders))]
+    if ray:
+        outcomes = run_on_ray(tasks, None if ray is True else str(ray), reporter.message)
+    else:
+        outcomes = run_in_processes(tasks, jobs, reporter.message)
+    errors = []
+    for outcome in outcomes:
+        if outcome.result is None:
+            errors.append(outcome.error)
+        elif outcome.result.error:
+            failures.append(outcome.result)
+        else:
+            results.append(outcome.result)
+        _write_json(root / SWEEP_FILE, [_sweep_entry(r, root) for r in _in_order(results + failures, folders)])
+    if errors:  # not a training failure (the data cannot load...): as in a serial run, it stops the run
+        raise errors[0]
 
 
 def plans_for(spec_or_plan, backend: str | None = None) -> list[Plan]:
@@ -688,14 +719,25 @@ def slug(label: str) -> str:
     return re.sub(r"[^A-Za-z0-9._+-]", "-", text) or "variant"
 
 
-def _unique_slug(plan: Plan, done: list[RunResult]) -> str:
-    taken = {r.dir.name for r in done if r.dir is not None}
-    base = slug(plan.variant_label)
-    name, number = base, 1
-    while name in taken:
-        number += 1
-        name = f"{base}-{number}"
-    return name
+def _variant_folders(plans: list[Plan], root: Path) -> list[Path]:
+    """One folder per variant under the sweep folder, named after its label, never twice."""
+    taken: set[str] = set()
+    folders = []
+    for plan in plans:
+        base = slug(plan.variant_label)
+        name, number = base, 1
+        while name in taken:
+            number += 1
+            name = f"{base}-{number}"
+        taken.add(name)
+        folders.append(root / name)
+    return folders
+
+
+def _in_order(results: list[RunResult], folders: list[Path]) -> list[RunResult]:
+    """Results in the order of their variants (parallel engines finish in any order)."""
+    place = {folder: i for i, folder in enumerate(folders)}
+    return sorted(results, key=lambda r: place.get(r.dir, len(place)))
 
 
 def _blank_result(plan: Plan, data: Data) -> RunResult:

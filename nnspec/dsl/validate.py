@@ -521,7 +521,10 @@ def _train(spec: Spec, layers: tuple[ResolvedLayer, ...], meta: DatasetMeta | No
     else:
         encoding = "onehot"
     from_logits = activation in (None, "linear") and loss in CROSSENTROPY
-    for key, message in misplaced_schedule_options(options):
+    # an optimizer's own option of the same name (a plugin's decay=) is the optimizer's
+    own = {p.name for p in optimizer.options}
+    schedule_options = {key: value for key, value in options.items() if key not in own}
+    for key, message in misplaced_schedule_options(schedule_options):
         out.error(message, *(_option_position(stmt, key) or (line, column)))
     extra = {p.name: options[p.name] for p in optimizer.options}
     config = TrainConfig(
@@ -534,7 +537,7 @@ def _train(spec: Spec, layers: tuple[ResolvedLayer, ...], meta: DatasetMeta | No
         val=val,
         from_logits=from_logits,
         options=extra,
-        schedule=schedule_of(options),
+        schedule=schedule_of(schedule_options),
     )
     return config, encoding
 

@@ -12,6 +12,25 @@ import typer
 from ...errors import TrainingError, UsageError
 
 
+LOCAL_RAY = "local"
+
+
+def optional_ray_address(argv: list[str]) -> list[str]:
+    """`--ray` with no address becomes `--ray local`, so that the address may be left out.
+
+    The word after `--ray` is its address when it looks like one (host:port, ray://...,
+    auto, local); otherwise (the spec file, another option, nothing) it is left alone.
+    """
+    out = []
+    for i, arg in enumerate(argv):
+        out.append(arg)
+        if arg == "--ray":
+            following = argv[i + 1] if i + 1 < len(argv) else ""
+            if not (":" in following or following in ("auto", LOCAL_RAY)):
+                out.append(LOCAL_RAY)
+    return out
+
+
 def _batch(value: Optional[str]) -> int | str | None:
     if value is None or value == "all":
         return value
@@ -38,6 +57,14 @@ def run_command(
         typer.Option(help="Repeat every variant once per seed: a list (0,1,2) or a count (5: seeds 0-4)."),
     ] = None,
     out: Annotated[Optional[Path], typer.Option(help="Run folder (default: runs/<spec name>/<time>/).")] = None,
+    jobs: Annotated[
+        Optional[int], typer.Option(min=1, help="Train a sweep's variants in N local processes at a time.")
+    ] = None,
+    ray: Annotated[
+        Optional[str],
+        typer.Option(metavar="[ADDRESS]", help="Train a sweep's variants on Ray: a cluster's ADDRESS "
+                     "(host:port, ray://host:port), or nothing for a local Ray instance."),
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the final table.")] = False,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the results as JSON (progress goes to stderr).")
@@ -54,12 +81,15 @@ def run_command(
     if seed is not None and seeds is not None:
         raise UsageError("give --seed or --seeds, not both")
     seed_list = parse_seeds(seeds) if seeds is not None else None
+    if jobs is not None and ray is not None:
+        raise UsageError("give --jobs or --ray, not both")
     progress = "none" if quiet else "auto"
     stream = sys.stderr if as_json else sys.stdout
     try:
         outcome = run(spec, backend, epochs=epochs, batch=_batch(batch), lr=lr, seed=seed, out=out,
                       seeds=seed_list,
-                      progress=progress, stream=stream)
+                      progress=progress, stream=stream, jobs=jobs,
+                      ray=None if ray is None else (True if ray == LOCAL_RAY else ray))
     except TrainingError as error:
         partial = getattr(error, "result", None)
         if isinstance(partial, list):  # a sweep: show what did train, then fail
