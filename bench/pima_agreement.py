@@ -60,7 +60,7 @@ def fit_from_nnspec_weights(x, y, seed: int, epochs: int) -> tuple[float, float,
     import keras
 
     import nnspec
-    from nnspec.runner import apply_overrides
+    from nnspec.api import apply_overrides
 
     model = nnspec.build(apply_overrides(nnspec.load(SPEC), seed=seed), "keras")
     keras.utils.set_random_seed(seed)  # fit's shuffling, as in hand_written
@@ -98,7 +98,7 @@ def main(argv=None) -> None:
 
     import numpy as np
 
-    from nnspec.runner import import_tensorflow_quietly
+    from nnspec.training.environment import import_tensorflow_quietly
 
     import_tensorflow_quietly()
     data = pima_data()

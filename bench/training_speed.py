@@ -288,21 +288,21 @@ class NNSpec:
         self.data = Data(x, labels, x[:1000], labels[:1000], meta)
         self.backend = backend
         self.jit = jit
-        self.chunk = chunk  # steps per compiled call (nnspec.runner.CHUNK_STEPS), None: nnspec's
+        self.chunk = chunk  # steps per compiled call (nnspec.training.loop.CHUNK_STEPS), None: nnspec's
         self.folder = Path(tempfile.mkdtemp(prefix="nnspec-bench-"))
         self.nnspec = nnspec
 
     def run(self, epochs):
-        import nnspec.runner
+        from nnspec.training import loop
 
         if self.jit is not None:
             os.environ["NNSPEC_KERAS_JIT"] = "1" if self.jit else "0"
-        default_chunk = nnspec.runner.CHUNK_STEPS
-        nnspec.runner.CHUNK_STEPS = self.chunk or default_chunk
+        default_chunk = loop.CHUNK_STEPS
+        loop.CHUNK_STEPS = self.chunk or default_chunk
         result = self.nnspec.run(self.text, self.backend, epochs=epochs, data=self.data, progress="none",
                                  report=False, out=self.folder / "run")
         os.environ.pop("NNSPEC_KERAS_JIT", None)
-        nnspec.runner.CHUNK_STEPS = default_chunk
+        loop.CHUNK_STEPS = default_chunk
         return list(result.epoch_seconds)
 
 

@@ -4,7 +4,7 @@
     spec = nnspec.parse("dense 256 relu init=he x4; dense 10 softmax")
     len(spec.layers)  # 5
 
-The parser side (parse, load, check, format, param_count) never imports TensorFlow;
+The parser side (parse, load, check, diagnose, format, param_count) never imports TensorFlow;
 build, run and report import it when they are first called.
 """
 
@@ -13,7 +13,7 @@ from __future__ import annotations
 from .errors import NNSpecError, SpecError, SpecErrors, SpecSyntaxError
 from .hookspecs import hookimpl
 
-__version__ = "0.1.0"
+from .version import __version__
 
 _LAZY = {
     # parser side
@@ -22,10 +22,13 @@ _LAZY = {
     "Spec": ("nnspec.dsl.ast", "Spec"),
     "format": ("nnspec.dsl.format", "format_spec"),
     "check": ("nnspec.dsl.validate", "check"),
+    "diagnose": ("nnspec.dsl.analyse", "diagnose"),
+    "Diagnostic": ("nnspec.dsl.diagnostics", "Diagnostic"),
+    "Fix": ("nnspec.dsl.diagnostics", "Fix"),
     "param_count": ("nnspec.dsl.validate", "param_count"),
     # training side: TensorFlow is imported only when these are called
-    "build": ("nnspec.runner", "build"),
-    "run": ("nnspec.runner", "run"),
+    "build": ("nnspec.api", "build"),
+    "run": ("nnspec.api", "run"),
     "report": ("nnspec.reports", "report"),
 }
 

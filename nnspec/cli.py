@@ -7,12 +7,14 @@ code (1, or 2 for usage errors); no traceback reaches the user.
 from __future__ import annotations
 
 import sys
+from enum import Enum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from typer.core import TyperGroup
 
+from .commands.plugin_warnings import warn_plugin_failures
 from .errors import NNSpecError, SpecErrors
 
 
@@ -30,14 +32,6 @@ class NNSpecGroup(TyperGroup):
             raise typer.Exit(130)
 
 
-def warn_plugin_failures() -> None:
-    """Name the plugins that failed to load, once, on stderr."""
-    from .plugins import plugin_failures
-
-    for info in plugin_failures():
-        typer.echo(f"warning: plugin '{info.name}' ({info.package}) {info.error}", err=True)
-
-
 def read_specs(paths: list[Path]):
     """Load each spec file; yields (path, Spec or the NNSpecError it raised)."""
     from .dsl.parser import load
@@ -53,35 +47,60 @@ def _report_error(error: NNSpecError) -> None:
     typer.echo(error.render(), err=True)
 
 
+class OutputFormat(str, Enum):
+    """How `check` prints what it finds."""
+
+    text = "text"
+    json = "json"
+
+
 def check_command(
     specs: Annotated[list[Path], typer.Argument(help="Spec files (*.nn) to check.", show_default=False)],
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print errors only.")] = False,
+    output: Annotated[
+        OutputFormat,
+        typer.Option("--format", help="text: messages with source lines; json: a list of diagnostics."),
+    ] = OutputFormat.text,
 ) -> None:
     """Check specs: syntax, names, arguments, shapes and fit with the dataset."""
-    from .dsl.validate import check_spec
+    import json
+
+    from .dsl.analyse import analyse
+    from .dsl.diagnostics import from_error
+    from .dsl.parser import read_spec_text
 
     warn_plugin_failures()
     exit_code = 0
-    for path, spec in read_specs(specs):
-        if isinstance(spec, NNSpecError):
-            _report_error(spec)
-            exit_code = max(exit_code, spec.exit_code)
-            continue
+    found = []
+    for path in specs:
         try:
-            result = check_spec(spec)
+            text = read_spec_text(path)
         except NNSpecError as error:
-            _report_error(error)
             exit_code = max(exit_code, error.exit_code)
+            if output is OutputFormat.json and error.exit_code == 1:
+                found.extend({"file": str(path), **d.to_dict()} for d in from_error(error, None))
+            else:
+                _report_error(error)
             continue
-        for warning in result.warnings:
-            typer.echo(warning.render(), err=True)
-        if not quiet:
-            plans = result.plans
+        analysis = analyse(text, str(path))
+        if analysis.errors:
+            exit_code = max(exit_code, 1)
+        if output is OutputFormat.json:
+            found.extend({"file": str(path), **d.to_dict()} for d in analysis.diagnostics)
+            continue
+        for diagnostic in analysis.diagnostics:
+            typer.echo(diagnostic.render(str(path), text), err=True)
+        if analysis.ok and not quiet and not analysis.plans:  # no input or data: a note says why
+            typer.echo(f"{path}: ok ({len(analysis.spec.layers)} layers, shapes not inferred)")
+        elif analysis.ok and not quiet:
+            plans = analysis.plans
             variants = f", {len(plans)} variants" if len(plans) > 1 else ""
             typer.echo(
                 f"{path}: ok ({len(plans[0].layers)} layers, "
                 f"{plans[0].param_count:,} parameters{variants})"
             )
+    if output is OutputFormat.json:
+        typer.echo(json.dumps(found, indent=2))
     if exit_code:
         raise typer.Exit(exit_code)
 
@@ -91,14 +110,15 @@ def show_command(
 ) -> None:
     """Show the network a spec describes: layers, output shapes, parameters."""
     from .dsl.parser import load
-    from .dsl.show import render_plans
+    from .dsl.show import render_layers, render_plans
     from .dsl.validate import check_spec
 
     warn_plugin_failures()
-    result = check_spec(load(spec))
-    for warning in result.warnings:
-        typer.echo(warning.render(), err=True)
-    typer.echo(render_plans(result.plans))
+    parsed = load(spec)
+    result = check_spec(parsed)
+    for diagnostic in result.diagnostics:
+        typer.echo(diagnostic.render(str(spec), parsed.source), err=True)
+    typer.echo(render_plans(result.plans) if result.plans else render_layers(parsed))
 
 
 def fmt_command(
@@ -108,6 +128,7 @@ def fmt_command(
 ) -> None:
     """Format specs in the canonical layout (comments are kept)."""
     from .dsl.format import format_spec
+    from .files import check_writable, write_atomically
 
     exit_code = 0
     for path, spec in read_specs(specs):
@@ -123,17 +144,16 @@ def fmt_command(
                 typer.echo(f"{path}: would reformat")
                 exit_code = max(exit_code, 1)
             else:
-                _write_atomically(path, text)
+                try:
+                    check_writable(path)
+                    write_atomically(path, text)
+                except NNSpecError as error:  # the other files are still formatted
+                    _report_error(error)
+                    exit_code = max(exit_code, error.exit_code)
+                    continue
                 typer.echo(f"{path}: reformatted")
     if exit_code:
         raise typer.Exit(exit_code)
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    """Replace a file's content without ever leaving it half written."""
-    tmp = path.with_name(f".{path.name}.nnspec-tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
 
 
 def plugins_command(
@@ -160,9 +180,18 @@ def plugins_command(
             typer.echo(f"  command: {', '.join(sorted(info.commands))}")
 
 
+def lsp_command(
+    stdio: Annotated[bool, typer.Option("--stdio", help="Accepted for editors that pass it: stdio is the only transport.")] = False,
+) -> None:
+    """Run the language server for editors (diagnostics, hover, completion, formatting)."""
+    from .lsp import serve
+
+    serve()
+
+
 def version_callback(value: bool) -> None:
     if value:
-        from . import __version__
+        from .version import __version__
 
         typer.echo(f"nnspec {__version__}")
         raise typer.Exit()
@@ -170,6 +199,8 @@ def version_callback(value: bool) -> None:
 
 def build_app() -> typer.Typer:
     """The typer app with the core commands and every plugin's commands."""
+    from .commands.report import report_command
+    from .commands.run import run_command
     from .plugins import get_plugin_manager
 
     app = typer.Typer(
@@ -194,6 +225,9 @@ def build_app() -> typer.Typer:
     app.command("show")(show_command)
     app.command("fmt")(fmt_command)
     app.command("plugins")(plugins_command)
+    app.command("run")(run_command)
+    app.command("report")(report_command)
+    app.command("lsp")(lsp_command)
     pm = get_plugin_manager()
     for impl in pm.hook.register_commands.get_hookimpls():
         before = len(app.registered_commands)
@@ -213,7 +247,7 @@ app = build_app()
 
 def main() -> None:
     """Console-script entry point."""
-    from .builtins.backends.command import optional_ray_address
+    from .commands.run import optional_ray_address
 
     try:
         app(args=optional_ray_address(sys.argv[1:]), prog_name="nnspec")

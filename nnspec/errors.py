@@ -11,7 +11,20 @@ so that the command line can print it and exit 1 instead of showing a traceback.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+
+# Lines end where the lexer ends them: \n, \r\n or \r (not at U+2028, \x0b, \x0c, ...,
+# which str.splitlines() also breaks at).
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def source_lines(text: str) -> list[str]:
+    """The lines of spec text, split exactly where the lexer splits them."""
+    lines = _LINE_BREAK.split(text)
+    if lines and lines[-1] == "":
+        lines.pop()
+    return lines
 
 
 class NNSpecError(Exception):
@@ -28,6 +41,10 @@ class NNSpecError(Exception):
         column: int | None = None,
         source_line: str | None = None,
         hint: str | None = None,
+        code: str | None = None,
+        end_line: int | None = None,
+        end_column: int | None = None,
+        replacement: str | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -36,13 +53,19 @@ class NNSpecError(Exception):
         self.column = column
         self.source_line = source_line
         self.hint = hint
+        # for diagnostics as data (docs/language.md lists the codes): a stable code, where
+        # the problem ends (exclusive), and text that fixes it when put in its place
+        self.code = code
+        self.end_line = end_line
+        self.end_column = end_column
+        self.replacement = replacement
 
     def located(self, filename: str | None = None, source: str | None = None) -> "NNSpecError":
         """Fill in the file name and the source line where they are still unknown."""
         if self.filename is None:
             self.filename = filename
         if self.source_line is None and source is not None and self.line:
-            lines = source.splitlines()
+            lines = source_lines(source)
             if 0 < self.line <= len(lines):
                 self.source_line = lines[self.line - 1]
         return self
@@ -98,6 +121,10 @@ class SpecErrors(NNSpecError):
             column=first.column,
             source_line=first.source_line,
             hint=first.hint,
+            code=first.code,
+            end_line=first.end_line,
+            end_column=first.end_column,
+            replacement=first.replacement,
         )
 
     @property
@@ -142,6 +169,8 @@ class SpecWarning:
     line: int | None = None
     column: int | None = None
     source_line: str | None = None
+    code: str = "warning"
+    hint: str | None = None
 
     def render(self) -> str:
         error = NNSpecError(
@@ -150,6 +179,7 @@ class SpecWarning:
             line=self.line,
             column=self.column,
             source_line=self.source_line,
+            hint=self.hint,
         )
         lines = error.render().splitlines()
         head = lines[0]

@@ -8,6 +8,7 @@ import importlib.metadata
 import os
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 import pluggy
 
@@ -21,7 +22,6 @@ BUILTIN_PLUGINS = (
     "nnspec.builtins.names",
     "nnspec.builtins.datasets",
     "nnspec.builtins.backends",
-    "nnspec.builtins.reports",
 )
 ENV_VAR = "NNSPEC_PLUGINS"  # comma list of third-party plugins to load; empty: none
 
@@ -123,12 +123,13 @@ def get_plugin_manager() -> PluginManager:
     pm = PluginManager()
     wanted = _wanted_third_party()
     points = importlib.metadata.entry_points(group="nnspec")
-    builtin_points = [ep for ep in points if ep.dist and ep.dist.name == "nnspec"]
+    # only the built-ins this code has: an install made before one was removed still lists it
+    builtin_points = [ep for ep in points if ep.dist and ep.dist.name == "nnspec" and ep.value in BUILTIN_PLUGINS]
     if builtin_points:
         for ep in builtin_points:
             pm.load(ep.name, ep.value, "nnspec", ep.dist.version, builtin=True)
     else:  # running from a source tree that was not installed
-        from . import __version__
+        from .version import __version__
 
         for module_path in BUILTIN_PLUGINS:
             pm.load(module_path.rsplit(".", 1)[-1], module_path, "nnspec", __version__, builtin=True)
@@ -202,4 +203,16 @@ def plugin_failures() -> list[PluginInfo]:
     return get_plugin_manager().failures()
 
 
-__all__ = ["get_plugin_manager", "get_registries", "reset", "plugin_failures", "NNSpecError"]
+def plugin_impl(registry: str, what: str, name: str, backend: str) -> Any:
+    """What a plugin registered for `name` on `backend` (`Named.impl[backend]`)."""
+    named = getattr(get_registries(), registry).get(name)
+    impl = named.impl.get(backend)
+    if impl is None:
+        raise PluginError(
+            f"{what} '{name}' has no implementation for backend '{backend}'",
+            hint=f"its plugin must register it with impl={{'{backend}': ...}}",
+        )
+    return impl
+
+
+__all__ = ["get_plugin_manager", "get_registries", "reset", "plugin_failures", "plugin_impl", "NNSpecError"]

@@ -18,10 +18,19 @@ def snake_case(name: str) -> str:
     return name.replace("-", "_").lower()
 
 
+def closest_name(name: str, candidates: Any) -> str | None:
+    """The candidate closest to `name` (the one a did-you-mean hint names), or None."""
+    names = sorted(set(candidates))
+    matches = difflib.get_close_matches(str(name), names, n=1, cutoff=0.6)
+    if not matches:  # `mse_typo`, `relu2`: a known name with something stuck to it
+        matches = sorted((c for c in names if len(c) >= 3 and str(name).startswith(c)), key=len, reverse=True)
+    return matches[0] if matches else None
+
+
 def did_you_mean(name: str, candidates: Any) -> str | None:
     """A `did you mean 'x'?` hint for the closest candidate, or None."""
-    matches = difflib.get_close_matches(str(name), sorted(set(candidates)), n=1, cutoff=0.6)
-    return f"did you mean '{matches[0]}'?" if matches else None
+    match = closest_name(name, candidates)
+    return f"did you mean '{match}'?" if match else None
 
 
 class Registry(Generic[T]):
@@ -57,11 +66,17 @@ class Registry(Generic[T]):
         """The item named `name`; raises SpecError with a suggestion when unknown."""
         canonical = self.resolve(name)
         if canonical is None:
-            raise SpecError(f"unknown {self.kind} '{name}'", hint=self.suggest(name))
+            raise SpecError(f"unknown {self.kind} '{name}'", hint=self.suggest(name), code="unknown-name",
+                            replacement=self.closest(name))
         return self._items[canonical]
 
     def suggest(self, name: str) -> str | None:
+        """A `did you mean 'x'?` hint for an unknown name, or None."""
         return did_you_mean(name, [*self._items, *self._aliases])
+
+    def closest(self, name: str) -> str | None:
+        """The known name or alias closest to an unknown one (what `suggest` names), or None."""
+        return closest_name(name, [*self._items, *self._aliases])
 
     def names(self) -> list[str]:
         """Canonical names, sorted."""

@@ -4,7 +4,7 @@
     train adam lr=0.01 schedule=exponential decay=0.9          # x0.9 each epoch
     train sgd lr=0.1 schedule=cosine min_lr=0.001              # half a cosine down to min_lr
 
-The runner computes the rate here once per epoch and hands it to the backend's
+The training loop computes the rate here once per epoch and hands it to the backend's
 trainer (`set_lr`), so keras and tf1 cannot disagree about it. Plain Python.
 """
 

@@ -153,7 +153,7 @@ class Backend:
 
     `build(plan)` returns the backend's model object (what `nnspec.build` gives);
     `train(plan, model)` returns a trainer with `train_steps(x, y, batch)` (per-step
-    loss and metrics), `predict(x)`, `save(folder)` and `close()`: the runner does
+    loss and metrics), `predict(x)`, `save(folder)` and `close()`: training does
     the rest (nnspec/builtins/backends/__init__.py). Builders for layer kinds are
     looked up by the backend in the layer-builder registry, keyed by (backend name,
     layer kind).

@@ -7,9 +7,9 @@ import pytest
 
 import nnspec
 from backend_data import BACKENDS, plan_of, quiet_run, softmax, tiny_data
-from nnspec.builtins.backends import objectives
+from nnspec import objectives
 from nnspec.errors import NNSpecError, PluginError
-from nnspec.runner import evaluate
+from nnspec.training.evaluation import evaluate
 
 pytest.importorskip("tensorflow")
 
@@ -350,7 +350,7 @@ def test_keras_steps_like_fit_when_the_output_saturates(last, loss):
 def test_keras_trainer_steps_exactly_as_fit_on_the_same_batches():
     from nnspec.builtins.backends.keras import KerasTrainer
 
-    # 25 samples in batches of 10 end with a batch of 5; two chunks per epoch, as the runner calls
+    # 25 samples in batches of 10 end with a batch of 5; two chunks per epoch, as training calls
     plan = plan_of("input 4\ndense 6 relu\ndense 1 sigmoid\ntrain adam lr=0.01 loss=bce\nseed 2")
     data = tiny_data(task="binary", classes=None, n_train=25)
     x, y = data.x_train * 30, data.y_train.astype(np.float32).reshape(-1, 1)  # saturating, as Pima
@@ -378,7 +378,7 @@ def test_a_graph_crossentropy_of_a_saturated_output_keeps_its_gradient(loss, act
 
     import tensorflow as tf
 
-    from nnspec.builtins.backends import objectives
+    from nnspec import objectives
 
     plan = SimpleNamespace(train=SimpleNamespace(loss=loss, from_logits=False), backend="tf1")
     graph = tf.Graph()

@@ -9,7 +9,7 @@ import pytest
 
 import nnspec
 from backend_data import tiny_data
-from nnspec.builtins.backends.command import optional_ray_address
+from nnspec.commands.run import optional_ray_address
 from nnspec.errors import TrainingError, UsageError
 
 pytest.importorskip("tensorflow")

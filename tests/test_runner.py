@@ -12,7 +12,11 @@ import pytest
 import nnspec
 from backend_data import BACKENDS, plan_of, quiet_run, tiny_data
 from nnspec.errors import DataError, TrainingError
-from nnspec.runner import SHUFFLE_STREAM, RunResult, SweepResult, apply_overrides, results_table, slug
+from nnspec.api import apply_overrides
+from nnspec.commands.run import results_table
+from nnspec.results import RunResult, SweepResult
+from nnspec.rundir import slug
+from nnspec.training.loop import SHUFFLE_STREAM
 
 pytest.importorskip("tensorflow")
 
@@ -35,7 +39,7 @@ def test_progress_granularity_does_not_change_the_numbers(tmp_path, monkeypatch)
     """The bar runs few steps per compiled call, plain lines a whole epoch: same numbers."""
     import io
 
-    monkeypatch.setattr(nnspec.runner, "BAR_MIN_STEPS", 1)  # 2 steps a call, against 25
+    monkeypatch.setattr(nnspec.training.progress, "BAR_MIN_STEPS", 1)  # 2 steps a call, against 25
     data = tiny_data(n_train=100)
     text = MLP.replace("batch=8", "batch=4")
     bar, lines = (nnspec.run(text, data=data, out=tmp_path / kind, progress=kind, stream=io.StringIO(), report=False)
@@ -137,7 +141,7 @@ def test_validation_holds_out_the_last_training_samples(tmp_path):
     data = tiny_data(n_train=40)
     result = quiet_run(MLP.replace("epochs=3", "epochs=1 val=10"), data, tmp_path)
     plan = plan_of(MLP)
-    expected = nnspec.runner.evaluate(plan, np.eye(3, dtype=np.float32)[data.y_train[30:]],
+    expected = nnspec.training.evaluation.evaluate(plan, np.eye(3, dtype=np.float32)[data.y_train[30:]],
                                       result.model.predict(data.x_train[30:], verbose=0))
     assert result.history["val_loss"][0] == pytest.approx(expected["loss"], rel=1e-5)
 

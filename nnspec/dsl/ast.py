@@ -299,8 +299,15 @@ class Spec:
 
     # ---- sweeps
     def sweep_axes(self) -> list[tuple[str, tuple[Any, ...]]]:
-        """(variable, values) for every `let` and every inline alternative, in order."""
-        axes = [(let.name, let.values) for let in self.lets]
+        """(variable, values) for every used `let` and every inline alternative, in order.
+
+        A `let` no statement refers to sweeps nothing (check warns about it), so it
+        does not multiply the variants.
+        """
+        from .limits import used_variables
+
+        used = used_variables(self.statements)
+        axes = [(let.name, let.values) for let in self.lets if let.name in used]
         taken = {name for name, _ in axes}
         for label, alt in _inline_alts(self.statements):
             name = label

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from ..errors import SpecError
-from ..registry import did_you_mean
+from ..registry import closest_name, did_you_mean
 from ..types import REQUIRED, Param
 from .ast import Alt, ShapeValue, Text, Var
 
@@ -41,10 +41,19 @@ def _number_kind(value: Any) -> str:
 
 def coerce(param: Param, value: Any, what: str) -> Any:
     """`value` converted to what `param` declares; raises SpecError (without position)."""
+    try:
+        return _coerce(param, value, what)
+    except SpecError as error:
+        error.code = error.code or "bad-value"
+        raise
+
+
+def _coerce(param: Param, value: Any, what: str) -> Any:
     if isinstance(value, Var):
-        raise SpecError(f"undefined variable '${value.name}'", hint=f"define it with 'let {value.name} = a | b'")
+        raise SpecError(f"undefined variable '${value.name}'", hint=f"define it with 'let {value.name} = a | b'",
+                        code="undefined-variable")
     if isinstance(value, Alt):  # only reached when a caller checks before expanding sweeps
-        return tuple(coerce(param, v, what) for v in value.values)
+        return tuple(_coerce(param, v, what) for v in value.values)
     label = f"{what} {param.name}" if what else param.name
     kind = param.type
     if kind in _REGISTRY_KINDS:
@@ -62,6 +71,8 @@ def coerce(param: Param, value: Any, what: str) -> Any:
             raise SpecError(
                 f"{label} must be one of {', '.join(param.choices)}, found '{value}'",
                 hint=did_you_mean(value, param.choices),
+                code="unknown-name",
+                replacement=closest_name(value, param.choices),
             )
         return value
     if kind == "names":
@@ -141,7 +152,8 @@ def _registered(param: Param, value: Any, label: str) -> Any:
             raise SpecError(f"{label} expects {registry.kind} name, found {describe(item)}")
         canonical = registry.resolve(item)
         if canonical is None:
-            raise SpecError(f"unknown {registry.kind} '{item}'", hint=registry.suggest(item))
+            raise SpecError(f"unknown {registry.kind} '{item}'", hint=registry.suggest(item), code="unknown-name",
+                            replacement=registry.closest(item) if len(items) == 1 else None)
         out.append(canonical)
     return tuple(out) if param.type == "metrics" else out[0]
 

@@ -17,6 +17,7 @@ from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from ..errors import NNSpecError, SpecErrors, SpecSyntaxError, UsageError
+from . import limits
 from .ast import (
     Alt,
     Arg,
@@ -53,7 +54,10 @@ def parse(text: str, filename: str | None = None) -> Spec:
     if not isinstance(text, str):
         raise UsageError(f"parse() takes spec text (str), not {type(text).__name__}")
     if "\x00" in text:
-        raise SpecSyntaxError("this is not a spec text file (it contains NUL bytes)", filename=filename)
+        line, column = _position(text, text.index("\x00"))
+        raise SpecSyntaxError("this is not a spec text file (it contains NUL bytes)", filename=filename,
+                              line=line, column=column, code="not-text")
+    limits.check_text(text, filename)  # size, line length, nesting: before lark and the recursive builder
     comments: list[Token] = []
     tree, errors = _parse_tree(text, comments)
     builder = _Builder()
@@ -64,19 +68,37 @@ def parse(text: str, filename: str | None = None) -> Spec:
         for error in errors:
             error.located(filename, text)
         raise errors[0] if len(errors) == 1 else SpecErrors(errors)
-    return Spec(
+    spec = Spec(
         statements=tuple(statements),
         filename=filename,
         source=text,
         comments=tuple(_comments(comments, text)),
     )
+    limits.check_spec(spec)  # repeats, layers, variants: before anyone expands them
+    return spec
+
+
+def parse_recovering(text: str, filename: str | None = None):
+    """(Spec or None, diagnostics): the syntax problems as data instead of an exception."""
+    from .diagnostics import from_error
+
+    try:
+        return parse(text, filename), []
+    except NNSpecError as error:
+        return None, from_error(error, text)
 
 
 def load(path: str | Path) -> Spec:
     """Read and parse a spec file; unreadable or binary files are NNSpecErrors."""
+    return parse(read_spec_text(path), filename=str(path))
+
+
+def read_spec_text(path: str | Path) -> str:
+    """A spec file's text; unreadable or binary files are NNSpecErrors."""
     path = Path(path)
     name = str(path)
     try:
+        limits.check_file_size(path.stat().st_size, name)
         raw = path.read_bytes()
     except FileNotFoundError:
         raise UsageError(f"no such spec file: {name}") from None
@@ -87,10 +109,19 @@ def load(path: str | Path) -> Spec:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
+        line, column = _position(raw, exc.start)
         raise SpecSyntaxError(
-            f"this is not a spec text file (invalid UTF-8 at byte {exc.start})", filename=name
+            f"this is not a spec text file (invalid UTF-8 at byte {exc.start})", filename=name, code="not-text",
+            line=line, column=column,
         ) from None
-    return parse(text, filename=name)
+    return text
+
+
+def _position(content: str | bytes, index: int) -> tuple[int, int]:
+    """(line, column) from 1 of an index into text or bytes: where a binary file goes wrong."""
+    newline = b"\n" if isinstance(content, bytes) else "\n"
+    line_start = content.rfind(newline, 0, index) + 1
+    return content.count(newline, 0, index) + 1, index - line_start + 1
 
 
 # ------------------------------------------------------------------ lark -> errors

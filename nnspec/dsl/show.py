@@ -55,3 +55,21 @@ def render_plans(plans: list[Plan]) -> str:
         out.append(f"variant {plan.variant_label}")
         out.append(render_plan(plan))
     return "\n".join(out)
+
+
+def render_layers(spec) -> str:
+    """The layers as written, for a spec whose shapes are unknown (no `input`, no `data`)."""
+    from .format import format_value
+
+    rows = []
+    counts: dict[str, int] = {}
+    for layer in spec.layers:
+        counts[layer.kind] = counts.get(layer.kind, 0) + 1
+        written = [format_value(v) for v in layer.args]
+        written += [f"{key}={format_value(value)}" for key, value in layer.options.items()]
+        rows.append((f"{layer.kind}_{counts[layer.kind]}", " ".join([layer.kind, *written])))
+    width = max([len("layer"), *(len(name) for name, _ in rows)])
+    out = [f"{'layer':<{width}}  as written", "-" * (width + 12)]
+    out += [f"{name:<{width}}  {text}" for name, text in rows]
+    out.append("shapes and parameters: unknown until the spec has 'input SHAPE' or 'data NAME'")
+    return "\n".join(out)

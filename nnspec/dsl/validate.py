@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..errors import NNSpecError, SpecError, SpecErrors, SpecWarning
+from ..errors import NNSpecError, SpecError, SpecWarning
 from ..plugins import get_registries
 from ..types import REQUIRED, DatasetMeta, Param, Plan, ResolvedLayer, TrainConfig
 from .ast import (
@@ -27,6 +27,8 @@ from .ast import (
     keyword_of,
     shape_text,
 )
+from . import limits
+from .diagnostics import Collector, Diagnostic
 from ..schedules import OPTIONS as SCHEDULE_OPTIONS
 from ..schedules import misplaced as misplaced_schedule_options
 from ..schedules import schedule_of
@@ -45,6 +47,7 @@ TRAIN_OPTIONS = (
     Param("val", "int_or_fraction", default=None, min=1, doc="fraction or count held out of train"),
     *SCHEDULE_OPTIONS,
 )
+SHAPELESS_NOTE = "shapes and parameters are not inferred without 'input' or 'data'"
 CROSSENTROPY = {"categorical_crossentropy", "sparse_categorical_crossentropy", "binary_crossentropy"}
 
 
@@ -54,59 +57,42 @@ class CheckResult:
 
     plans: list[Plan]
     warnings: list[SpecWarning] = field(default_factory=list)
-
-
-class _Collector:
-    """Gathers errors and warnings with positions, once each."""
-
-    def __init__(self, spec: Spec) -> None:
-        self.spec = spec
-        self.errors: list[NNSpecError] = []
-        self.warnings: list[SpecWarning] = []
-        self._seen: set = set()
-
-    def error(self, error: NNSpecError | str, line: int = 0, column: int = 0, hint: str | None = None) -> None:
-        if isinstance(error, str):
-            error = SpecError(error, hint=hint)
-        if error.line is None and line:
-            error.line, error.column = line, column or 1
-        key = (error.line, error.column, error.message)
-        if key not in self._seen:
-            self._seen.add(key)
-            self.errors.append(error.located(self.spec.filename, self.spec.source))
-
-    def warn(self, message: str, line: int = 0, column: int = 0) -> None:
-        key = ("w", line, column, message)
-        if key in self._seen:
-            return
-        self._seen.add(key)
-        source_line = None
-        if self.spec.source and line:
-            lines = self.spec.source.splitlines()
-            source_line = lines[line - 1] if line <= len(lines) else None
-        self.warnings.append(
-            SpecWarning(message, self.spec.filename, line or None, column or (1 if line else None), source_line)
-        )
+    diagnostics: list[Diagnostic] = field(default_factory=list)
 
 
 def check_spec(spec: Spec) -> CheckResult:
     """Check every variant of `spec`; raises SpecErrors listing all problems found."""
-    out = _Collector(spec)
+    limits.check_spec(spec)  # a spec built in code (from_dict, overrides) never met the parser's check
+    out = Collector(spec.source, spec.filename)
+    plans = collect(spec, out)
+    out.raise_errors()
+    warnings = [w.to_warning(spec.filename, spec.source) for w in out.warnings()]
+    return CheckResult(plans, warnings, out.warnings())
+
+
+def collect(spec: Spec, out: Collector) -> list[Plan]:
+    """Check every variant of `spec`, adding each problem to `out`; the plans of the good ones."""
     _check_statements(spec, out)
     plans = []
     for variant in spec.variants():
         plan = _plan(variant, out)
         if plan is not None:
             plans.append(plan)
-    if out.errors:
-        out.errors.sort(key=lambda e: (e.line or 0, e.column or 0))
-        raise out.errors[0] if len(out.errors) == 1 else SpecErrors(out.errors)
-    return CheckResult(plans, out.warnings)
+    return plans
 
 
 def check(spec: Spec) -> list[Plan]:
-    """One Plan per variant of a checked spec; raises every error found."""
-    return check_spec(spec).plans
+    """One Plan per variant of a checked spec; raises every error found.
+
+    A plan has shapes, so a spec without `input` or `data` (which check_spec accepts
+    with a note) is an error here.
+    """
+    plans = check_spec(spec).plans
+    if not plans:
+        error = SpecError("the input shape is unknown", line=1, column=1, hint="add 'data NAME' or 'input SHAPE'",
+                          code="no-input")
+        raise error.located(spec.filename, spec.source)
+    return plans
 
 
 def param_count(spec: Spec) -> int:
@@ -117,7 +103,7 @@ def param_count(spec: Spec) -> int:
 # ------------------------------------------------------------------ whole-spec checks
 
 
-def _check_statements(spec: Spec, out: _Collector) -> None:
+def _check_statements(spec: Spec, out: Collector) -> None:
     singles: dict[type, Any] = {}
     for stmt in spec.statements:
         if isinstance(stmt, (LayerStmt, Block)):
@@ -131,6 +117,7 @@ def _check_statements(spec: Spec, out: _Collector) -> None:
                 stmt.line,
                 stmt.column,
                 hint=f"the first is on line {singles[kind].line}",
+                code="duplicate-statement",
             )
         else:
             singles[kind] = stmt
@@ -138,10 +125,10 @@ def _check_statements(spec: Spec, out: _Collector) -> None:
     for let in spec.lets:
         if let.name in defined:
             out.error(f"variable '{let.name}' is defined twice", let.line, let.column,
-                      hint=f"the first definition is on line {defined[let.name].line}")
+                      hint=f"the first definition is on line {defined[let.name].line}", code="duplicate-variable")
         defined[let.name] = let
         if len(let.values) < 2:
-            out.warn(f"variable '{let.name}' has one value: it sweeps nothing", let.line, let.column)
+            out.warn(f"variable '{let.name}' has one value: it sweeps nothing", let.line, let.column, code="single-value-sweep")
     used = set()
     for stmt in spec.statements:
         for _, value in _walk_values(stmt):
@@ -150,14 +137,16 @@ def _check_statements(spec: Spec, out: _Collector) -> None:
                 if var.name not in defined:
                     line, column = _position_of(stmt, value)
                     out.error(f"undefined variable '${var.name}'", line, column,
-                              hint=_suggest_var(var.name, defined) or f"define it with 'let {var.name} = a | b'")
+                              hint=_suggest_var(var.name, defined) or f"define it with 'let {var.name} = a | b'", code="undefined-variable")
     for name, let in defined.items():
         if name not in used:
-            out.warn(f"variable '{name}' is never used", let.line, let.column)
+            out.warn(f"variable '{name}' is never used", let.line, let.column, code="unused-variable")
     if not any(isinstance(s, (LayerStmt, Block)) for s in spec.statements):
-        out.error("the spec has no layers", 1, 1, hint="add one, e.g. 'dense 10 softmax'")
+        out.error("the spec has no layers", 1, 1, hint="add one, e.g. 'dense 10 softmax'", code="no-layers")
     if spec.data is None and spec.input is None:
-        out.error("the input shape is unknown", 1, 1, hint="add 'data NAME' or 'input SHAPE'")
+        # legal (the design card's `dense 256 relu x4; dense 10 softmax`): names and
+        # arguments are checked, shapes wait for `input` or `data`; check() refuses it
+        out.add("info", SHAPELESS_NOTE, 1, 1, code="no-input")
 
 
 def _vars(value):
@@ -197,7 +186,7 @@ def _position_of(stmt, value) -> tuple[int, int]:
 # ------------------------------------------------------------------ one variant
 
 
-def _options(params: tuple[Param, ...], options: tuple[Option, ...], what: str, out: _Collector,
+def _options(params: tuple[Param, ...], options: tuple[Option, ...], what: str, out: Collector,
              line: int, column: int, extra: dict | None = None) -> dict | None:
     """Checked options by name with defaults filled; None when any was wrong."""
     from ..registry import did_you_mean
@@ -210,7 +199,7 @@ def _options(params: tuple[Param, ...], options: tuple[Option, ...], what: str, 
         if param is None:
             known = ", ".join(sorted(declared)) or "none"
             out.error(f"{what} has no option '{option.key}' (its options: {known})", option.line, option.column,
-                      hint=did_you_mean(option.key, declared))
+                      hint=did_you_mean(option.key, declared), code="unknown-option")
             ok = False
             continue
         try:
@@ -221,16 +210,16 @@ def _options(params: tuple[Param, ...], options: tuple[Option, ...], what: str, 
     for param in params:
         if param.name not in values:
             if param.default is REQUIRED:
-                out.error(f"{what} needs {param.name}=", line, column)
+                out.error(f"{what} needs {param.name}=", line, column, code="missing-option")
                 ok = False
             else:
                 values[param.name] = param.default
     return values if ok else None
 
 
-def _plan(spec: Spec, out: _Collector) -> Plan | None:
+def _plan(spec: Spec, out: Collector) -> Plan | None:
     registries = get_registries()
-    errors_before = len(out.errors)
+    errors_before = len(out.errors())
 
     dataset_name, dataset_options, meta = "", {}, None
     data = spec.data
@@ -250,12 +239,13 @@ def _plan(spec: Spec, out: _Collector) -> Plan | None:
                 f"input {shape_text(written)} does not match data {dataset_name}, "
                 f"which supplies {shape_text(input_shape)}",
                 stmt.line, stmt.value_column,
+                code="input-mismatch",
             )
         input_shape = tuple(written)
     if input_shape is None:
         if data is not None and meta is not None:
             out.error(f"data {dataset_name} does not say its input shape", data.line, data.column,
-                      hint="add 'input SHAPE'")
+                      hint="add 'input SHAPE'", code="no-input")
         _layers(spec, None, meta, out)  # still check names and arguments
         _train_options(spec, out)
         return None
@@ -279,7 +269,7 @@ def _plan(spec: Spec, out: _Collector) -> Plan | None:
             backend = coerce(Param("backend", "backend"), spec.backend, "")
         except SpecError as error:
             out.error(error, stmt.line, stmt.value_column)
-    if train is None or len(out.errors) > errors_before:
+    if train is None or len(out.errors()) > errors_before:
         return None
     config, encoding = train
     return Plan(
@@ -297,7 +287,7 @@ def _plan(spec: Spec, out: _Collector) -> Plan | None:
     )
 
 
-def _data(stmt: DataStmt, out: _Collector):
+def _data(stmt: DataStmt, out: Collector):
     registries = get_registries()
     try:
         dataset = registries.datasets.get(stmt.name)
@@ -311,19 +301,29 @@ def _data(stmt: DataStmt, out: _Collector):
     try:
         meta = dataset.meta(options)
     except NNSpecError as error:
-        out.error(error, stmt.line, stmt.column)
+        line, column = _option_named_in(stmt, error.message) or (stmt.line, stmt.name_column or stmt.column)
+        out.error(error, line, column, code=error.code or "data-error")
         return None
     except Exception as exc:  # a plugin's bug must not become a traceback
         out.error(f"dataset plugin '{name}' failed to describe its data: {type(exc).__name__}: {exc}",
-                  stmt.line, stmt.column)
+                  stmt.line, stmt.column, code="plugin-failed")
         return None
     return name, options, meta
 
 
-def _layers(spec: Spec, shape: tuple | None, meta: DatasetMeta | None, out: _Collector):
+def _option_named_in(stmt: DataStmt, message: str) -> tuple[int, int] | None:
+    """Where the option a dataset's error names (`path=...`, `test=0.3`) was written."""
+    for option in stmt.options:
+        if f"{option.key}=" in message:
+            return option.line, option.column
+    return None
+
+
+def _layers(spec: Spec, shape: tuple | None, meta: DatasetMeta | None, out: Collector):
     registries = get_registries()
     resolved: list[ResolvedLayer] = []
     counts: dict[str, int] = {}
+    total_params = 0
     ok = True
     for index, layer in enumerate(spec.layers):
         stmt = layer.stmt
@@ -335,7 +335,7 @@ def _layers(spec: Spec, shape: tuple | None, meta: DatasetMeta | None, out: _Col
             hint = error.hint
             if layer.kind in ("dataset", "optimizer", "epochs", "lr", "loss", "batch"):
                 hint = "statements are data, input, train, seed, backend, let, or a layer"
-            out.error(SpecError(error.message, hint=hint), layer.line, layer.column)
+            out.error(SpecError(error.message, hint=hint), layer.line, layer.column, code="unknown-name")
             ok = False
             continue
         name = registries.layers.resolve(layer.kind)
@@ -348,12 +348,17 @@ def _layers(spec: Spec, shape: tuple | None, meta: DatasetMeta | None, out: _Col
                 args = kind.finalize(args, meta)
             out_shape = tuple(kind.output_shape(shape, args))
             params = int(kind.param_count(shape, args))
+            total_params += params
+            limits.check_layer(total_params, out_shape, layer.line, layer.column)
+        except SpecError as error:  # past a size limit: the layers after it would only repeat it
+            out.error(error, layer.line, layer.column, code="too-large")
+            return None
         except ValueError as exc:
-            out.error(str(exc), layer.line, layer.column)
+            out.error(str(exc), layer.line, layer.column, code="shape")
             ok = False
             continue
         except Exception as exc:
-            out.error(f"layer plugin '{name}' failed: {type(exc).__name__}: {exc}", layer.line, layer.column)
+            out.error(f"layer plugin '{name}' failed: {type(exc).__name__}: {exc}", layer.line, layer.column, code="plugin-failed")
             ok = False
             continue
         counts[name] = counts.get(name, 0) + 1
@@ -365,7 +370,7 @@ def _layers(spec: Spec, shape: tuple | None, meta: DatasetMeta | None, out: _Col
     return tuple(resolved) if ok else None
 
 
-def _layer_args(kind, name: str, stmt: LayerStmt, out: _Collector) -> dict | None:
+def _layer_args(kind, name: str, stmt: LayerStmt, out: Collector) -> dict | None:
     """Positional arguments matched to the kind's parameters, then its options."""
     values: dict[str, Any] = {}
     ok = True
@@ -374,7 +379,7 @@ def _layer_args(kind, name: str, stmt: LayerStmt, out: _Collector) -> dict | Non
         expected = " ".join(p.name for p in kind.positional) or "no positional arguments"
         out.error(f"{name} takes {len(kind.positional)} positional argument(s) ({expected}), "
                   f"found '{describe(extra.value)}'", extra.line, extra.column,
-                  hint="options are written key=value" if kind.options else None)
+                  hint="options are written key=value" if kind.options else None, code="too-many-arguments")
         ok = False
     for param, arg in zip(kind.positional, stmt.args):
         try:
@@ -387,7 +392,7 @@ def _layer_args(kind, name: str, stmt: LayerStmt, out: _Collector) -> dict | Non
     for option in stmt.options:
         if option.key in values:
             out.error(f"{name} {option.key} is given twice (as a positional argument and as an option)",
-                      option.line, option.column)
+                      option.line, option.column, code="duplicate-argument")
             ok = False
     options = _options(option_params, tuple(o for o in stmt.options if o.key not in values), name, out,
                        stmt.line, stmt.column, extra=values)
@@ -407,7 +412,7 @@ def _last_activation(layers: tuple[ResolvedLayer, ...]) -> str | None:
     return None
 
 
-def _train_options(spec: Spec, out: _Collector):
+def _train_options(spec: Spec, out: Collector):
     """The optimizer and the checked `train` options (defaults when there is no train line)."""
     stmt = spec.train or TrainStmt("adam", (), 0, 0, 0)
     try:
@@ -423,7 +428,7 @@ def _train_options(spec: Spec, out: _Collector):
     return optimizer, options
 
 
-def _train(spec: Spec, layers: tuple[ResolvedLayer, ...], meta: DatasetMeta | None, training, out: _Collector):
+def _train(spec: Spec, layers: tuple[ResolvedLayer, ...], meta: DatasetMeta | None, training, out: Collector):
     """The loss, metrics and label encoding that fit the last layer and the data."""
     from ..builtins.names import DEFAULT_LR
 
@@ -441,27 +446,27 @@ def _train(spec: Spec, layers: tuple[ResolvedLayer, ...], meta: DatasetMeta | No
 
     if len(outputs) != 1:
         out.error(f"the network must end in a flat output, found {shape_text(outputs)}",
-                  *last_where, hint="add 'flatten' and a dense layer")
+                  *last_where, hint="add 'flatten' and a dense layer", code="output-mismatch")
         return None
     units = outputs[0]
     if activation == "softmax" and units == 1:
         out.error("softmax over a single unit always gives 1", *last_where,
-                  hint="use 'dense 1 sigmoid' for a yes/no output")
+                  hint="use 'dense 1 sigmoid' for a yes/no output", code="output-mismatch")
     if task == "multiclass" and meta.classes and units != meta.classes:
         out.error(f"the last layer gives {units} outputs but data {spec.data.name} has {meta.classes} classes",
-                  *last_where, hint=f"end with 'dense {meta.classes} softmax'")
+                  *last_where, hint=f"end with 'dense {meta.classes} softmax'", code="output-mismatch")
     if task == "binary" and units not in (1, 2):
         out.error(f"the last layer gives {units} outputs but data {spec.data.name} is a yes/no task",
-                  *last_where, hint="end with 'dense 1 sigmoid'")
+                  *last_where, hint="end with 'dense 1 sigmoid'", code="output-mismatch")
     if task == "regression" and activation in ("softmax", "sigmoid"):
         out.error(f"a {activation} output on a regression data set predicts only values in [0, 1]",
-                  *last_where, hint="end with 'dense 1' (no activation)")
+                  *last_where, hint="end with 'dense 1' (no activation)", code="output-mismatch")
     if activation == "relu" and task in ("multiclass", "binary"):
         out.warn("relu on the output layer of a classifier can die and predict one class only",
-                 *last_where)
+                 *last_where, code="relu-output")
     elif activation == "relu" and task == "regression":
         out.warn("relu on the output layer can die (all outputs 0) for some seeds; 'dense 1' is safer",
-                 *last_where)
+                 *last_where, code="relu-output")
 
     if loss is None:
         if task == "regression":
@@ -479,37 +484,37 @@ def _train(spec: Spec, layers: tuple[ResolvedLayer, ...], meta: DatasetMeta | No
     if loss == "categorical_crossentropy" or loss == "sparse_categorical_crossentropy":
         if task == "regression":
             out.error(f"{loss} is for classification, but data {spec.data.name} is regression", *where,
-                      hint="use loss=mse")
+                      hint="use loss=mse", code="loss-mismatch")
         elif units == 1:
             out.error(f"{loss} needs one output per class, the last layer gives 1", *where,
-                      hint="use loss=binary_crossentropy with 'dense 1 sigmoid'")
+                      hint="use loss=binary_crossentropy with 'dense 1 sigmoid'", code="loss-mismatch")
     if loss == "binary_crossentropy":
         if task == "regression":
             out.error(f"binary_crossentropy is for yes/no labels, but data {spec.data.name} is regression",
-                      *where, hint="use loss=mse")
+                      *where, hint="use loss=mse", code="loss-mismatch")
         elif units != 1 and task == "binary":
-            out.error("binary_crossentropy needs one output", *where)
+            out.error("binary_crossentropy needs one output", *where, code="loss-mismatch")
         elif units != 1 and task == "multiclass":
-            out.warn("binary_crossentropy over several classes scores each class on its own", *where)
+            out.warn("binary_crossentropy over several classes scores each class on its own", *where, code="loss-activation")
         if activation == "softmax":
-            out.warn("binary_crossentropy after softmax: use sigmoid for one output", *where)
+            out.warn("binary_crossentropy after softmax: use sigmoid for one output", *where, code="loss-activation")
 
     metrics = options["metrics"]
     if metrics is None:
         metrics = ("mae",) if task == "regression" or (task is None and loss in ("mse", "mae")) else ("accuracy",)
     if "accuracy" in metrics and task == "regression":
         out.error(f"accuracy means nothing on a regression data set ({spec.data.name})",
-                  *(_option_position(stmt, "metrics") or (line, column)), hint="use metrics=mae")
+                  *(_option_position(stmt, "metrics") or (line, column)), hint="use metrics=mae", code="metric-mismatch")
 
     lr = options["lr"]
     if lr is None:
         lr = DEFAULT_LR.get(optimizer_name, 0.001)
     elif lr <= 0:
-        out.error(f"lr must be positive, found {describe(lr)}", *(_option_position(stmt, "lr") or (line, column)))
+        out.error(f"lr must be positive, found {describe(lr)}", *(_option_position(stmt, "lr") or (line, column)), code="bad-value")
     val = options["val"]
     if meta and meta.train_size and isinstance(val, int) and val >= meta.train_size:
         out.error(f"val={val} holds out every training sample (data {spec.data.name} has {meta.train_size})",
-                  *(_option_position(stmt, "val") or (line, column)))
+                  *(_option_position(stmt, "val") or (line, column)), code="bad-value")
     batch = options["batch"]
 
     if loss == "sparse_categorical_crossentropy":

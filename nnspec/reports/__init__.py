@@ -6,7 +6,7 @@
     r.pictures["confusion"]                     # Path to confusion.png
     r.html                                      # Path to index.html
 
-The runner calls `write_report(run_dir)` after every run and sweep; `nnspec report
+`nnspec.run` calls `write_report(run_dir)` after every run and sweep; `nnspec report
 RUN_DIR` and `report()` rebuild the same files without retraining. matplotlib is
 used through its Agg canvas only, and TensorFlow is never imported.
 """

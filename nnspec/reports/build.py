@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from ..errors import UsageError
+from ..rundir import SavedRun, SavedSweep, best_epoch, check_folder, is_sweep, load_run, load_sweep
 from . import plots
 from .page import run_page, sweep_page
-from .saved import SavedRun, SavedSweep, is_sweep, load_run, load_sweep, check_folder
+from .report import MISCLASSIFIED_FILE, Report
 from .tables import (
-    best_epoch,
     class_names_of,
     comparison_table,
     seed_summary_table,
@@ -24,64 +23,8 @@ from .tables import (
 )
 
 DEFAULT_GRID_SIZE = 16
-MISCLASSIFIED_FILE = "misclassified.csv"
 COMPARISON_FILE = "comparison.csv"
 RUNS_FILE = "comparison_runs.csv"  # one row per run, when seeds repeat and comparison.csv is by variant
-
-
-@dataclass
-class Report:
-    """What a report wrote: its page, its pictures and its tables.
-
-    `misclassified` is the table of wrong test predictions (index, label, predicted,
-    confidence), None for regression; for a sweep it stacks every variant's rows
-    with a `variant` column first. `pictures` maps a picture's name to its PNG;
-    a sweep's own pictures are here and each variant's are in `variants[label]`.
-    `table` is a sweep's comparison of its variants (over seeds: mean, sd and n per
-    metric, with one row per run in `runs_table`).
-    """
-
-    dir: Path
-    kind: str  # "run" or "sweep"
-    html: Path | None = None
-    pictures: dict[str, Path] = field(default_factory=dict)
-    misclassified: pd.DataFrame | None = None
-    metrics: dict[str, float] = field(default_factory=dict)
-    test_is_train: bool = False
-    table: pd.DataFrame | None = None
-    runs_table: pd.DataFrame | None = None  # one row per run when seeds repeat (table is then by variant)
-    variants: dict[str, "Report"] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)
-
-    def all_pictures(self) -> dict[str, Path]:
-        """This report's pictures and, for a sweep, every variant's as 'label/name'."""
-        found = dict(self.pictures)
-        for label, variant in self.variants.items():
-            found.update({f"{label}/{name}": path for name, path in variant.pictures.items()})
-        return found
-
-    def summary(self) -> str:
-        """A few lines for the command line: what was written where."""
-        lines = [f"page: {self.html}"]
-        lines += [f"{name}: {path}" for name, path in self.pictures.items()]
-        if self.variants:
-            count = sum(len(variant.pictures) for variant in self.variants.values())
-            lines.append(f"{len(self.variants)} variants, {count} pictures in their folders")
-        if self.misclassified is not None:
-            total = "" if self.kind == "sweep" else f" ({self.dir / MISCLASSIFIED_FILE})"
-            lines.append(f"{len(self.misclassified)} misclassified samples{total}")
-        if self.test_is_train:
-            lines.append("note: the test metrics are measured on the training data (no test split)")
-        lines += [f"note: {note}" for note in self.notes]
-        # a note every variant shares is said once
-        by_note: dict[str, list[str]] = {}
-        for label, variant in self.variants.items():
-            for note in variant.notes:
-                by_note.setdefault(note, []).append(label)
-        for note, labels in by_note.items():
-            where = "" if len(labels) == len(self.variants) else f"{', '.join(labels)}: "
-            lines.append(f"note: {where}{note}")
-        return "\n".join(lines)
 
 
 def report(result_or_dir, label: int | str | None = None, n: int | None = None) -> Report:
@@ -100,7 +43,7 @@ def report(result_or_dir, label: int | str | None = None, n: int | None = None) 
 
 
 def write_report(run_dir) -> Report:
-    """Write every table, picture and index.html of a run or sweep folder (the runner calls this)."""
+    """Write every table, picture and index.html of a run or sweep folder (`nnspec.run` calls this)."""
     return report(run_dir)
 
 

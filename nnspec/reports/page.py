@@ -16,8 +16,8 @@ import pandas as pd
 from .tables import format_number, metrics_table
 
 if TYPE_CHECKING:
-    from .build import Report
-    from .saved import SavedRun, SavedSweep
+    from ..rundir import SavedRun, SavedSweep
+    from .report import Report
 
 PAGE_FILE = "index.html"
 MISCLASSIFIED_ROWS_SHOWN = 50

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from .saved import SavedRun, SavedSweep
+from ..rundir import SavedRun, SavedSweep, best_epoch
 
 def class_names_of(run: SavedRun) -> list[str]:
     """The name of each class: the dataset's names, else the class indexes as text."""
@@ -68,15 +68,6 @@ def misclassified_table(run: SavedRun) -> pd.DataFrame:
     return table
 
 
-def best_epoch(history: dict[str, list[float]]) -> int | None:
-    """The epoch (from 1) with the lowest validation loss, else the lowest training loss."""
-    for name in ("val_loss", "loss"):
-        values = np.asarray(history.get(name) or [], dtype=float)
-        if values.size and np.isfinite(values).any():
-            return int(np.nanargmin(np.where(np.isfinite(values), values, np.nan))) + 1
-    return None
-
-
 def metrics_table(metrics: dict[str, float]) -> pd.DataFrame:
     """Test metrics as a two-column table."""
     return pd.DataFrame({"metric": list(metrics), "value": [format_number(v) for v in metrics.values()]})
@@ -119,7 +110,7 @@ def comparison_table(sweep: SavedSweep) -> pd.DataFrame:
 def format_number(value) -> str:
     """Four significant digits for floats; n/a for a missing value.
 
-    The runner saves a NaN metric as null, so a missing number and a NaN both read n/a.
+    Training saves a NaN metric as null, so a missing number and a NaN both read n/a.
     """
     if value is None:
         return "n/a"

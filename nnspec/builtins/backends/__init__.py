@@ -1,6 +1,6 @@
-"""The built-in backends, keras and tf1, their core layer builders, and `nnspec run`.
+"""The built-in backends, keras and tf1, and their core layer builders.
 
-A backend only translates: the runner (nnspec/runner.py) checks the spec, loads and
+A backend only translates: training (nnspec/training/) checks the spec, loads and
 encodes the data, holds out validation samples, shuffles and batches with the seed,
 reports progress, finds NaNs, computes validation and test metrics from the
 outputs, and writes the run folder. A backend registers
@@ -81,11 +81,3 @@ def register_layer_builders(register):
     for name, module in (("keras", keras_backend), ("tf1", tf1_backend)):
         for kind, build in module.BUILDERS.items():
             register(LayerBuilder(name, kind, build))
-
-
-@hookimpl
-def register_commands(cli):
-    """Add `nnspec run`."""
-    from .command import run_command
-
-    cli.command("run")(run_command)

@@ -6,22 +6,9 @@ from typing import Any
 
 import numpy as np
 
-from ...errors import PluginError, SpecError
+from ...errors import SpecError
+from ...plugins import plugin_impl  # noqa: F401  (the backends look names up through it)
 from ...types import Plan, ResolvedLayer
-
-
-def plugin_impl(registry: str, what: str, name: str, backend: str) -> Any:
-    """What a plugin registered for `name` on `backend` (`Named.impl[backend]`)."""
-    from ...plugins import get_registries
-
-    named = getattr(get_registries(), registry).get(name)
-    impl = named.impl.get(backend)
-    if impl is None:
-        raise PluginError(
-            f"{what} '{name}' has no implementation for backend '{backend}'",
-            hint=f"its plugin must register it with impl={{'{backend}': ...}}",
-        )
-    return impl
 
 
 def derived_seed(*parts: int) -> int:

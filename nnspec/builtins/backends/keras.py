@@ -52,7 +52,7 @@ import numpy as np
 
 from ...errors import NNSpecError
 from ...types import Plan, ResolvedLayer
-from . import objectives
+from ... import objectives
 from .common import (
     BuildContext,
     input_dtype,

@@ -1,4 +1,4 @@
-"""Built-in plugin: the `nnspec report` command."""
+"""`nnspec report`: rebuild a run's tables, pictures and page from its folder."""
 
 from __future__ import annotations
 
@@ -6,8 +6,6 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-
-from ..hookspecs import hookimpl
 
 
 def report_command(
@@ -24,9 +22,3 @@ def report_command(
     from ..reports import report
 
     typer.echo(report(run_dir, label=label, n=n).summary())
-
-
-@hookimpl
-def register_commands(cli):
-    """Add `nnspec report`."""
-    cli.command("report")(report_command)

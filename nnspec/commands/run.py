@@ -1,15 +1,17 @@
-"""`nnspec run`: train a spec, print the test metrics, leave the run folder behind."""
+"""`nnspec run`: train a spec, print the test metrics as a table (or JSON), leave the run folder behind."""
 
 from __future__ import annotations
 
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Optional, Sequence
 
 import typer
 
-from ...errors import TrainingError, UsageError
+from ..errors import TrainingError, UsageError
+from ..results import RunResult
+from .plugin_warnings import warn_plugin_failures
 
 
 LOCAL_RAY = "local"
@@ -71,9 +73,8 @@ def run_command(
     ] = False,
 ) -> None:
     """Train and evaluate the network a spec describes; save results, model and predictions."""
-    from ...cli import warn_plugin_failures
-    from ...dsl.sweep import parse_seeds
-    from ...runner import run
+    from ..api import run
+    from ..dsl.sweep import parse_seeds
 
     warn_plugin_failures()
     if not spec.is_file():
@@ -99,8 +100,6 @@ def run_command(
 
 
 def _print(outcome, as_json: bool) -> None:
-    from ...runner import results_table
-
     results = list(outcome) + list(getattr(outcome, "failures", [])) if isinstance(outcome, list) else [outcome]
     folder = getattr(outcome, "dir", None)
     if as_json:
@@ -109,10 +108,34 @@ def _print(outcome, as_json: bool) -> None:
         return
     groups = getattr(outcome, "groups", None)
     if groups:
-        from ...summary import summary_table
+        from ..summary import summary_table
 
         typer.echo(summary_table(groups))
     else:
         typer.echo(results_table(results))
     if folder is not None:
         typer.echo(f"saved in {folder}")
+
+
+def results_table(results: Sequence[RunResult]) -> str:
+    """Test metrics, one row per variant (in the order given), as aligned text."""
+    if not results:
+        return ""
+    metrics: list[str] = []
+    for result in results:
+        metrics += [m for m in result.metrics if m not in metrics]
+    metrics = metrics or ["loss"]  # every variant failed: the column holds their errors
+    sweep = len(results) > 1 or bool(results[0].variant)
+    header = (["variant"] if sweep else []) + [f"test {m}" for m in metrics] + ["best epoch", "train s"]
+    rows = []
+    for result in results:
+        cells = [result.label] if sweep else []
+        if result.error:
+            cells += ["failed: " + result.error] + [""] * (len(metrics) - 1)
+        else:
+            cells += [f"{result.metrics[m]:.4f}" if m in result.metrics else "" for m in metrics]
+        cells += [str(result.best_epoch or ""), f"{result.train_seconds:.1f}"]
+        rows.append(cells)
+    widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header))]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in [header, *rows]]
+    return "\n".join(lines)

@@ -1,11 +1,11 @@
-"""Losses and metrics as TensorFlow ops, defined once for every backend and the runner.
+"""Losses, metrics and probabilities as TensorFlow ops, defined once for every backend and training.
 
 Each function maps `(y_true, output)` to one value per sample, where `output` is what
 the last layer gives (logits when `plan.train.from_logits`) and `y_true` is encoded
 per `plan.label_encoding` (one-hot rows, class indexes, or an (n, 1) column). The
 keras backend calls them inside its compiled training step, the tf1 backend inside
-its graph, and the runner eagerly on predicted outputs for validation and test
-metrics, so that both backends report the same quantities. (The keras backend's
+its graph, and training (nnspec.training.evaluation) eagerly on predicted outputs
+for validation and test metrics, so that both backends report the same quantities. (The keras backend's
 training step takes its loss from Keras instead, as `fit` does.) In a graph, a
 crossentropy of a softmax or sigmoid output is computed from the logits that op was
 applied to, as Keras does: it keeps its gradient where a saturated probability,
@@ -14,13 +14,17 @@ clipped, has none.
 A plugin's loss or metric is used through `Named.impl[backend]`: a callable
 `(y_true, output) -> tensor` (per sample or already averaged).
 TensorFlow is imported inside the functions only.
+
+This module sits above the plugin manager and below both the built-in backends and
+the training package: training must compute the same quantities as any backend,
+including a third-party one, without importing a built-in plugin's private code.
 """
 
 from __future__ import annotations
 
 from typing import Any, Callable
 
-from .common import plugin_impl
+from .plugins import plugin_impl
 
 EPSILON = 1e-7  # as keras.config.epsilon(): keeps log() of a saturated probability finite
 
@@ -79,7 +83,7 @@ def probabilities(plan, output):
 def _logits_behind(output, op_type: str):
     """The logits a graph's `Softmax` or `Sigmoid` op was applied to, or None.
 
-    Eager tensors (the runner's evaluation on predictions) have no op: None.
+    Eager tensors (training's evaluation of predictions) have no op: None.
     """
     try:
         op = output.op

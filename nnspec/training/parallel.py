@@ -21,8 +21,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from .errors import NNSpecError, TrainingError, UsageError
-from .types import Data, Plan
+from ..errors import NNSpecError, TrainingError, UsageError
+from ..results import RunResult
+from ..rundir import variant_folders, write_sweep
+from ..types import Data, Plan
 
 RAY_INSTALL = "pip install 'nnspec[ray]'"
 
@@ -47,13 +49,46 @@ class Outcome:
     error: NNSpecError | None = None
 
 
+def run_in_parallel(plans: list[Plan], root: Path, data: Data | None, reporter, seed_axes: frozenset,
+                    jobs: int | None = None, ray: str | bool | None = None) -> tuple[list[RunResult], list[RunResult]]:
+    """Train a sweep's plans on local processes (`jobs`) or Ray (`ray`); the results and the failures.
+
+    sweep.json is rewritten as each variant ends, in the order of the variants. An error
+    that is not a training failure (the data cannot load) stops the run, as serially.
+    """
+    folders = variant_folders(root, [plan.variant_label for plan in plans])
+    tasks = [Task(n, plan, folder, data, seed_axes) for n, (plan, folder) in enumerate(zip(plans, folders))]
+    if ray:
+        outcomes = run_on_ray(tasks, None if ray is True else str(ray), reporter.message)
+    else:
+        outcomes = run_in_processes(tasks, jobs if jobs is not None else 1, reporter.message)
+    place = {folder: i for i, folder in enumerate(folders)}
+    results: list[RunResult] = []
+    failures: list[RunResult] = []
+    errors: list[NNSpecError] = []
+    for outcome in outcomes:
+        if outcome.result is None:
+            errors.append(outcome.error)
+        else:
+            (failures if outcome.result.error else results).append(outcome.result)
+            results.sort(key=lambda r: place[r.dir])
+            failures.sort(key=lambda r: place[r.dir])
+            write_sweep(root, results + failures)
+    if errors:
+        raise errors[0]
+    return results, failures
+
+
 def train_task(task: Task) -> Outcome:
     """Train one task in this process, quietly (the driver reports progress)."""
-    from .runner import DataLoader, Progress, import_tensorflow_quietly, run_plan
+    from .data import DataLoader
+    from .environment import import_tensorflow_quietly
+    from .progress import Progress
+    from .variants import run_plan
 
     import_tensorflow_quietly()
     try:
-        result = run_plan(task.plan, task.folder, DataLoader(task.data), Progress(), set(task.seed_axes))
+        result = run_plan(task.plan, task.folder, DataLoader(task.data), Progress(), task.seed_axes)
     except TrainingError as error:
         result = getattr(error, "result", None)
         if result is None:

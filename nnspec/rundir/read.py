@@ -1,4 +1,4 @@
-"""Read what the runner saved in a run or sweep folder, and say clearly what is wrong.
+"""Read back what training saved in a run or sweep folder, and say clearly what is wrong.
 
 A run folder holds results.json, history.csv, spec.nn and predictions.npz; a sweep
 folder holds sweep.json and one run folder per variant. Everything a report draws
@@ -16,12 +16,7 @@ import numpy as np
 
 from ..errors import DataError
 from ..types import TASKS
-
-RESULTS_FILE = "results.json"
-SWEEP_FILE = "sweep.json"
-HISTORY_FILE = "history.csv"
-PREDICTIONS_FILE = "predictions.npz"
-SPEC_FILE = "spec.nn"
+from .names import HISTORY_FILE, PREDICTIONS_FILE, RESULTS_FILE, SPEC_FILE, SWEEP_FILE
 
 
 @dataclass
@@ -49,7 +44,7 @@ class Predictions:
 
 @dataclass
 class SavedRun:
-    """One single-variant run as saved by the runner."""
+    """One single-variant run as saved by training."""
 
     dir: Path
     results: dict[str, Any]
@@ -259,3 +254,12 @@ def _check_classification(path: Path, run: SavedRun, y_true: np.ndarray, y_pred:
     names = run.class_names
     if names is not None and len(names) != classes:
         raise DataError(f"{run.dir / RESULTS_FILE}: {len(names)} class names for {classes} classes")
+
+
+def best_epoch(history: dict[str, list[float]]) -> int | None:
+    """The epoch (from 1) with the lowest validation loss, else the lowest training loss."""
+    for name in ("val_loss", "loss"):
+        values = np.asarray(history.get(name) or [], dtype=float)
+        if values.size and np.isfinite(values).any():
+            return int(np.nanargmin(np.where(np.isfinite(values), values, np.nan))) + 1
+    return None

@@ -1,0 +1,195 @@
+"""The public API behind `nnspec.build` and `nnspec.run`: coerce what the caller gave, apply overrides, delegate.
+
+    import nnspec
+    result = nnspec.run("specs/iris.nn")           # trains, evaluates, writes runs/iris/<time>/
+    result.metrics["accuracy"], result.dir
+    model = nnspec.build(plan, "keras")            # a compiled keras.Model (tf1: TF1Model)
+
+Training itself lives in nnspec.training, the run folder's format in nnspec.rundir
+and the report in nnspec.reports; this module only ties them together.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+from pathlib import Path
+from typing import Sequence, TextIO
+
+from .errors import TrainingError, UsageError
+from .results import RunResult, SweepResult
+from .rundir import SPEC_FILE, default_folder, new_folder, write_text
+from .training.data import DataLoader
+from .training.environment import import_tensorflow_quietly, seed_everything
+from .training.evaluation import rank
+from .training.progress import Progress, make_progress
+from .training.variants import backend_name, backend_named, run_plans
+from .dsl.sweep import seed_axes, with_seeds
+from .summary import group_runs, rank_groups
+from .types import Data, Plan
+
+
+def build(spec_or_plan, backend: str | None = "keras"):
+    """The backend's model for one variant: a compiled keras.Model, or a TF1Model.
+
+    Accepts a Plan, a Spec, spec text or a path; a spec with several variants must be
+    narrowed to one first (`nnspec.check(spec)` lists them).
+    """
+    import_tensorflow_quietly()
+    plans = plans_for(spec_or_plan, backend=backend)
+    if len(plans) != 1:
+        raise UsageError(
+            f"the spec has {len(plans)} variants; build one of them",
+            hint="nnspec.check(spec) returns one plan per variant",
+        )
+    plan = plans[0]
+    seed_everything(plan.seed)
+    return backend_named(plan.backend).build(plan)
+
+
+def run(
+    spec_or_path,
+    backend: str | None = None,
+    *,
+    epochs: int | None = None,
+    batch: int | str | None = None,
+    lr: float | None = None,
+    seed: int | None = None,
+    out: str | Path | None = None,
+    progress: str = "auto",
+    stream: TextIO | None = None,
+    data: Data | None = None,
+    report: bool = True,
+    seeds: Sequence[int] | None = None,
+    jobs: int | None = None,
+    ray: str | bool | None = None,
+) -> RunResult | SweepResult:
+    """Train, evaluate and save every variant of a spec; the result mirrors results.json.
+
+    `backend`, `epochs`, `batch` (a number or "all"), `lr` and `seed` override the
+    spec. `out` is the run folder (default `runs/<spec name>/<time>/`; an existing
+    folder is never overwritten). `progress` is "auto" (a bar on a terminal, epoch
+    lines otherwise), "bar", "lines" or "none". `data` replaces the spec's dataset
+    with arrays you supply. `seeds` repeats every variant once per seed; the result's
+    `groups` then summarise each variant over its seeds (mean, sd, n), best mean first.
+    `jobs=N` trains a sweep's variants in N local processes at a time, `ray=True` on
+    a local Ray instance and `ray="ADDRESS"` on a Ray cluster: the numbers and the run
+    folder are the serial run's. A single-variant spec returns a RunResult, a sweep a
+    SweepResult (best first). A NaN loss raises TrainingError; in a sweep the other
+    variants still run, then the error is raised with `.result` set.
+    """
+    import_tensorflow_quietly()
+    spec = as_spec(spec_or_path)
+    if backend is not None:
+        backend = backend_name(backend)  # a wrong name is the caller's, not the spec's line
+    spec = apply_overrides(spec, epochs=epochs, batch=batch, lr=lr, seed=seed, backend=backend)
+    if seeds is not None:
+        spec = with_seeds(spec, seeds)
+    plans = plans_for(spec)
+    repeated = frozenset(seed_axes(spec))
+    reporter = make_progress(progress, stream or sys.stdout)
+    stem = Path(spec.filename).stem if getattr(spec, "filename", None) else "spec"
+    root = new_folder(Path(out) if out is not None else default_folder(stem))
+    sweep = len(plans) > 1
+    if sweep:
+        from .dsl.format import format_spec
+
+        write_text(root / SPEC_FILE, format_spec(spec))
+    if sweep and (jobs is not None or ray):
+        from .training.parallel import run_in_parallel
+
+        results, failures = run_in_parallel(plans, root, data, reporter, repeated, jobs=jobs, ray=ray)
+    else:
+        results, failures = run_plans(plans, root, DataLoader(data), reporter, repeated)
+    reporter.close()
+    ranked = rank(results)
+    outcome: RunResult | SweepResult = SweepResult(ranked, root, failures) if sweep else ranked[0]
+    if sweep and repeated:
+        outcome.groups = rank_groups(group_runs(results + failures))
+        outcome[:] = [r for group in outcome.groups for r in group.members if r.error is None]
+    if report and results:
+        _write_report(root, reporter)
+    if failures:
+        names = "; ".join(f"{r.label}: {r.error}" for r in failures)
+        error = TrainingError(f"{len(failures)} of {len(plans)} variants failed ({names})")
+        error.result = outcome
+        raise error
+    return outcome
+
+
+def plans_for(spec_or_plan, backend: str | None = None) -> list[Plan]:
+    """Checked plans for a Plan, a Spec, spec text or a path, with `backend` overriding."""
+    if isinstance(spec_or_plan, Plan):
+        plan = spec_or_plan
+        if backend is not None and backend != plan.backend:
+            plan = dataclasses.replace(plan, backend=backend_name(backend))
+        return [plan]
+    from .dsl.validate import check
+
+    if backend is not None:
+        backend = backend_name(backend)
+    return check(apply_overrides(as_spec(spec_or_plan), backend=backend))
+
+
+def _write_report(root: Path, reporter: Progress) -> None:
+    """Draw the run folder's report; its failure is a warning, never lost results."""
+    from .reports import write_report
+
+    try:
+        write_report(root)
+    except Exception as error:
+        reporter.warn(f"the report could not be written: {getattr(error, 'message', None) or error}")
+
+
+def as_spec(spec_or_path):
+    """A Spec from a Spec, spec text or a path (a `.nn` name); a Plan is refused."""
+    from .dsl.ast import Spec
+    from .dsl.parser import load, parse
+
+    if isinstance(spec_or_path, Spec):
+        return spec_or_path
+    if isinstance(spec_or_path, Plan):
+        raise UsageError("nnspec.run takes a spec or a path; a Plan is one checked variant",
+                         hint="pass plan.spec")
+    if isinstance(spec_or_path, Path):
+        return load(spec_or_path)
+    if isinstance(spec_or_path, str):
+        looks_like_path = "\n" not in spec_or_path and spec_or_path.strip().endswith(".nn")
+        return load(spec_or_path) if looks_like_path else parse(spec_or_path)
+    raise UsageError(f"expected a spec, spec text or a path, not {type(spec_or_path).__name__}")
+
+
+def apply_overrides(spec, *, epochs=None, batch=None, lr=None, seed=None, backend=None):
+    """The spec with command-line values written into it, so spec.nn shows what ran."""
+    from .dsl.ast import BackendStmt, Option, SeedStmt, TrainStmt
+
+    statements = list(spec.statements)
+    first_line = min((s.line for s in statements if getattr(s, "line", 0)), default=1)
+
+    def set_single(cls, attribute: str, value) -> None:
+        for i, stmt in enumerate(statements):
+            if isinstance(stmt, cls):
+                statements[i] = dataclasses.replace(stmt, **{attribute: value})
+                return
+        statements.insert(0, cls(value, line=first_line))
+
+    given = (("epochs", epochs), ("batch", batch), ("lr", lr))
+    train_values = {key: value for key, value in given if value is not None}
+    if train_values:
+        index = next((i for i, s in enumerate(statements) if isinstance(s, TrainStmt)), None)
+        if index is None:
+            last_line = max((s.line for s in statements), default=1)
+            statements.append(TrainStmt("adam", line=last_line + 1))
+            index = len(statements) - 1
+        stmt = statements[index]
+        options = [
+            dataclasses.replace(o, value=train_values.pop(o.key)) if o.key in train_values else o
+            for o in stmt.options
+        ]
+        options += [Option(key, value, line=stmt.line) for key, value in train_values.items()]
+        statements[index] = dataclasses.replace(stmt, options=tuple(options))
+    if seed is not None:
+        set_single(SeedStmt, "value", seed)
+    if backend is not None:
+        set_single(BackendStmt, "name", backend)
+    return dataclasses.replace(spec, statements=tuple(statements))

@@ -1,0 +1,1 @@
+"""The commands that train and report: `nnspec run` and `nnspec report`, registered by nnspec.cli."""

@@ -1,0 +1,77 @@
+"""Writing a user's files safely: whole or not at all, same mode, through symlinks.
+
+    write_atomically(path, text)    # a temporary file beside the target, then one rename
+
+A crash or a full disk leaves either the old file or the new one, never half of one,
+and never a stray temporary file. A symlink stays a symlink: its target is rewritten.
+A file that cannot be written is an NNSpecError naming it, not a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import tempfile
+from pathlib import Path
+
+from .errors import NNSpecError
+
+TEMP_PREFIX = ".nnspec-tmp-"
+
+
+def write_atomically(path: str | Path, data: str | bytes, *, mode: int | None = None) -> Path:
+    """Replace `path`'s content with `data` (str as UTF-8) in one rename; returns the file written.
+
+    The new file keeps the old one's permission bits (or `mode`, or the umask's default
+    for a new file); when `path` is a symlink, the file it points to is replaced.
+    """
+    target = Path(os.path.realpath(path))
+    payload = data.encode("utf-8") if isinstance(data, str) else bytes(data)
+    if mode is None:
+        mode = _existing_mode(target)
+    try:
+        handle, tmp_name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=".tmp", dir=target.parent)
+    except OSError as error:
+        raise _cannot_write(path, error) from None
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(payload)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.chmod(tmp, mode if mode is not None else _default_mode())
+        os.replace(tmp, target)
+    except OSError as error:
+        tmp.unlink(missing_ok=True)
+        raise _cannot_write(path, error) from None
+    except BaseException:  # Ctrl-C between write and rename: no stray temporary file
+        tmp.unlink(missing_ok=True)
+        raise
+    return target
+
+
+def check_writable(path: str | Path) -> None:
+    """Raise the error write_atomically would, before any work is done (file and folder)."""
+    target = Path(os.path.realpath(path))
+    if target.exists() and not os.access(target, os.W_OK):
+        raise _cannot_write(path, PermissionError(13, "Permission denied"))
+    if not os.access(target.parent, os.W_OK | os.X_OK):
+        raise _cannot_write(path, PermissionError(13, f"the folder {target.parent} is not writable"))
+
+
+def _existing_mode(target: Path) -> int | None:
+    try:
+        return stat.S_IMODE(target.stat().st_mode)
+    except OSError:
+        return None
+
+
+def _default_mode() -> int:
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+def _cannot_write(path: str | Path, error: OSError) -> NNSpecError:
+    reason = error.strerror or str(error)
+    return NNSpecError(f"cannot write {path}: {reason}", filename=None)

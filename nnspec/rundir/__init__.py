@@ -1,0 +1,44 @@
+"""The run-folder format: file names, atomic writes, exclusive folder creation, and reading back.
+
+A run folder holds
+
+    results.json  history.csv  spec.nn  predictions.npz  model.keras | checkpoint/
+
+and a sweep folder holds sweep.json, spec.nn and one run folder per variant.
+Training writes through `write`, reports read through `read`: the format lives here only.
+"""
+
+from .names import HISTORY_FILE, PREDICTIONS_FILE, RESULTS_FILE, SPEC_FILE, SWEEP_FILE
+from .read import (
+    Predictions,
+    SavedRun,
+    SavedSweep,
+    best_epoch,
+    check_folder,
+    is_sweep,
+    load_run,
+    load_sweep,
+    read_json,
+)
+from .write import (
+    default_folder,
+    new_folder,
+    slug,
+    unique_slug,
+    variant_folders,
+    write_history,
+    write_json,
+    write_npz,
+    write_predictions,
+    write_results,
+    write_sweep,
+    write_text,
+)
+
+__all__ = [
+    "HISTORY_FILE", "PREDICTIONS_FILE", "RESULTS_FILE", "SPEC_FILE", "SWEEP_FILE",
+    "Predictions", "SavedRun", "SavedSweep", "best_epoch", "check_folder", "is_sweep",
+    "load_run", "load_sweep", "read_json",
+    "default_folder", "new_folder", "slug", "unique_slug", "variant_folders", "write_history", "write_json",
+    "write_npz", "write_predictions", "write_results", "write_sweep", "write_text",
+]

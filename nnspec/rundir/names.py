@@ -1,0 +1,7 @@
+"""The names of the files in a run folder and a sweep folder: the format's one list."""
+
+RESULTS_FILE = "results.json"  # RunResult.to_dict(): metrics, history, task, class names...
+HISTORY_FILE = "history.csv"  # epoch, then one column per loss/metric, rewritten every epoch
+SPEC_FILE = "spec.nn"  # the spec as it ran, overrides written in
+PREDICTIONS_FILE = "predictions.npz"  # y_true, y_pred (+ x_wrong, wrong_index for images)
+SWEEP_FILE = "sweep.json"  # a sweep folder's list of variants, beside one run folder each

@@ -1,0 +1,161 @@
+"""Every variant of a spec, one after another: build, train, evaluate and save each into its folder.
+
+A sweep writes one run folder per variant and sweep.json beside them; a variant that
+fails with a TrainingError leaves its folder and entry and the others still run.
+TensorFlow is imported by the backends and the functions that need it, never when
+this module is imported.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..dsl.format import format_spec
+from ..errors import DataError, NNSpecError, TrainingError
+from ..results import RunResult
+from ..rundir import SPEC_FILE, variant_folders, write_predictions, write_results, write_sweep, write_text
+from ..types import Data, Plan
+from .data import DataLoader, prepare
+from .environment import seed_everything, versions
+from .evaluation import evaluate, prediction_arrays, task_of
+from .loop import train_loop
+from .progress import Progress
+
+
+def run_plans(plans: list[Plan], root: Path, loader: DataLoader, reporter: Progress,
+              seed_axes: frozenset = frozenset()) -> tuple[list[RunResult], list[RunResult]]:
+    """Run each plan into `root` (a sweep: one subfolder each); the results and the failures.
+
+    `seed_axes` name the sweep axes that only choose the seed (runs repeated over seeds).
+    """
+    sweep = len(plans) > 1
+    results: list[RunResult] = []
+    failures: list[RunResult] = []
+    folders = variant_folders(root, [plan.variant_label for plan in plans]) if sweep else [root]
+    for number, (plan, folder) in enumerate(zip(plans, folders), 1):
+        reporter.start_variant(plan.variant_label if sweep else "", number, len(plans))
+        try:
+            result = run_plan(plan, folder, loader, reporter, seed_axes)
+        except TrainingError as error:
+            if not sweep:
+                raise
+            failures.append(error.result)
+            reporter.message(f"{plan.variant_label}: {error.message}")
+        else:
+            results.append(result)
+        if sweep:
+            write_sweep(root, results + failures)
+    return results, failures
+
+
+def run_plan(plan: Plan, folder: Path, loader: DataLoader, reporter: Progress,
+             seed_axes: frozenset = frozenset()) -> RunResult:
+    """Train, evaluate and save one checked plan into `folder`; `seed_axes` as in run_plans."""
+    folder.mkdir(parents=True, exist_ok=True)
+    write_text(folder / SPEC_FILE, format_spec(plan.spec))
+    data = loader.load(plan)
+    try:
+        arrays = prepare(plan, data)
+    except MemoryError:
+        raise DataError(f"out of memory while preparing data {plan.dataset} for training") from None
+    result = _blank_result(plan, data)
+    result.dir = folder
+    if seed_axes:
+        result.group = {name: value for name, value in result.variant.items() if name not in seed_axes}
+    backend = backend_named(plan.backend)
+    seed_everything(plan.seed)
+    try:
+        with _backend_errors(plan):
+            model = backend.build(plan)
+            trainer = backend.train(plan, model)
+        result.model = model
+        result.param_count = _param_count(model, plan)
+        with _backend_errors(plan):
+            train_loop(plan, trainer, arrays, reporter, result, folder)
+        with _backend_errors(plan):
+            outputs = trainer.predict(arrays.x_test)
+        result.metrics = evaluate(plan, arrays.y_test, outputs)
+        write_results(folder, result)
+        write_predictions(folder, prediction_arrays(plan, arrays, outputs, result.task, bool(result.image_shape)))
+        with _backend_errors(plan):
+            trainer.save(folder)
+    except NNSpecError as error:
+        result.error = error.message
+        write_results(folder, result)
+        error.result = result
+        raise
+    reporter.finish_variant(result)
+    return result
+
+
+def _blank_result(plan: Plan, data: Data) -> RunResult:
+    meta = data.meta if data.meta is not None else plan.meta
+    image_shape = (data.info or {}).get("image_shape")
+    class_names = meta.class_names or plan.meta.class_names
+    return RunResult(
+        label=plan.variant_label,
+        spec=format_spec(plan.spec),
+        variant=dict(plan.variant),
+        backend=plan.backend,
+        seed=plan.seed,
+        epochs=plan.train.epochs,
+        metrics={},
+        history={},
+        train_seconds=0.0,
+        versions=versions(),
+        dataset=plan.dataset,
+        task=task_of(plan, meta),
+        class_names=list(class_names) if class_names else None,
+        image_shape=list(image_shape) if image_shape else None,
+        input_shape=list(plan.input_shape),
+        param_count=plan.param_count,
+        test_is_train=bool(data.test_is_train or meta.test_is_train),
+        optimizer=plan.train.optimizer,
+        lr=plan.train.lr,
+        batch=plan.train.batch,
+        loss=plan.train.loss,
+    )
+
+
+def backend_named(name: str):
+    """The registered Backend of this name (or alias)."""
+    from ..plugins import get_registries
+
+    return get_registries().backends.get(name)
+
+
+def backend_name(name: str) -> str:
+    """The canonical name of a backend, or a PluginError with a did-you-mean hint."""
+    from ..plugins import get_registries
+
+    backends = get_registries().backends
+    canonical = backends.resolve(name)
+    if canonical is None:
+        backends.get(name)  # raises with a did-you-mean hint
+    return canonical
+
+
+class _backend_errors:
+    """Turns what TensorFlow or a backend raises into a TrainingError (no traceback for users)."""
+
+    def __init__(self, plan: Plan) -> None:
+        self.plan = plan
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, error, tb):
+        if error is None or isinstance(error, NNSpecError) or not isinstance(error, Exception):
+            return False
+        text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        if isinstance(error, MemoryError) or type(error).__name__ == "ResourceExhaustedError":
+            raise TrainingError(
+                f"out of memory on backend {self.plan.backend}",
+                hint="try a smaller batch= or fewer units",
+            ) from error
+        raise TrainingError(f"backend {self.plan.backend} failed: {type(error).__name__}: {text}") from error
+
+
+def _param_count(model, plan: Plan) -> int:
+    count = getattr(model, "count_params", None)
+    return int(count()) if callable(count) else plan.param_count

@@ -1,0 +1,86 @@
+"""nnspec.diagnose: every problem of a spec as data, never an exception."""
+
+import json
+import subprocess
+import sys
+
+from typer.testing import CliRunner
+
+import nnspec
+from nnspec.cli import app
+
+
+def by_code(diagnostics):
+    return {d.code: d for d in diagnostics}
+
+
+def test_errors_and_warnings_come_back_as_data_with_ranges_and_fixes():
+    found = nnspec.diagnose("input 4\nlet a = 1\ndense 3 relv\n", "t.nn")
+    assert [(d.severity, d.code) for d in found] == [
+        ("warning", "single-value-sweep"),
+        ("warning", "unused-variable"),
+        ("error", "unknown-name"),
+    ]
+    unknown = by_code(found)["unknown-name"]
+    assert (unknown.line, unknown.column, unknown.end_line, unknown.end_column) == (3, 9, 3, 13)
+    assert unknown.message == "unknown activation 'relv'"
+    assert unknown.hint == "did you mean 'relu'?"
+    assert unknown.fix == nnspec.Fix(3, 9, 3, 13, "relu")
+    assert isinstance(unknown, nnspec.Diagnostic)
+
+
+def test_a_clean_spec_has_no_diagnostics():
+    assert nnspec.diagnose("input 4\ndense 3 softmax\n") == []
+
+
+def test_diagnostics_are_json_ready():
+    found = nnspec.diagnose("input 4\ndense 3 relv\n")
+    data = json.loads(json.dumps([d.to_dict() for d in found]))
+    assert data[0]["fix"] == {"line": 2, "column": 9, "end_line": 2, "end_column": 13, "replacement": "relu"}
+    assert set(data[0]) == {"severity", "code", "message", "line", "column", "end_line", "end_column", "hint", "fix"}
+
+
+def test_diagnose_never_raises_for_broken_text():
+    for text in ["dense 3\x00", 'data csv path="abc', "{ dense 3", "}", "dense 3 @", "= = =", "\ufeff\u2028x"]:
+        found = nnspec.diagnose(text)
+        assert found and all(d.severity == "error" for d in found[:1]), text
+
+
+def test_check_format_json_prints_the_same_diagnostics(tmp_path):
+    path = tmp_path / "t.nn"
+    text = "input 4\nlet a = 1\ndense 3 relv\n"
+    path.write_text(text)
+    result = CliRunner().invoke(app, ["check", "--format", "json", str(path)])
+    assert result.exit_code == 1
+    printed = json.loads(result.stdout)
+    assert printed == [{"file": str(path), **d.to_dict()} for d in nnspec.diagnose(text, str(path))]
+
+
+def test_check_text_output_renders_warnings_and_errors_in_source_order(tmp_path):
+    path = tmp_path / "t.nn"
+    path.write_text("input 4\nlet a = 1\ndense 3 relv\n")
+    result = CliRunner().invoke(app, ["check", str(path)])
+    assert result.exit_code == 1
+    heads = [line for line in result.stderr.splitlines() if line.startswith(str(path))]
+    assert heads == [
+        f"{path}:2:1: warning: variable 'a' has one value: it sweeps nothing",
+        f"{path}:2:1: warning: variable 'a' is never used",
+        f"{path}:3:9: unknown activation 'relv'; did you mean 'relu'?",
+    ]
+
+
+def test_a_dataset_option_error_points_at_the_option(tmp_path):
+    found = nnspec.diagnose('data csv  test=0.2 path="no/such.csv"\ndense 1\n')
+    error = found[0]
+    assert error.severity == "error"
+    assert (error.line, error.column) == (1, 20)
+
+
+def test_diagnose_does_not_import_tensorflow():
+    code = (
+        "import sys, nnspec\n"
+        "nnspec.diagnose('data iris\\ndense 3 relv\\ntrain adamm')\n"
+        "assert 'tensorflow' not in sys.modules and 'keras' not in sys.modules\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
