@@ -403,7 +403,6 @@ def _walk_values(stmt):
     if isinstance(stmt, Block):
         for inner in stmt.body:
             yield from _walk_values(inner)
-        return
     if isinstance(stmt, LayerStmt):
         for arg in stmt.args:
             yield stmt.kind, arg.value
@@ -412,6 +411,8 @@ def _walk_values(stmt):
         yield label, getattr(stmt, attribute)
     for option in getattr(stmt, "options", ()):
         yield option.key, option.value
+    if isinstance(getattr(stmt, "repeat", None), Var):  # `x$depth`: a swept repeat count
+        yield "repeat", stmt.repeat
 
 
 def _inline_alts(statements) -> list[tuple[str, Alt]]:
@@ -433,8 +434,11 @@ def _substitute(stmt, chosen, inline_values):
     meet their chosen values in order.
     """
     if isinstance(stmt, Block):
-        return replace(stmt, body=tuple(_substitute(s, chosen, inline_values) for s in stmt.body))
+        return replace(stmt, body=tuple(_substitute(s, chosen, inline_values) for s in stmt.body),
+                       repeat=_sub_value(stmt.repeat, chosen, inline_values))
     changes = {}
+    if isinstance(stmt, LayerStmt):
+        changes["repeat"] = _sub_value(stmt.repeat, chosen, inline_values)
     if isinstance(stmt, LayerStmt):
         changes["args"] = tuple(replace(a, value=_sub_value(a.value, chosen, inline_values)) for a in stmt.args)
     if type(stmt) in _SINGLE_VALUE:
@@ -447,7 +451,7 @@ def _substitute(stmt, chosen, inline_values):
     return replace(stmt, **changes)
 
 
-_VALUE_FIELDS = {"value", "shape", "optimizer", "name"}
+_VALUE_FIELDS = {"value", "shape", "optimizer", "name", "repeat"}
 
 
 def _node_to_json(node) -> dict:

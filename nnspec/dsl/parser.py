@@ -401,7 +401,9 @@ class _Builder:
             return text.lower()
         return text
 
-    def repeat(self, token: Token) -> int:
+    def repeat(self, token: Token) -> int | Var:
+        if token[1:2] == "$":  # `x$depth`: the count is a sweep variable
+            return Var(self.name(Token("NAME", str(token)[2:], line=token.line, column=token.column)))
         count = self.integer(token[1:], token)
         if count is not None and count < 1:
             self.error(f"repeat count must be at least 1, found '{token}'", token)

@@ -33,6 +33,8 @@ from ..schedules import OPTIONS as SCHEDULE_OPTIONS
 from ..schedules import misplaced as misplaced_schedule_options
 from ..schedules import schedule_of
 from .options import coerce, describe
+from .sweep import PartialOptions, repeat_problems
+from .sweep import variant_label_of as variant_label
 
 DEFAULT_SEED = 0
 DEFAULT_BACKEND = "keras"
@@ -73,11 +75,22 @@ def check_spec(spec: Spec) -> CheckResult:
 def collect(spec: Spec, out: Collector) -> list[Plan]:
     """Check every variant of `spec`, adding each problem to `out`; the plans of the good ones."""
     _check_statements(spec, out)
+    options = PartialOptions(spec)  # `train sgd|momentum momentum=0.9`: momentum= goes where it is taken
     plans = []
     for variant in spec.variants():
-        plan = _plan(variant, out)
+        problems = repeat_problems(variant)  # `x$depth` with a value that is no count
+        for message, line, column in problems:
+            out.error(message, line, column, code="invalid-repeat")
+        if problems:
+            continue
+        if not variant.layers and any(isinstance(s, (LayerStmt, Block)) for s in spec.statements):
+            out.error(f"variant {variant_label(variant)} has no layers (every repeat count is 0)", 1, 1,
+                      code="no-layers")
+            continue
+        plan = _plan(options.narrow(variant), out)
         if plan is not None:
             plans.append(plan)
+    options.report(out)
     return plans
 
 
