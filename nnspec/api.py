@@ -12,6 +12,8 @@ and the report in nnspec.reports; this module only ties them together.
 from __future__ import annotations
 
 import dataclasses
+import json
+import os
 import sys
 from pathlib import Path
 from typing import Sequence, TextIO
@@ -63,6 +65,9 @@ def run(
     seeds: Sequence[int] | None = None,
     jobs: int | None = None,
     ray: str | bool | None = None,
+    workers: int | None = None,
+    cluster: str | Sequence[str] | None = None,
+    task: int | None = None,
 ) -> RunResult | SweepResult:
     """Train, evaluate and save every variant of a spec; the result mirrors results.json.
 
@@ -74,7 +79,10 @@ def run(
     `groups` then summarise each variant over its seeds (mean, sd, n), best mean first.
     `jobs=N` trains a sweep's variants in N local processes at a time, `ray=True` on
     a local Ray instance and `ray="ADDRESS"` on a Ray cluster: the numbers and the run
-    folder are the serial run's. A single-variant spec returns a RunResult, a sweep a
+    folder are the serial run's. `workers=N` trains one keras model data-parallel on N
+    local processes; `cluster="h1:port,h2:port"` with `task=I` (or a TF_CONFIG in the
+    environment) makes this process worker I of a cluster, worker 0 writing the run
+    folder (nnspec/training/distributed.py). A single-variant spec returns a RunResult, a sweep a
     SweepResult (best first). A NaN loss raises TrainingError; in a sweep the other
     variants still run, then the error is raised with `.result` set.
     """
@@ -87,6 +95,23 @@ def run(
         spec = with_seeds(spec, seeds)
     plans = plans_for(spec)
     repeated = frozenset(seed_axes(spec))
+    if workers is not None or cluster is not None:
+        from .training import distributed
+
+        if workers is not None and cluster is not None:
+            raise UsageError("give --workers (local processes) or --cluster (machines), not both")
+        _one_keras_model(plans)
+        if cluster is not None:
+            addresses = cluster.split(",") if isinstance(cluster, str) else list(cluster)
+            if task is None:
+                raise UsageError("--cluster needs --task, this machine's place in the list (0 is the chief)")
+            os.environ[distributed.TF_CONFIG] = json.dumps(distributed.cluster_config(addresses, task))
+        elif distributed.joined_cluster() is None:
+            return distributed.run_local_workers(workers, dict(
+                spec_or_path=spec, out=out, progress=progress, data=data, report=report))
+    joined = _joined_cluster()
+    if joined is not None:
+        return _run_as_worker(spec, plans, joined, out, progress, stream, data, report)
     reporter = make_progress(progress, stream or sys.stdout)
     stem = Path(spec.filename).stem if getattr(spec, "filename", None) else "spec"
     root = new_folder(Path(out) if out is not None else default_folder(stem))
@@ -115,6 +140,49 @@ def run(
         error.result = outcome
         raise error
     return outcome
+
+
+def _joined_cluster():
+    from .training.distributed import joined_cluster
+
+    return joined_cluster() if "TF_CONFIG" in os.environ else None
+
+
+def _one_keras_model(plans: list[Plan]) -> None:
+    if len(plans) > 1:
+        raise UsageError(f"several workers train one model, and this spec has {len(plans)} variants",
+                         hint="train a sweep's variants in parallel with --jobs or --ray")
+    if plans[0].backend != "keras":
+        raise UsageError(f"several workers train with tf.distribute, on the keras backend only; "
+                         f"this spec runs on {plans[0].backend}", hint="use --backend keras")
+
+
+def _run_as_worker(spec, plans, joined, out, progress, stream, data, report) -> RunResult:
+    """Train the one plan as worker `index` of the TF_CONFIG cluster; the chief (0) keeps the run folder."""
+    import shutil
+    import tempfile
+
+    from .training import distributed
+
+    index, count = joined
+    strategy = distributed.make_strategy()  # before TensorFlow runs anything else
+    _one_keras_model(plans)
+    chief = index == 0
+    scratch = None if chief else Path(tempfile.mkdtemp(prefix=f"nnspec-worker-{index}-"))
+    stem = Path(spec.filename).stem if getattr(spec, "filename", None) else "spec"
+    root = new_folder(Path(out) if out is not None else default_folder(stem)) if chief else scratch
+    reporter = make_progress(progress if chief else "none", stream or sys.stdout)
+    try:
+        results, _ = run_plans(plans, root, DataLoader(data), reporter,
+                               backend=distributed.DistributedKeras(strategy, index, count))
+        if chief and report:
+            _write_report(root, reporter)
+        distributed.barrier(strategy)  # no worker leaves while another still works (it would look crashed)
+    finally:
+        reporter.close()
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
+    return results[0]
 
 
 def plans_for(spec_or_plan, backend: str | None = None) -> list[Plan]:

@@ -59,6 +59,13 @@ def run_command(
         typer.Option(help="Repeat every variant once per seed: a list (0,1,2) or a count (5: seeds 0-4)."),
     ] = None,
     out: Annotated[Optional[Path], typer.Option(help="Run folder (default: runs/<spec name>/<time>/).")] = None,
+    workers: Annotated[
+        Optional[int], typer.Option(min=1, help="Train one keras model data-parallel on N local worker processes.")
+    ] = None,
+    cluster: Annotated[
+        Optional[str], typer.Option(help="Worker addresses host:port,host:port for training across machines.")
+    ] = None,
+    task: Annotated[Optional[int], typer.Option(min=0, help="This machine's place in --cluster (0: the chief).")] = None,
     jobs: Annotated[
         Optional[int], typer.Option(min=1, help="Train a sweep's variants in N local processes at a time.")
     ] = None,
@@ -89,7 +96,7 @@ def run_command(
     try:
         outcome = run(spec, backend, epochs=epochs, batch=_batch(batch), lr=lr, seed=seed, out=out,
                       seeds=seed_list,
-                      progress=progress, stream=stream, jobs=jobs,
+                      progress=progress, stream=stream, jobs=jobs, workers=workers, cluster=cluster, task=task,
                       ray=None if ray is None else (True if ray == LOCAL_RAY else ray))
     except TrainingError as error:
         partial = getattr(error, "result", None)

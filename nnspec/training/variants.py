@@ -23,10 +23,11 @@ from .progress import Progress
 
 
 def run_plans(plans: list[Plan], root: Path, loader: DataLoader, reporter: Progress,
-              seed_axes: frozenset = frozenset()) -> tuple[list[RunResult], list[RunResult]]:
+              seed_axes: frozenset = frozenset(), backend=None) -> tuple[list[RunResult], list[RunResult]]:
     """Run each plan into `root` (a sweep: one subfolder each); the results and the failures.
 
-    `seed_axes` name the sweep axes that only choose the seed (runs repeated over seeds).
+    `seed_axes` name the sweep axes that only choose the seed (runs repeated over seeds);
+    `backend`, when given, builds and trains instead of the plan's (several workers).
     """
     sweep = len(plans) > 1
     results: list[RunResult] = []
@@ -35,7 +36,7 @@ def run_plans(plans: list[Plan], root: Path, loader: DataLoader, reporter: Progr
     for number, (plan, folder) in enumerate(zip(plans, folders), 1):
         reporter.start_variant(plan.variant_label if sweep else "", number, len(plans))
         try:
-            result = run_plan(plan, folder, loader, reporter, seed_axes)
+            result = run_plan(plan, folder, loader, reporter, seed_axes, backend)
         except TrainingError as error:
             if not sweep:
                 raise
@@ -49,7 +50,7 @@ def run_plans(plans: list[Plan], root: Path, loader: DataLoader, reporter: Progr
 
 
 def run_plan(plan: Plan, folder: Path, loader: DataLoader, reporter: Progress,
-             seed_axes: frozenset = frozenset()) -> RunResult:
+             seed_axes: frozenset = frozenset(), backend=None) -> RunResult:
     """Train, evaluate and save one checked plan into `folder`; `seed_axes` as in run_plans."""
     folder.mkdir(parents=True, exist_ok=True)
     write_text(folder / SPEC_FILE, format_spec(plan.spec))
@@ -62,7 +63,7 @@ def run_plan(plan: Plan, folder: Path, loader: DataLoader, reporter: Progress,
     result.dir = folder
     if seed_axes:
         result.group = {name: value for name, value in result.variant.items() if name not in seed_axes}
-    backend = backend_named(plan.backend)
+    backend = backend or backend_named(plan.backend)
     seed_everything(plan.seed)
     try:
         with _backend_errors(plan):
