@@ -45,7 +45,7 @@ def main(argv=None) -> None:
                 except NNSpecError as error:
                     print(f"{spec}: {backend}: {error.message}", file=sys.stderr)
                     break
-                outcomes[backend] = {r.label: r for r in (outcome if isinstance(outcome, list) else [outcome])}
+                outcomes[backend] = {r.label: r for r in outcome}
             if len(outcomes) < 2:
                 continue
             for label, keras_result in outcomes["keras"].items():

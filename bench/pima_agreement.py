@@ -85,7 +85,7 @@ def with_nnspec(data, backend: str, seed: int, epochs: int, folder: Path) -> tup
     import nnspec
 
     result = nnspec.run(SPEC, backend=backend, seed=seed, epochs=epochs, data=data, progress="none",
-                        report=False, out=folder / f"{backend}-{seed}")
+                        report=False, out=folder / f"{backend}-{seed}").best
     return result.metrics["accuracy"], result.history["accuracy"][-1], result.train_seconds
 
 

@@ -300,7 +300,7 @@ class NNSpec:
         default_chunk = loop.CHUNK_STEPS
         loop.CHUNK_STEPS = self.chunk or default_chunk
         result = self.nnspec.run(self.text, self.backend, epochs=epochs, data=self.data, progress="none",
-                                 report=False, out=self.folder / "run")
+                                 report=False, out=self.folder / "run").best
         os.environ.pop("NNSPEC_KERAS_JIT", None)
         loop.CHUNK_STEPS = default_chunk
         return list(result.epoch_seconds)

@@ -3,6 +3,8 @@
     import nnspec
     spec = nnspec.parse("dense 256 relu init=he x4; dense 10 softmax")
     len(spec.layers)  # 5
+    nnspec.check(spec).warnings                  # CheckResult: .plans (one per variant), .warnings
+    nnspec.run("specs/iris.nn").best.metrics     # RunResults: a RunResult per variant, best first
 
 The parser side (parse, load, check, diagnose, format, param_count) never imports TensorFlow;
 build, run and report import it when they are first called.
@@ -10,7 +12,17 @@ build, run and report import it when they are first called.
 
 from __future__ import annotations
 
-from .errors import NNSpecError, SpecError, SpecErrors, SpecSyntaxError
+from .errors import (
+    DataError,
+    NNSpecError,
+    PluginError,
+    SpecError,
+    SpecErrors,
+    SpecSyntaxError,
+    SpecWarning,
+    TrainingError,
+    UsageError,
+)
 from .hookspecs import hookimpl
 
 from .version import __version__
@@ -21,7 +33,7 @@ _LAZY = {
     "load": ("nnspec.dsl.parser", "load"),
     "Spec": ("nnspec.dsl.ast", "Spec"),
     "format": ("nnspec.dsl.format", "format_spec"),
-    "check": ("nnspec.dsl.validate", "check"),
+    "check": ("nnspec.api", "check"),
     "diagnose": ("nnspec.dsl.analyse", "diagnose"),
     "Diagnostic": ("nnspec.dsl.diagnostics", "Diagnostic"),
     "Fix": ("nnspec.dsl.diagnostics", "Fix"),
@@ -30,6 +42,10 @@ _LAZY = {
     "build": ("nnspec.api", "build"),
     "run": ("nnspec.api", "run"),
     "report": ("nnspec.reports", "report"),
+    # the result types
+    "CheckResult": ("nnspec.dsl.validate", "CheckResult"),
+    "RunResult": ("nnspec.results", "RunResult"),
+    "RunResults": ("nnspec.results", "RunResults"),
 }
 
 
@@ -49,6 +65,11 @@ __all__ = [
     "SpecError",
     "SpecErrors",
     "SpecSyntaxError",
+    "DataError",
+    "PluginError",
+    "TrainingError",
+    "UsageError",
+    "SpecWarning",
     "hookimpl",
     "__version__",
     *_LAZY,

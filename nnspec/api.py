@@ -1,9 +1,10 @@
 """The public API behind `nnspec.build` and `nnspec.run`: coerce what the caller gave, apply overrides, delegate.
 
     import nnspec
-    result = nnspec.run("specs/iris.nn")           # trains, evaluates, writes runs/iris/<time>/
-    result.metrics["accuracy"], result.dir
-    model = nnspec.build(plan, "keras")            # a compiled keras.Model (tf1: TF1Model)
+    runs = nnspec.run("specs/iris.nn")             # trains, evaluates, writes runs/iris/<time>/
+    runs.best.metrics["accuracy"], runs.dir        # RunResults: one RunResult per variant, best first
+    model = nnspec.build(plan)                     # the spec's backend: keras.Model (tf1: TF1Model)
+    nnspec.check("specs/iris.nn").warnings         # CheckResult: the plans and the warnings
 
 Training itself lives in nnspec.training, the run folder's format in nnspec.rundir
 and the report in nnspec.reports; this module only ties them together.
@@ -12,14 +13,13 @@ and the report in nnspec.reports; this module only ties them together.
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
 import sys
 from pathlib import Path
-from typing import Sequence, TextIO
+from typing import TYPE_CHECKING, Sequence, TextIO
 
 from .errors import TrainingError, UsageError
-from .results import RunResult, SweepResult
+from .results import RunResults
 from .rundir import SPEC_FILE, default_folder, new_folder, write_text
 from .training.data import DataLoader
 from .training.environment import import_tensorflow_quietly, seed_everything
@@ -30,12 +30,16 @@ from .dsl.sweep import seed_axes, with_seeds
 from .summary import group_runs, rank_groups
 from .types import Data, Plan
 
+if TYPE_CHECKING:
+    from .dsl.validate import CheckResult
 
-def build(spec_or_plan, backend: str | None = "keras"):
+
+def build(spec_or_plan, backend: str | None = None):
     """The backend's model for one variant: a compiled keras.Model, or a TF1Model.
 
     Accepts a Plan, a Spec, spec text or a path; a spec with several variants must be
-    narrowed to one first (`nnspec.check(spec)` lists them).
+    narrowed to one first (`nnspec.check(spec)` lists them). The backend is the
+    spec's `backend` line (keras without one) unless `backend` names another.
     """
     import_tensorflow_quietly()
     plans = plans_for(spec_or_plan, backend=backend)
@@ -68,23 +72,24 @@ def run(
     workers: int | None = None,
     cluster: str | Sequence[str] | None = None,
     task: int | None = None,
-) -> RunResult | SweepResult:
-    """Train, evaluate and save every variant of a spec; the result mirrors results.json.
+) -> RunResults:
+    """Train, evaluate and save every variant of a spec: RunResults, best first.
 
     `backend`, `epochs`, `batch` (a number or "all"), `lr` and `seed` override the
     spec. `out` is the run folder (default `runs/<spec name>/<time>/`; an existing
     folder is never overwritten). `progress` is "auto" (a bar on a terminal, epoch
     lines otherwise), "bar", "lines" or "none". `data` replaces the spec's dataset
-    with arrays you supply. `seeds` repeats every variant once per seed; the result's
-    `groups` then summarise each variant over its seeds (mean, sd, n), best mean first.
-    `jobs=N` trains a sweep's variants in N local processes at a time, `ray=True` on
-    a local Ray instance and `ray="ADDRESS"` on a Ray cluster: the numbers and the run
-    folder are the serial run's. `workers=N` trains one keras model data-parallel on N
-    local processes; `cluster="h1:port,h2:port"` with `task=I` (or a TF_CONFIG in the
-    environment) makes this process worker I of a cluster, worker 0 writing the run
-    folder (nnspec/training/distributed.py). A single-variant spec returns a RunResult, a sweep a
-    SweepResult (best first). A NaN loss raises TrainingError; in a sweep the other
-    variants still run, then the error is raised with `.result` set.
+    with arrays you supply. Every spec gives RunResults: a list of RunResult (the
+    content of each variant's results.json), best first, with `.best`, `.dir` and
+    `.failures`. A NaN loss raises TrainingError; in a sweep the other variants
+    still run first. The error's `.result` holds the RunResults.
+    `seeds` repeats every variant once per seed; `.groups` then summarise each variant
+    over its seeds (mean, sd, n), best mean first. `jobs=N` trains a sweep's variants in
+    N local processes at a time, `ray=True` on a local Ray instance and `ray="ADDRESS"`
+    on a Ray cluster: the numbers and the run folder are the serial run's. `workers=N`
+    trains one keras model data-parallel on N local processes; `cluster="h1:port,h2:port"`
+    with `task=I` (or a TF_CONFIG in the environment) makes this process worker I of a
+    cluster, worker 0 writing the run folder (nnspec/training/distributed.py).
     """
     import_tensorflow_quietly()
     spec = as_spec(spec_or_path)
@@ -95,23 +100,15 @@ def run(
         spec = with_seeds(spec, seeds)
     plans = plans_for(spec)
     repeated = frozenset(seed_axes(spec))
-    if workers is not None or cluster is not None:
+    if workers is not None or cluster is not None or "TF_CONFIG" in os.environ:
         from .training import distributed
 
-        if workers is not None and cluster is not None:
-            raise UsageError("give --workers (local processes) or --cluster (machines), not both")
-        _one_keras_model(plans)
-        if cluster is not None:
-            addresses = cluster.split(",") if isinstance(cluster, str) else list(cluster)
-            if task is None:
-                raise UsageError("--cluster needs --task, this machine's place in the list (0 is the chief)")
-            os.environ[distributed.TF_CONFIG] = json.dumps(distributed.cluster_config(addresses, task))
-        elif distributed.joined_cluster() is None:
-            return distributed.run_local_workers(workers, dict(
+        joined = distributed.prepare_cluster(plans, workers, cluster, task)
+        if joined is None:  # this process starts the local workers and waits for the chief's result
+            return distributed.run_local_workers(workers, run, dict(
                 spec_or_path=spec, out=out, progress=progress, data=data, report=report))
-    joined = _joined_cluster()
-    if joined is not None:
-        return _run_as_worker(spec, plans, joined, out, progress, stream, data, report)
+        return distributed.run_as_worker(spec, plans, joined, out, progress, stream, data,
+                                         _write_report if report else None)
     reporter = make_progress(progress, stream or sys.stdout)
     stem = Path(spec.filename).stem if getattr(spec, "filename", None) else "spec"
     root = new_folder(Path(out) if out is not None else default_folder(stem))
@@ -123,66 +120,37 @@ def run(
     if sweep and (jobs is not None or ray):
         from .training.parallel import run_in_parallel
 
-        results, failures = run_in_parallel(plans, root, data, reporter, repeated, jobs=jobs, ray=ray)
+        results, errors = run_in_parallel(plans, root, data, reporter, repeated, jobs=jobs, ray=ray)
     else:
-        results, failures = run_plans(plans, root, DataLoader(data), reporter, repeated)
+        results, errors = run_plans(plans, root, DataLoader(data), reporter, repeated)
     reporter.close()
-    ranked = rank(results)
-    outcome: RunResult | SweepResult = SweepResult(ranked, root, failures) if sweep else ranked[0]
+    failures = [error.result for error in errors]
+    outcome = RunResults(rank(results), root, failures, sweep=sweep)
     if sweep and repeated:
         outcome.groups = rank_groups(group_runs(results + failures))
         outcome[:] = [r for group in outcome.groups for r in group.members if r.error is None]
     if report and results:
         _write_report(root, reporter)
-    if failures:
-        names = "; ".join(f"{r.label}: {r.error}" for r in failures)
-        error = TrainingError(f"{len(failures)} of {len(plans)} variants failed ({names})")
+    if errors:
+        if sweep:
+            names = "; ".join(f"{r.label}: {r.error}" for r in failures)
+            error = TrainingError(f"{len(failures)} of {len(plans)} variants failed ({names})")
+        else:
+            error = errors[0]  # the variant's own message and hint
         error.result = outcome
         raise error
     return outcome
 
 
-def _joined_cluster():
-    from .training.distributed import joined_cluster
+def check(spec_or_path) -> "CheckResult":
+    """Check every variant of a Spec, spec text or a path: CheckResult(.plans, .warnings).
 
-    return joined_cluster() if "TF_CONFIG" in os.environ else None
+    Iterating over the result gives the plans, one per variant. Problems raise
+    SpecErrors listing them all; TensorFlow is not imported.
+    """
+    from .dsl.validate import check_spec
 
-
-def _one_keras_model(plans: list[Plan]) -> None:
-    if len(plans) > 1:
-        raise UsageError(f"several workers train one model, and this spec has {len(plans)} variants",
-                         hint="train a sweep's variants in parallel with --jobs or --ray")
-    if plans[0].backend != "keras":
-        raise UsageError(f"several workers train with tf.distribute, on the keras backend only; "
-                         f"this spec runs on {plans[0].backend}", hint="use --backend keras")
-
-
-def _run_as_worker(spec, plans, joined, out, progress, stream, data, report) -> RunResult:
-    """Train the one plan as worker `index` of the TF_CONFIG cluster; the chief (0) keeps the run folder."""
-    import shutil
-    import tempfile
-
-    from .training import distributed
-
-    index, count = joined
-    strategy = distributed.make_strategy()  # before TensorFlow runs anything else
-    _one_keras_model(plans)
-    chief = index == 0
-    scratch = None if chief else Path(tempfile.mkdtemp(prefix=f"nnspec-worker-{index}-"))
-    stem = Path(spec.filename).stem if getattr(spec, "filename", None) else "spec"
-    root = new_folder(Path(out) if out is not None else default_folder(stem)) if chief else scratch
-    reporter = make_progress(progress if chief else "none", stream or sys.stdout)
-    try:
-        results, _ = run_plans(plans, root, DataLoader(data), reporter,
-                               backend=distributed.DistributedKeras(strategy, index, count))
-        if chief and report:
-            _write_report(root, reporter)
-        distributed.barrier(strategy)  # no worker leaves while another still works (it would look crashed)
-    finally:
-        reporter.close()
-        if scratch is not None:
-            shutil.rmtree(scratch, ignore_errors=True)
-    return results[0]
+    return check_spec(as_spec(spec_or_path))
 
 
 def plans_for(spec_or_plan, backend: str | None = None) -> list[Plan]:
@@ -217,7 +185,7 @@ def as_spec(spec_or_path):
     if isinstance(spec_or_path, Spec):
         return spec_or_path
     if isinstance(spec_or_path, Plan):
-        raise UsageError("nnspec.run takes a spec or a path; a Plan is one checked variant",
+        raise UsageError("expected a spec, spec text or a path; a Plan is one checked variant",
                          hint="pass plan.spec")
     if isinstance(spec_or_path, Path):
         return load(spec_or_path)

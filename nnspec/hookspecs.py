@@ -52,5 +52,15 @@ def register_backends(register):
 
 
 @hookspec
+def register_training_callbacks(register):
+    """Register code run while training: `register(TrainingCallback(name, on_epoch_end=fn))`."""
+
+
+@hookspec
+def register_report_sections(register):
+    """Register parts of a run's report page: `register(ReportSection(name, build=fn))`."""
+
+
+@hookspec
 def register_commands(cli):
     """Add commands to the `nnspec` command line (a typer.Typer app)."""

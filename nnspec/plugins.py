@@ -15,7 +15,7 @@ import pluggy
 from . import hookspecs
 from .errors import NNSpecError, PluginError
 from .registry import Registries, did_you_mean
-from .types import Backend, Dataset, LayerBuilder, LayerKind, Named
+from .types import Backend, Dataset, LayerBuilder, LayerKind, Named, ReportSection, TrainingCallback
 
 BUILTIN_PLUGINS = (
     "nnspec.builtins.layers",
@@ -35,6 +35,8 @@ REGISTERING_HOOKS = {
     "register_metrics": ("metrics", Named),
     "register_datasets": ("datasets", Dataset),
     "register_backends": ("backends", Backend),
+    "register_training_callbacks": ("training_callbacks", TrainingCallback),
+    "register_report_sections": ("report_sections", ReportSection),
 }
 
 

@@ -107,6 +107,8 @@ class Registries:
     metrics: Registry = field(default_factory=lambda: Registry("metric"))
     datasets: Registry = field(default_factory=lambda: Registry("dataset"))
     backends: Registry = field(default_factory=lambda: Registry("backend"))
+    training_callbacks: Registry = field(default_factory=lambda: Registry("training callback"))
+    report_sections: Registry = field(default_factory=lambda: Registry("report section"))
     layer_builders: dict = field(default_factory=dict)  # (backend, kind) -> LayerBuilder
 
     def by_kind(self, kind: str) -> Registry:

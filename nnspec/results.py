@@ -1,4 +1,4 @@
-"""What a run gives back: one variant's RunResult and a sweep's SweepResult, as plain data.
+"""What a run gives back: one RunResult per variant, gathered in RunResults, as plain data.
 
 These sit below both the training package (which fills them) and the run folder
 (which saves and reads them), so neither has to import the other to name them.
@@ -58,23 +58,35 @@ class RunResult:
         return jsonable(out)
 
 
-class SweepResult(list):
-    """The results of a sweep's variants, best first; `dir` is the sweep folder.
+class RunResults(list):
+    """What `nnspec.run` returns for every spec: the variants' RunResults, best first.
 
-    When seeds repeat, `groups` holds one `nnspec.summary.Group` per variant over its
-    seeds (mean, sd, n per metric), best mean first, and the runs are ordered by group.
+    A single-variant spec gives a list of one. `best` is the first, `dir` the run
+    folder (a sweep's holds one folder per variant and sweep.json), `failures` the
+    variants that failed with a TrainingError, and `sweep` says whether the spec
+    had several variants.
     """
 
-    def __init__(self, results: Iterable[RunResult], dir: Path | None = None, failures: Sequence[RunResult] = ()):
+    def __init__(self, results: Iterable[RunResult] = (), dir: Path | None = None,
+                 failures: Sequence[RunResult] = (), sweep: bool = False):
         super().__init__(results)
         self.dir = dir
         self.failures = list(failures)
-        self.groups: list = []
+        self.sweep = sweep
+        self.groups: list = []  # seeds repeated: one summary.Group per variant, best mean first
 
     @property
     def best(self) -> RunResult | None:
         """The best variant (the first), or None when every variant failed."""
         return self[0] if self else None
+
+    def __repr__(self) -> str:
+        labels = ", ".join(result.label for result in self)
+        failed = f", {len(self.failures)} failed" if self.failures else ""
+        return f"RunResults([{labels}]{failed}, dir={str(self.dir)!r})"
+
+
+SweepResult = RunResults  # the name a sweep's results had before every run returned RunResults
 
 
 def jsonable(value: Any) -> Any:

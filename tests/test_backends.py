@@ -33,7 +33,7 @@ LAYER_SPECS = {
 def test_every_layer_kind_trains(case, backend, tmp_path):
     text, data_args = LAYER_SPECS[case]
     text += "\ntrain adam epochs=2 batch=16" if "train" not in text else " epochs=2 batch=16"
-    result = quiet_run(text, tiny_data(**data_args), tmp_path, backend)
+    (result,) = quiet_run(text, tiny_data(**data_args), tmp_path, backend)
     assert len(result.history["loss"]) == 2
     assert all(np.isfinite(result.history["loss"]))
     assert set(result.metrics) == {"loss", *plan_of(text, backend).train.metrics}
@@ -54,7 +54,7 @@ def test_both_backends_count_the_parameters_the_checker_counts(case):
                                        "adagrad lr=0.1", "rmsprop lr=0.01 rho=0.8", "adam lr=0.02 beta1=0.8"])
 def test_every_optimizer_lowers_the_loss(optimizer, backend, tmp_path):
     text = f"input 4\ndense 16 tanh\ndense 3 softmax\ntrain {optimizer} epochs=6 batch=8"
-    result = quiet_run(text, tiny_data(n_train=64), tmp_path, backend)
+    (result,) = quiet_run(text, tiny_data(n_train=64), tmp_path, backend)
     loss = result.history["loss"]
     assert loss[-1] < loss[0] * 0.9
 
@@ -127,7 +127,7 @@ def test_batchnorm_updates_moving_statistics_only_in_training(backend, tmp_path)
     text = "input 4\nbatchnorm momentum=0.5\ndense 3 softmax\ntrain sgd lr=0.01 epochs=1 batch=8"
     data = tiny_data()
     data.x_train = data.x_train * 3 + 5  # statistics far from the initial mean 0, variance 1
-    result = quiet_run(text, data, tmp_path, backend)
+    (result,) = quiet_run(text, data, tmp_path, backend)
     if backend == "keras":
         mean = result.model.layers[0].moving_mean.numpy()
     else:
@@ -153,7 +153,7 @@ def test_logits_and_softmax_outputs_give_the_same_loss():
 def test_a_logits_network_trains_and_predicts_probabilities(last, task, classes, backend, tmp_path):
     layer, loss = last.split(" loss")
     text = f"input 4\ndense 16 tanh\n{layer}\ntrain adam lr=0.02 epochs=5 batch=8 loss{loss}"
-    result = quiet_run(text, tiny_data(task=task, classes=classes), tmp_path, backend)
+    (result,) = quiet_run(text, tiny_data(task=task, classes=classes), tmp_path, backend)
     assert result.history["loss"][-1] < result.history["loss"][0]
     saved = np.load(tmp_path / "run" / "predictions.npz")
     y_pred = saved["y_pred"]
@@ -317,7 +317,7 @@ def test_the_documented_third_party_backend_example_runs(tmp_path):
     exec(example, namespace)
     plugin = types.SimpleNamespace(register_backends=namespace["register_backends"])
     with registered(plugin, "fit-backend-example"):
-        result = quiet_run("input 4\ndense 8 relu\ndense 3 softmax\ntrain adam lr=0.01 epochs=2 batch=8",
+        (result,) = quiet_run("input 4\ndense 8 relu\ndense 3 softmax\ntrain adam lr=0.01 epochs=2 batch=8",
                            tiny_data(), tmp_path, "keras_fit")
     assert result.backend == "keras_fit" and len(result.history["accuracy"]) == 2
     assert (tmp_path / "run" / "model.keras").is_file()

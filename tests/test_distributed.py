@@ -20,8 +20,8 @@ SPEC = "input 4\ndense 16 relu\ndense 3 softmax\ntrain sgd lr=0.1 epochs=4 batch
 
 def test_two_workers_train_the_loss_curve_of_one_and_the_chief_writes_the_run_folder(tmp_path):
     data = tiny_data(n_train=48)
-    one = nnspec.run(SPEC, data=data, out=tmp_path / "one", progress="none", workers=1)
-    two = nnspec.run(SPEC, data=data, out=tmp_path / "two", progress="none", workers=2)
+    one = nnspec.run(SPEC, data=data, out=tmp_path / "one", progress="none", workers=1).best
+    two = nnspec.run(SPEC, data=data, out=tmp_path / "two", progress="none", workers=2).best
     # Each global batch of 12 is split 6 + 6; the strategy sums the two halves' gradients,
     # which is the whole batch's gradient: the same update in exact arithmetic. Only the
     # float32 summation order differs (about 1e-7 relative per step), so after 16 steps

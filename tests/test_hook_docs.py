@@ -58,7 +58,7 @@ def load_example(hook: str) -> types.ModuleType:
 def test_the_hooks_are_found():
     # guards the tests below against finding no hooks at all (pluggy's marker renamed, ...)
     assert {"register_layers", "register_datasets", "register_commands"} <= set(HOOKS)
-    assert len(HOOKS) == 10
+    assert len(HOOKS) == 12
 
 
 @pytest.mark.parametrize("hook", HOOKS)
@@ -118,7 +118,31 @@ def test_register_backends_example_trains(tmp_path):
     data = Data(x[:32], x[:32].sum(axis=1), x[32:], x[32:].sum(axis=1),
                 meta=DatasetMeta(input_shape=(4,), task="regression", train_size=32, test_size=8))
     with registered(load_example("register_backends"), "docs-backends"):
-        result = nnspec.run(spec, out=tmp_path / "run", progress="none", report=False, data=data)
+        (result,) = nnspec.run(spec, out=tmp_path / "run", progress="none", report=False, data=data)
     assert result.backend == "keras_fit" and len(result.history["loss"]) == 2
     assert np.isfinite(result.metrics["loss"])
     assert (tmp_path / "run" / "model.keras").is_file()
+
+
+def test_register_training_callbacks_example_adds_its_quantity(tmp_path):
+    """The documented callback's number is in the history of every epoch."""
+    spec = "input 4\ndense 3 softmax\ntrain adam loss=categorical_crossentropy epochs=2 batch=8"
+    x = np.random.default_rng(0).normal(size=(40, 4)).astype("float32")
+    y = (x[:, 0] > 0).astype("int64")
+    data = Data(x[:32], y[:32], x[32:], y[32:], meta=DatasetMeta(input_shape=(4,), task="multiclass", classes=3))
+    with registered(load_example("register_training_callbacks"), "docs-callbacks"):
+        (result,) = nnspec.run(spec, out=tmp_path / "run", progress="none", report=False, data=data)
+    values = result.history["probe_top_output"]
+    assert len(values) == 2 and all(1 / 3 <= value <= 1 for value in values)
+
+
+def test_register_report_sections_example_draws_its_section(tmp_path):
+    """The documented section adds its picture and table to a run's page."""
+    from test_reports import make_run
+
+    folder = make_run(tmp_path / "run")
+    with registered(load_example("register_report_sections"), "docs-sections"):
+        report = nnspec.report(folder)
+    (section,) = report.sections
+    assert section.title == "Confidence" and len(section.tables["quantiles"]) == 3
+    assert (folder / "confidence.png").is_file() and "confidence.png" in report.html.read_text()

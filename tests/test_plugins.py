@@ -280,7 +280,7 @@ seed 3
 def test_spec_using_the_plugin_trains_on_each_backend(example_site, use_plugins, tmp_path, backend):
     """The plugin's layer builders, its activation's `impl` and its dataset drive a real run."""
     use_plugins(example_site)
-    result = nnspec.run(TINY_TRAINING_SPEC, backend, out=tmp_path / "run", progress="none", report=False)
+    (result,) = nnspec.run(TINY_TRAINING_SPEC, backend, out=tmp_path / "run", progress="none", report=False)
     try:
         assert (result.backend, result.dataset, result.param_count) == (backend, "two_moons", 2 * 8 + 8 + 8 + 1)
         assert len(result.history["loss"]) == 1

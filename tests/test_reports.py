@@ -532,7 +532,7 @@ def test_a_real_run_writes_its_report(tmp_path):
     import nnspec
 
     spec = "data iris\ndense 8 relu\ndense 3 softmax\ntrain adam lr=0.01 metrics=accuracy epochs=2 batch=16\n"
-    result = nnspec.run(spec, out=tmp_path / "run", progress="none")
+    (result,) = nnspec.run(spec, out=tmp_path / "run", progress="none")
     for name in ("curves", "confusion", "wrong_by_predicted", "wrong_spread"):
         assert_png(result.dir / f"{name}.png")
     rebuilt = report(result)

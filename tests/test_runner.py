@@ -14,7 +14,7 @@ from backend_data import BACKENDS, plan_of, quiet_run, tiny_data
 from nnspec.errors import DataError, TrainingError
 from nnspec.api import apply_overrides
 from nnspec.commands.run import results_table
-from nnspec.results import RunResult, SweepResult
+from nnspec.results import RunResult, RunResults
 from nnspec.rundir import slug
 from nnspec.training.loop import SHUFFLE_STREAM
 
@@ -27,11 +27,11 @@ MLP = "input 4\ndense 16 relu\ndropout 0.2\ndense 3 softmax\ntrain adam lr=0.01 
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_the_same_spec_and_seed_give_the_same_numbers(backend, tmp_path):
     data = tiny_data()
-    first = quiet_run(MLP, data, tmp_path, backend, name="a")
-    second = quiet_run(MLP, data, tmp_path, backend, name="b")
+    (first,) = quiet_run(MLP, data, tmp_path, backend, name="a")
+    (second,) = quiet_run(MLP, data, tmp_path, backend, name="b")
     assert first.history == second.history
     assert first.metrics == second.metrics
-    other = quiet_run(MLP, data, tmp_path, backend, name="c", seed=5)
+    (other,) = quiet_run(MLP, data, tmp_path, backend, name="c", seed=5)
     assert other.history["loss"] != first.history["loss"]
 
 
@@ -44,7 +44,7 @@ def test_progress_granularity_does_not_change_the_numbers(tmp_path, monkeypatch)
     text = MLP.replace("batch=8", "batch=4")
     bar, lines = (nnspec.run(text, data=data, out=tmp_path / kind, progress=kind, stream=io.StringIO(), report=False)
                   for kind in ("bar", "lines"))
-    assert bar.history == lines.history
+    assert bar.best.history == lines.best.history
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -61,6 +61,8 @@ def test_a_nan_loss_names_the_epoch_and_batch_and_keeps_what_was_written(backend
     assert "dense 3 softmax" in (folder / "spec.nn").read_text()
     saved = json.loads((folder / "results.json").read_text())
     assert saved["error"] == caught.value.message and saved["metrics"] == {}
+    outcome = caught.value.result  # the same RunResults a sweep's error carries
+    assert list(outcome) == [] and [r.error for r in outcome.failures] == [caught.value.message]
 
 
 def test_a_diverging_sweep_variant_fails_alone(tmp_path):
@@ -80,7 +82,7 @@ def test_a_diverging_sweep_variant_fails_alone(tmp_path):
 def test_a_sweep_gives_one_result_and_folder_per_variant(backend, tmp_path):
     text = "input 4\nlet act = relu | tanh\ndense 8 $act\ndense 3 softmax init=xavier|he\ntrain adam epochs=1"
     outcome = quiet_run(text, tiny_data(), tmp_path, backend)
-    assert isinstance(outcome, SweepResult) and len(outcome) == 4
+    assert isinstance(outcome, RunResults) and len(outcome) == 4 and outcome.sweep
     labels = sorted(r.label for r in outcome)
     assert labels == ["act=relu init=he", "act=relu init=xavier", "act=tanh init=he", "act=tanh init=xavier"]
     root = tmp_path / "run"
@@ -99,7 +101,7 @@ def test_a_sweep_gives_one_result_and_folder_per_variant(backend, tmp_path):
 def test_results_json_holds_the_contracted_fields(tmp_path):
     data = tiny_data(shape=(4,), image_shape=(2, 2))
     data.meta = data.meta.__class__(**{**data.meta.__dict__, "class_names": ("a", "b", "c")})
-    result = quiet_run(MLP.replace("epochs=3", "epochs=2 val=0.25"), data, tmp_path)
+    (result,) = quiet_run(MLP.replace("epochs=3", "epochs=2 val=0.25"), data, tmp_path)
     folder = tmp_path / "run"
     saved = json.loads((folder / "results.json").read_text())
     assert saved == json.loads(json.dumps(result.to_dict()))
@@ -125,12 +127,12 @@ def test_results_json_holds_the_contracted_fields(tmp_path):
 
 
 def test_regression_and_binary_predictions_are_one_value_per_sample(tmp_path):
-    regression = quiet_run("input 5\ndense 1\ntrain adam loss=mse metrics=mae epochs=1",
+    (regression,) = quiet_run("input 5\ndense 1\ntrain adam loss=mse metrics=mae epochs=1",
                            tiny_data(shape=(5,), task="regression", classes=None), tmp_path, name="reg")
     assert set(regression.metrics) == {"loss", "mae"} and regression.task == "regression"
     saved = np.load(tmp_path / "reg" / "predictions.npz")
     assert saved["y_true"].shape == saved["y_pred"].shape == (24,) and saved["y_true"].dtype == np.float32
-    binary = quiet_run("input 4\ndense 1 sigmoid\ntrain adam epochs=1", tiny_data(task="binary", classes=None),
+    (binary,) = quiet_run("input 4\ndense 1 sigmoid\ntrain adam epochs=1", tiny_data(task="binary", classes=None),
                        tmp_path, "tf1", name="bin")
     saved = np.load(tmp_path / "bin" / "predictions.npz")
     assert binary.task == "binary" and saved["y_pred"].shape == (24,) and saved["y_true"].dtype == np.int64
@@ -139,7 +141,7 @@ def test_regression_and_binary_predictions_are_one_value_per_sample(tmp_path):
 
 def test_validation_holds_out_the_last_training_samples(tmp_path):
     data = tiny_data(n_train=40)
-    result = quiet_run(MLP.replace("epochs=3", "epochs=1 val=10"), data, tmp_path)
+    (result,) = quiet_run(MLP.replace("epochs=3", "epochs=1 val=10"), data, tmp_path)
     plan = plan_of(MLP)
     expected = nnspec.training.evaluation.evaluate(plan, np.eye(3, dtype=np.float32)[data.y_train[30:]],
                                       result.model.predict(data.x_train[30:], verbose=0))
@@ -148,13 +150,13 @@ def test_validation_holds_out_the_last_training_samples(tmp_path):
 
 def test_a_run_folder_is_never_overwritten(tmp_path):
     data = tiny_data()
-    first = quiet_run(MLP, data, tmp_path, epochs=1)
-    second = quiet_run(MLP, data, tmp_path, epochs=1)
+    (first,) = quiet_run(MLP, data, tmp_path, epochs=1)
+    (second,) = quiet_run(MLP, data, tmp_path, epochs=1)
     assert first.dir == tmp_path / "run" and second.dir == tmp_path / "run-2"
 
 
 def test_overrides_are_written_into_the_saved_spec(tmp_path):
-    result = quiet_run(MLP, tiny_data(), tmp_path, "tf1", epochs=1, batch="all", lr=0.5, seed=9)
+    (result,) = quiet_run(MLP, tiny_data(), tmp_path, "tf1", epochs=1, batch="all", lr=0.5, seed=9)
     text = (tmp_path / "run" / "spec.nn").read_text()
     assert "backend tf1" in text and "seed 9" in text
     assert "train adam lr=0.5 epochs=1 batch=all" in text
@@ -190,7 +192,7 @@ def test_the_report_hook_is_called_and_its_failure_is_only_a_warning(tmp_path, m
         raise RuntimeError("no pictures today")
 
     monkeypatch.setattr(nnspec.reports, "write_report", failing_report)
-    result = nnspec.run(MLP, data=tiny_data(), out=tmp_path / "run", progress="none", epochs=1)
+    (result,) = nnspec.run(MLP, data=tiny_data(), out=tmp_path / "run", progress="none", epochs=1)
     assert calls == [tmp_path / "run"] and result.metrics
     assert "warning: the report could not be written: no pictures today" in capsys.readouterr().err
 
@@ -219,7 +221,7 @@ def test_slugs_name_variant_folders():
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_iris_reaches_the_course_accuracy(backend, tmp_path):
     """specs/iris.nn: at least 0.9556 test accuracy on both backends (the course got 0.9778)."""
-    result = nnspec.run(SPECS / "iris.nn", backend, out=tmp_path / "iris", progress="none", report=False)
+    (result,) = nnspec.run(SPECS / "iris.nn", backend, out=tmp_path / "iris", progress="none", report=False)
     assert result.metrics["accuracy"] >= 0.9556
     assert math.isfinite(result.metrics["loss"])
 
@@ -240,7 +242,7 @@ def test_the_table_shows_failed_variants_with_their_error():
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_the_saved_model_restores_to_the_same_predictions(backend, tmp_path):
     data = tiny_data()
-    result = quiet_run(MLP.replace("epochs=3", "epochs=2"), data, tmp_path, backend)
+    (result,) = quiet_run(MLP.replace("epochs=3", "epochs=2"), data, tmp_path, backend)
     folder = tmp_path / "run"
     if backend == "keras":
         import keras

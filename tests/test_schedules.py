@@ -50,14 +50,14 @@ def test_a_schedule_option_out_of_place_is_an_error_at_the_option(options, messa
 def test_both_backends_record_and_apply_the_same_rate_each_epoch(tmp_path):
     data = tiny_data()
     text = MLP.format("schedule=step decay=0.5 every=2")
-    runs = {backend: quiet_run(text, data, tmp_path, backend, name=backend) for backend in BACKENDS}
+    runs = {backend: quiet_run(text, data, tmp_path, backend, name=backend).best for backend in BACKENDS}
     for result in runs.values():
         assert result.history["lr"] == pytest.approx([0.1, 0.1, 0.05, 0.05])
     # a rate that drops to nothing after epoch 1 freezes the weights on both backends: the training
     # loss of epochs 2, 3 and 4 is then the same full-data mean over the same weights
     frozen = MLP.format("schedule=step decay=1e-12 every=1")
     for backend in BACKENDS:
-        losses = quiet_run(frozen, data, tmp_path, backend, name=f"frozen-{backend}").history["loss"]
+        losses = quiet_run(frozen, data, tmp_path, backend, name=f"frozen-{backend}").best.history["loss"]
         assert losses[1] == pytest.approx(losses[2], rel=1e-5) == pytest.approx(losses[3], rel=1e-5)
         assert losses[0] != pytest.approx(losses[1], rel=1e-3)
 

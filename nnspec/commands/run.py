@@ -10,7 +10,7 @@ from typing import Annotated, Optional, Sequence
 import typer
 
 from ..errors import TrainingError, UsageError
-from ..results import RunResult
+from ..results import RunResult, RunResults
 from .plugin_warnings import warn_plugin_failures
 
 
@@ -100,28 +100,27 @@ def run_command(
                       ray=None if ray is None else (True if ray == LOCAL_RAY else ray))
     except TrainingError as error:
         partial = getattr(error, "result", None)
-        if isinstance(partial, list):  # a sweep: show what did train, then fail
+        if isinstance(partial, RunResults) and partial.sweep:  # show what did train, then fail
             _print(partial, as_json)
         raise
     _print(outcome, as_json)
 
 
-def _print(outcome, as_json: bool) -> None:
-    results = list(outcome) + list(getattr(outcome, "failures", [])) if isinstance(outcome, list) else [outcome]
-    folder = getattr(outcome, "dir", None)
+def _print(outcome: RunResults, as_json: bool) -> None:
+    """The table (or JSON: a list for a sweep, one object for a single run) and the folder."""
+    results = list(outcome) + outcome.failures
     if as_json:
         payload = [r.to_dict() | {"dir": str(r.dir)} for r in results]
-        typer.echo(json.dumps(payload if isinstance(outcome, list) else payload[0], indent=2))
+        typer.echo(json.dumps(payload if outcome.sweep else payload[0], indent=2))
         return
-    groups = getattr(outcome, "groups", None)
-    if groups:
+    if outcome.groups:  # seeds repeated: one row per variant over its seeds
         from ..summary import summary_table
 
-        typer.echo(summary_table(groups))
+        typer.echo(summary_table(outcome.groups))
     else:
         typer.echo(results_table(results))
-    if folder is not None:
-        typer.echo(f"saved in {folder}")
+    if outcome.dir is not None:
+        typer.echo(f"saved in {outcome.dir}")
 
 
 def results_table(results: Sequence[RunResult]) -> str:

@@ -304,8 +304,6 @@ class Spec:
         A `let` no statement refers to sweeps nothing (check warns about it), so it
         does not multiply the variants.
         """
-        from .limits import used_variables
-
         used = used_variables(self.statements)
         axes = [(let.name, let.values) for let in self.lets if let.name in used]
         taken = {name for name, _ in axes}
@@ -505,3 +503,23 @@ def _node_from_json(data: Mapping[str, Any]):
         else:
             kwargs[f.name] = item
     return cls(**kwargs)
+
+
+def used_variables(statements) -> set[str]:
+    """The names of the `$variables` the statements refer to."""
+    names: set[str] = set()
+
+    def visit(value) -> None:
+        if isinstance(value, Var):
+            names.add(value.name)
+        elif isinstance(value, Alt):
+            for item in value.values:
+                visit(item)
+        elif isinstance(value, tuple):
+            for item in value:
+                visit(item)
+
+    for stmt in statements:
+        for _, value in _walk_values(stmt):
+            visit(value)
+    return names

@@ -171,7 +171,7 @@ def _check_variants(spec) -> None:
 
 def _sweep_sizes(spec):
     """((line, column), number of values) of every sweep axis that makes variants."""
-    from .ast import Alt, _walk_values
+    from .ast import Alt, _walk_values, used_variables
 
     used = used_variables(spec.statements)
     for let in spec.lets:
@@ -182,27 +182,6 @@ def _sweep_sizes(spec):
             if isinstance(value, Alt):
                 yield (stmt.line, stmt.column), len(value.values)
 
-
-def used_variables(statements) -> set[str]:
-    """The names of the `$variables` the statements refer to."""
-    from .ast import Alt, Var, _walk_values
-
-    names: set[str] = set()
-
-    def visit(value) -> None:
-        if isinstance(value, Var):
-            names.add(value.name)
-        elif isinstance(value, Alt):
-            for item in value.values:
-                visit(item)
-        elif isinstance(value, tuple):
-            for item in value:
-                visit(item)
-
-    for stmt in statements:
-        for _, value in _walk_values(stmt):
-            visit(value)
-    return names
 
 
 def check_layer(total_params: int, output_shape, line: int, column: int) -> None:

@@ -129,15 +129,15 @@ class PartialOptions:
     per option naming those variants.
     """
 
-    def __init__(self, spec: Spec) -> None:
+    def __init__(self, spec: Spec, train_options) -> None:
+        """`train_options`: the Params every optimizer's train line takes (lr=, epochs=, ...)."""
         from ..plugins import get_registries
-        from .validate import TRAIN_OPTIONS
 
         self.spec = spec
         optimizers = get_registries().optimizers
         self.canonical = {name: optimizers.resolve(name) for name in swept_optimizers(spec)}
         accepted = {
-            canonical: {p.name for p in TRAIN_OPTIONS} | {p.name for p in optimizers.get(canonical).options}
+            canonical: {p.name for p in train_options} | {p.name for p in optimizers.get(canonical).options}
             for canonical in self.canonical.values() if canonical is not None
         }
         self.partial = self._partial(accepted)

@@ -55,11 +55,21 @@ CROSSENTROPY = {"categorical_crossentropy", "sparse_categorical_crossentropy", "
 
 @dataclass
 class CheckResult:
-    """The plans of every variant and the warnings found on the way."""
+    """The plans of every variant and the warnings found on the way (iterating gives the plans)."""
 
     plans: list[Plan]
     warnings: list[SpecWarning] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    # list-like over the plans, as nnspec.check's result was before it carried the warnings
+    def __iter__(self):
+        return iter(self.plans)
+
+    def __len__(self) -> int:
+        return len(self.plans)
+
+    def __getitem__(self, index):
+        return self.plans[index]
 
 
 def check_spec(spec: Spec) -> CheckResult:
@@ -75,7 +85,7 @@ def check_spec(spec: Spec) -> CheckResult:
 def collect(spec: Spec, out: Collector) -> list[Plan]:
     """Check every variant of `spec`, adding each problem to `out`; the plans of the good ones."""
     _check_statements(spec, out)
-    options = PartialOptions(spec)  # `train sgd|momentum momentum=0.9`: momentum= goes where it is taken
+    options = PartialOptions(spec, TRAIN_OPTIONS)  # `train sgd|momentum momentum=0.9`: momentum= goes where it is taken
     plans = []
     for variant in spec.variants():
         problems = repeat_problems(variant)  # `x$depth` with a value that is no count

@@ -13,6 +13,7 @@ from ..rundir import SavedRun, SavedSweep, best_epoch, check_folder, is_sweep, l
 from . import plots
 from .page import run_page, sweep_page
 from .report import MISCLASSIFIED_FILE, Report
+from .sections import add_sections
 from .tables import (
     class_names_of,
     comparison_table,
@@ -88,6 +89,7 @@ def _run_report(run: SavedRun, label, n) -> Report:
         _regression_pictures(run, report)
     else:
         _classification_pictures(run, report, wanted, n)
+    add_sections(run, report)
     report.html = run_page(report, run)
     return report
 

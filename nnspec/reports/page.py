@@ -17,6 +17,7 @@ from .tables import format_number, metrics_table
 
 if TYPE_CHECKING:
     from ..rundir import SavedRun, SavedSweep
+    from ..types import SectionContent
     from .report import Report
 
 PAGE_FILE = "index.html"
@@ -140,6 +141,21 @@ def _run_sections(report: "Report", run: "SavedRun", page_dir: Path, heading: st
         )
         if len(table):
             parts.append(_table(table.head(MISCLASSIFIED_ROWS_SHOWN)))
+    for section in report.sections:
+        parts += _plugin_section(section, page_dir, heading)
+    return parts
+
+
+def _plugin_section(section: "SectionContent", page_dir: Path, heading: str) -> list[str]:
+    """A report-section plugin's heading, text, tables (captioned) and pictures."""
+    parts = [f"<{heading}>{_e(section.title)}</{heading}>"]
+    if section.text:
+        parts.append(f"<p>{_e(section.text)}</p>")
+    for caption, frame in section.tables.items():
+        parts += [f"<p>{_e(caption)}</p>", _table(frame)]
+    for caption, path in section.pictures.items():
+        source = Path(os.path.relpath(path, page_dir)).as_posix()
+        parts.append(f'<figure><img src="{_e(source)}" alt="{_e(caption)}"><figcaption>{_e(caption)}</figcaption></figure>')
     return parts
 
 

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..types import SectionContent
+
 MISCLASSIFIED_FILE = "misclassified.csv"
 
 
@@ -33,6 +35,7 @@ class Report:
     runs_table: pd.DataFrame | None = None  # one row per run when seeds repeat (table is then by variant)
     variants: dict[str, "Report"] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    sections: list[SectionContent] = field(default_factory=list)  # what report-section plugins added
 
     def all_pictures(self) -> dict[str, Path]:
         """This report's pictures and, for a sweep, every variant's as 'label/name'."""
@@ -53,6 +56,7 @@ class Report:
             lines.append(f"{len(self.misclassified)} misclassified samples{total}")
         if self.test_is_train:
             lines.append("note: the test metrics are measured on the training data (no test split)")
+        lines += [f"section: {section.title}" for section in self.sections]
         lines += [f"note: {note}" for note in self.notes]
         # a note every variant shares is said once
         by_note: dict[str, list[str]] = {}

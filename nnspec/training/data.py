@@ -52,11 +52,9 @@ def _at_data_statement(error: NNSpecError, plan: Plan) -> NNSpecError:
 
 
 def _inputs(plan: Plan, x, what: str) -> np.ndarray:
-    from ..builtins.backends.common import input_dtype
-
     if x is None:
         raise DataError(f"data {plan.dataset} has no {what} inputs")
-    x = np.ascontiguousarray(x, dtype=input_dtype(plan))
+    x = np.ascontiguousarray(x, dtype=plan.input_dtype)
     if x.shape[1:] != tuple(plan.input_shape):
         raise DataError(
             f"data {plan.dataset} gives {what} inputs of shape {'x'.join(map(str, x.shape[1:]))}, "

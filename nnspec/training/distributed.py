@@ -29,6 +29,7 @@ from ..errors import TrainingError, UsageError
 from ..types import Plan
 
 TF_CONFIG = "TF_CONFIG"
+PREDICT_ROWS = 4096  # samples per forward pass when predicting
 MAX_LOCAL_WORKERS = 16
 
 
@@ -101,13 +102,13 @@ class DistributedKeras:
         self.strategy, self.index, self.count = strategy, index, count
 
     def build(self, plan: Plan):
-        from ..builtins.backends import keras as keras_backend
+        from .variants import backend_named
 
         if plan.backend != "keras":
             raise UsageError(f"several workers train with tf.distribute, on the keras backend only; "
                              f"this spec runs on {plan.backend}", hint="use --backend keras, or drop --workers")
-        with self.strategy.scope():
-            model = keras_backend.build(plan)
+        with self.strategy.scope():  # the keras backend's own model, its variables mirrored on every worker
+            model = backend_named("keras").build(plan)
             model.optimizer.build(model.trainable_variables)
         return model
 
@@ -119,16 +120,13 @@ class DistributedTrainer:
     """train_steps over global batches: this worker's slice of each, gradients summed across workers."""
 
     def __init__(self, plan: Plan, model, strategy, index: int, count: int) -> None:
-        import keras
         import tensorflow as tf
 
-        from ..builtins.backends import keras as keras_backend
-        from ..objectives import metric_functions
+        from ..objectives import loss_function, metric_functions
 
         self.plan, self.model, self.strategy = plan, model, strategy
         self.index, self.count = index, count
-        loss = keras_backend.compile_loss(plan)
-        per_sample = loss.call if isinstance(loss, keras.losses.Loss) else loss  # unreduced, as fit's loss
+        per_sample = loss_function(plan, "keras")
         metrics = list(metric_functions(plan, "keras").values())
         optimizer = model.optimizer
 
@@ -176,8 +174,6 @@ class DistributedTrainer:
 
     def predict(self, x: np.ndarray) -> np.ndarray:
         """The last layer's outputs, computed by this worker alone (no collective needed)."""
-        from ..builtins.backends.keras import PREDICT_ROWS
-
         if len(x) == 0:
             return np.zeros((0, *self.plan.layers[-1].output_shape), np.float32)
         return np.concatenate([np.asarray(self.model(x[i:i + PREDICT_ROWS], training=False))
@@ -196,15 +192,14 @@ class DistributedTrainer:
 # ------------------------------------------------------------------ local workers
 
 
-def _local_worker(kwargs: dict, config: dict, connection) -> None:
-    """A local worker process: join the loopback cluster, run, send the chief's result back."""
+def _local_worker(run, kwargs: dict, config: dict, connection) -> None:
+    """A local worker process: join the loopback cluster, `run(**kwargs)`, send the result back."""
     os.environ[TF_CONFIG] = json.dumps(config)
-    from ..api import run
-
     try:
-        result = run(**kwargs)
-        result.model = None
-        connection.send(("ok", result))
+        results = run(**kwargs)
+        for result in results:
+            result.model = None  # a live model does not cross processes
+        connection.send(("ok", results))
     except BaseException as error:  # the driver reports it; a worker's traceback helps no one
         message = getattr(error, "message", None) or f"{type(error).__name__}: {error}"
         connection.send(("error", message))
@@ -212,8 +207,11 @@ def _local_worker(kwargs: dict, config: dict, connection) -> None:
         connection.close()
 
 
-def run_local_workers(count: int, kwargs: dict) -> Any:
-    """Train one model on `count` local worker processes (loopback); the chief's RunResult."""
+def run_local_workers(count: int, run, kwargs: dict) -> Any:
+    """Train one model on `count` local worker processes (loopback); the chief's RunResults.
+
+    Each process calls `run(**kwargs)` (nnspec.run) with TF_CONFIG naming its place.
+    """
     if not 1 <= count <= MAX_LOCAL_WORKERS:
         raise UsageError(f"--workers must be from 1 to {MAX_LOCAL_WORKERS}, not {count}")
     context = multiprocessing.get_context("spawn")
@@ -226,7 +224,7 @@ def run_local_workers(count: int, kwargs: dict) -> Any:
             if index:  # only the chief writes the run folder and prints progress
                 mine.update(out=scratch / f"worker-{index}", progress="none", report=False)
             receive, send = context.Pipe(duplex=False)
-            process = context.Process(target=_local_worker, args=(mine, cluster_config(addresses, index), send))
+            process = context.Process(target=_local_worker, args=(run, mine, cluster_config(addresses, index), send))
             process.start()
             send.close()
             processes.append(process)
@@ -249,3 +247,71 @@ def run_local_workers(count: int, kwargs: dict) -> Any:
         index, text = failed[0]
         raise TrainingError(f"worker {index} of {count} failed: {text}")
     return outcomes[0][1]
+
+
+# ------------------------------------------------------------------ what nnspec.run calls
+
+
+def one_keras_model(plans: list[Plan]) -> None:
+    """Several workers train one keras model: not a sweep, not tf1."""
+    if len(plans) > 1:
+        raise UsageError(f"several workers train one model, and this spec has {len(plans)} variants",
+                         hint="train a sweep's variants in parallel with --jobs or --ray")
+    if plans[0].backend != "keras":
+        raise UsageError(f"several workers train with tf.distribute, on the keras backend only; "
+                         f"this spec runs on {plans[0].backend}", hint="use --backend keras")
+
+
+def prepare_cluster(plans: list[Plan], workers: int | None, cluster, task: int | None) -> tuple[int, int] | None:
+    """This process's (index, count) in the cluster it joins; None when it is to start local workers.
+
+    `cluster` (addresses, a list or a comma-separated string) with `task` writes TF_CONFIG;
+    without either, an existing TF_CONFIG decides.
+    """
+    if workers is not None and cluster is not None:
+        raise UsageError("give --workers (local processes) or --cluster (machines), not both")
+    one_keras_model(plans)
+    if cluster is not None:
+        addresses = cluster.split(",") if isinstance(cluster, str) else list(cluster)
+        if task is None:
+            raise UsageError("--cluster needs --task, this machine's place in the list (0 is the chief)")
+        os.environ[TF_CONFIG] = json.dumps(cluster_config(addresses, task))
+    joined = joined_cluster()
+    if joined is None and workers is None:
+        raise UsageError("--task needs --cluster (or a TF_CONFIG)")
+    return joined
+
+
+def run_as_worker(spec, plans: list[Plan], joined: tuple[int, int], out, progress, stream, data, finish=None):
+    """Train the one plan as worker `index` of the TF_CONFIG cluster; the chief (0) keeps the run folder.
+
+    `finish(root)`, when given, runs on the chief after training (the report), before
+    the workers part.
+    """
+    import sys
+
+    from ..results import RunResults
+    from ..rundir import default_folder, new_folder
+    from .data import DataLoader
+    from .progress import make_progress
+    from .variants import run_plans
+
+    index, count = joined
+    strategy = make_strategy()  # before TensorFlow runs anything else
+    chief = index == 0
+    scratch = None if chief else Path(tempfile.mkdtemp(prefix=f"nnspec-worker-{index}-"))
+    stem = Path(spec.filename).stem if getattr(spec, "filename", None) else "spec"
+    root = new_folder(Path(out) if out is not None else default_folder(stem)) if chief else scratch
+    reporter = make_progress(progress if chief else "none", stream or sys.stdout)
+    try:
+        results, errors = run_plans(plans, root, DataLoader(data), reporter, backend=DistributedKeras(strategy, index, count))
+        if chief and finish is not None and results:
+            finish(root, reporter)
+        barrier(strategy)  # no worker leaves while another still works (it would look crashed)
+    finally:
+        reporter.close()
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
+    if errors:
+        raise errors[0]
+    return RunResults(results, root if chief else None)

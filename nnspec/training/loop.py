@@ -13,6 +13,7 @@ from ..results import RunResult
 from ..rundir import best_epoch, write_history
 from ..schedules import lr_at
 from ..types import Plan
+from .callbacks import Callbacks, record
 from .data import Arrays
 from .evaluation import evaluate
 from .progress import Progress
@@ -45,6 +46,8 @@ def train_loop(plan: Plan, trainer, arrays: Arrays, reporter: Progress, result: 
             raise TrainingError(f"backend {plan.backend} cannot change the learning rate, so schedule="
                                 f"{schedule['kind']} cannot run on it", hint="remove schedule= or use keras or tf1")
     result.history = history
+    callbacks = Callbacks(plan, result.model, trainer, arrays, folder, history, reporter)
+    callbacks.begin()
     started = time.perf_counter()
     for epoch in range(1, plan.train.epochs + 1):
         epoch_started = time.perf_counter()
@@ -82,11 +85,13 @@ def train_loop(plan: Plan, trainer, arrays: Arrays, reporter: Progress, result: 
         if arrays.x_val is not None:
             outputs = trainer.predict(arrays.x_val)
             logs.update({f"val_{k}": v for k, v in evaluate(plan, arrays.y_val, outputs).items()})
-        for name, value in logs.items():
-            history[name].append(float(value))
         seconds = time.perf_counter() - epoch_started
+        callbacks.epoch_end(epoch, logs)
+        record(history, logs, epoch)
+        logs = {name: history[name][-1] for name in logs}  # as recorded: numbers only
         result.epoch_seconds.append(seconds)
-        result.train_seconds = time.perf_counter() - started
+        result.train_seconds = time.perf_counter() - started - callbacks.seconds
         result.best_epoch = best_epoch(history)
         write_history(folder, history)
         reporter.end_epoch(epoch, plan.train.epochs, logs, seconds)
+    callbacks.end(plan.train.epochs)

@@ -50,8 +50,8 @@ class Outcome:
 
 
 def run_in_parallel(plans: list[Plan], root: Path, data: Data | None, reporter, seed_axes: frozenset,
-                    jobs: int | None = None, ray: str | bool | None = None) -> tuple[list[RunResult], list[RunResult]]:
-    """Train a sweep's plans on local processes (`jobs`) or Ray (`ray`); the results and the failures.
+                    jobs: int | None = None, ray: str | bool | None = None) -> tuple[list[RunResult], list[TrainingError]]:
+    """Train a sweep's plans on local processes (`jobs`) or Ray (`ray`); the results and the training errors.
 
     sweep.json is rewritten as each variant ends, in the order of the variants. An error
     that is not a training failure (the data cannot load) stops the run, as serially.
@@ -64,19 +64,24 @@ def run_in_parallel(plans: list[Plan], root: Path, data: Data | None, reporter, 
         outcomes = run_in_processes(tasks, jobs if jobs is not None else 1, reporter.message)
     place = {folder: i for i, folder in enumerate(folders)}
     results: list[RunResult] = []
-    failures: list[RunResult] = []
-    errors: list[NNSpecError] = []
+    failed: list[TrainingError] = []
+    stopping: list[NNSpecError] = []
     for outcome in outcomes:
         if outcome.result is None:
-            errors.append(outcome.error)
+            stopping.append(outcome.error)
+            continue
+        if outcome.result.error:
+            error = TrainingError(outcome.result.error)
+            error.result = outcome.result
+            failed.append(error)
         else:
-            (failures if outcome.result.error else results).append(outcome.result)
-            results.sort(key=lambda r: place[r.dir])
-            failures.sort(key=lambda r: place[r.dir])
-            write_sweep(root, results + failures)
-    if errors:
-        raise errors[0]
-    return results, failures
+            results.append(outcome.result)
+        results.sort(key=lambda r: place[r.dir])
+        failed.sort(key=lambda e: place[e.result.dir])
+        write_sweep(root, results + [e.result for e in failed])
+    if stopping:
+        raise stopping[0]
+    return results, failed
 
 
 def train_task(task: Task) -> Outcome:

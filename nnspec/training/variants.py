@@ -23,30 +23,31 @@ from .progress import Progress
 
 
 def run_plans(plans: list[Plan], root: Path, loader: DataLoader, reporter: Progress,
-              seed_axes: frozenset = frozenset(), backend=None) -> tuple[list[RunResult], list[RunResult]]:
-    """Run each plan into `root` (a sweep: one subfolder each); the results and the failures.
+              seed_axes: frozenset = frozenset(), backend=None) -> tuple[list[RunResult], list[TrainingError]]:
+    """Run each plan into `root` (a sweep: one subfolder each); the results and the training errors.
 
-    `seed_axes` name the sweep axes that only choose the seed (runs repeated over seeds);
-    `backend`, when given, builds and trains instead of the plan's (several workers).
+    A variant that fails with a TrainingError does not stop the others; its error
+    (with `.result` set) is returned. Any other NNSpecError stops the run. `seed_axes`
+    name the sweep axes that only choose the seed (runs repeated over seeds); `backend`,
+    when given, builds and trains instead of the plan's (several workers).
     """
     sweep = len(plans) > 1
     results: list[RunResult] = []
-    failures: list[RunResult] = []
+    errors: list[TrainingError] = []
     folders = variant_folders(root, [plan.variant_label for plan in plans]) if sweep else [root]
     for number, (plan, folder) in enumerate(zip(plans, folders), 1):
         reporter.start_variant(plan.variant_label if sweep else "", number, len(plans))
         try:
             result = run_plan(plan, folder, loader, reporter, seed_axes, backend)
         except TrainingError as error:
-            if not sweep:
-                raise
-            failures.append(error.result)
-            reporter.message(f"{plan.variant_label}: {error.message}")
+            errors.append(error)
+            if sweep:
+                reporter.message(f"{plan.variant_label}: {error.message}")
         else:
             results.append(result)
         if sweep:
-            write_sweep(root, results + failures)
-    return results, failures
+            write_sweep(root, results + [e.result for e in errors])
+    return results, errors
 
 
 def run_plan(plan: Plan, folder: Path, loader: DataLoader, reporter: Progress,

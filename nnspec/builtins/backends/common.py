@@ -90,7 +90,7 @@ class BuildContext:
 
 def input_dtype(plan: Plan) -> str:
     """int32 when the network starts with an embedding (word indexes), else float32."""
-    return "int32" if plan.layers and plan.layers[0].kind == "embedding" else "float32"
+    return plan.input_dtype
 
 
 def label_spec(plan: Plan) -> tuple[tuple, str]:
