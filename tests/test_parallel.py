@@ -71,7 +71,7 @@ def test_ray_gives_the_serial_numbers_and_folder_and_a_failure_stays_alone(seria
 
 
 def test_without_ray_installed_the_message_names_the_pip_command(monkeypatch, tmp_path):
-    from nnspec.parallel import connect_ray
+    from nnspec.training.parallel import connect_ray
 
     monkeypatch.setitem(sys.modules, "ray", None)
     with pytest.raises(UsageError) as caught:
