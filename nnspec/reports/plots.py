@@ -69,7 +69,7 @@ def plot_curves(history: dict[str, list[float]], path: Path, title: str, best: i
             axis.plot(
                 epochs,
                 values,
-                label=part,
+                label="per epoch" if metric == "lr" else part,  # a schedule's rate, not a training series
                 linestyle="-" if part == "train" else "--",
                 marker="o" if len(values) <= MARKERS_UP_TO else None,
                 markersize=4,
