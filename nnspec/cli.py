@@ -199,6 +199,7 @@ def version_callback(value: bool) -> None:
 
 def build_app() -> typer.Typer:
     """The typer app with the core commands and every plugin's commands."""
+    from .commands.export import code_command, export_command, import_command, predict_command
     from .commands.report import report_command
     from .commands.run import run_command
     from .plugins import get_plugin_manager
@@ -228,6 +229,10 @@ def build_app() -> typer.Typer:
     app.command("run")(run_command)
     app.command("report")(report_command)
     app.command("lsp")(lsp_command)
+    app.command("export")(export_command)
+    app.command("code")(code_command)
+    app.command("import")(import_command)
+    app.command("predict")(predict_command)
     pm = get_plugin_manager()
     for impl in pm.hook.register_commands.get_hookimpls():
         before = len(app.registered_commands)

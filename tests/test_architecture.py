@@ -27,6 +27,7 @@ LAYERS = (
     ("built-ins", ("nnspec.builtins",)),
     ("training and run folder", ("nnspec.training", "nnspec.rundir")),
     ("reports", ("nnspec.reports",)),
+    ("export", ("nnspec.export",)),
     ("public face", ("nnspec", "nnspec.api", "nnspec.cli", "nnspec.commands", "nnspec.lsp", "nnspec.__main__")),
 )
 

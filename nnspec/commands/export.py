@@ -1,0 +1,84 @@
+"""`nnspec export`, `code`, `predict` and `import`: each calls nnspec.export and prints."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+
+def export_command(
+    run_dir: Annotated[Path, typer.Argument(help="A run folder (runs/<spec>/<time>/).", show_default=False)],
+    format: Annotated[str, typer.Option("--format", "-f", help="keras, savedmodel, onnx or tflite.")] = "keras",
+    out: Annotated[
+        Optional[Path], typer.Option(help="Where to write (default: RUN_DIR/export/<model file>).")
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing file at --out.")] = False,
+) -> None:
+    """Export a run's model, verified against the run's test predictions."""
+    from ..export.export import export_run
+
+    result = export_run(run_dir, format, out, force=force)
+    typer.echo(f"verified: {result.verification.describe()}")
+    typer.echo(f"exported {result.format} to {result.path}")
+
+
+def code_command(
+    spec: Annotated[Path, typer.Argument(help="Spec file (*.nn).", show_default=False)],
+    backend: Annotated[
+        str, typer.Option(help="keras (Sequential, compile, fit) or tf1 (placeholders, Session).")
+    ] = "keras",
+    variant: Annotated[
+        Optional[str], typer.Option(help="For a sweep: the variant's number (from 1) or label, e.g. init=he.")
+    ] = None,
+    out: Annotated[Optional[Path], typer.Option(help="Write the script to this file instead of stdout.")] = None,
+) -> None:
+    """Print the standalone Python script a spec stands for."""
+    from ..errors import UsageError
+    from ..export.code import generate_code
+
+    if not spec.is_file():
+        raise UsageError(f"no spec file at '{spec}'")
+    text = generate_code(spec, backend, variant)
+    if out is None:
+        typer.echo(text, nl=False)
+    else:
+        out.write_text(text, encoding="utf-8")
+        typer.echo(f"wrote {out}")
+
+
+def import_command(
+    model: Annotated[Path, typer.Argument(help="A .keras file or a Keras JSON config (model.to_json()).",
+                                          show_default=False)],
+    out: Annotated[Optional[Path], typer.Option(help="Write the spec to this file instead of stdout.")] = None,
+) -> None:
+    """Write the spec of a Keras Sequential model."""
+    from ..export.importer import import_model
+
+    text = import_model(model)
+    if out is None:
+        typer.echo(text, nl=False)
+    else:
+        out.write_text(text, encoding="utf-8")
+        typer.echo(f"wrote {out}")
+
+
+def predict_command(
+    run_dir: Annotated[Path, typer.Argument(help="A run folder.", show_default=False)],
+    inputs: Annotated[Path, typer.Argument(help="A .csv or .npy file of samples, or a folder of images.",
+                                           show_default=False)],
+    out: Annotated[Optional[Path], typer.Option(help="Write the CSV here instead of stdout.")] = None,
+    prepared: Annotated[
+        bool, typer.Option("--prepared", help="The samples are already scaled as the network takes them.")
+    ] = False,
+) -> None:
+    """Predict new samples with a run's model: class names and probabilities as CSV."""
+    from ..export.predict import predict
+
+    text = predict(run_dir, inputs, prepared=prepared).to_csv()
+    if out is None:
+        typer.echo(text, nl=False)
+    else:
+        out.write_text(text, encoding="utf-8")
+        typer.echo(f"wrote {out}")

@@ -1,0 +1,167 @@
+"""The export formats: how each is written from a Keras model, and how each is run back.
+
+| format | written by | run back by |
+| --- | --- | --- |
+| keras | `model.save` (a .keras file) | `keras.saving.load_model` |
+| savedmodel | `model.export(format="tf_saved_model")` (a folder) | `tf.saved_model.load(...).serve` |
+| onnx | `tf2onnx.convert.from_function` on a `tf.function` signature | onnxruntime |
+| tflite | `TFLiteConverter.from_saved_model` | `tf.lite.Interpreter` |
+
+With TF 2.21 and Keras 3, tf2onnx's `from_keras` does not apply (it expects tf.keras 2
+models); tracing the model's call in a `tf.function` and converting that function does.
+TFLite's `from_concrete_functions` produced NaN outputs here for Keras 3 models, where
+converting the exported SavedModel gives the Keras model's outputs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from ..errors import NNSpecError
+
+PREDICT_ROWS = 4096  # samples per call when running an exported model back
+ONNX_OPSET = 13
+EXPORT_EXTRA = "pip install 'nnspec[export]'"
+
+
+@dataclass(frozen=True)
+class Format:
+    """One export format: the default file name, a writer and a runner."""
+
+    name: str
+    filename: str
+    write: Callable  # (model, plan, path) -> None
+    load: Callable  # (path) -> predict(x) -> outputs
+    runtime: str
+
+
+def _write_keras(model, plan, path: Path) -> None:
+    model.save(path)
+
+
+def _load_keras(path: Path):
+    import keras
+
+    loaded = keras.saving.load_model(path, compile=False)
+    return lambda x: np.asarray(loaded(x, training=False))
+
+
+def _write_savedmodel(model, plan, path: Path) -> None:
+    model.export(str(path), format="tf_saved_model", verbose=False)
+
+
+def _load_savedmodel(path: Path):
+    import tensorflow as tf
+
+    loaded = tf.saved_model.load(str(path))  # kept referenced: its functions use its variables
+    return lambda x: loaded.serve(x).numpy()
+
+
+def _write_onnx(model, plan, path: Path) -> None:
+    tf2onnx = _optional("tf2onnx")
+    from .model import serving_function
+
+    serve, spec = serving_function(model, plan)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        tf2onnx.convert.from_function(serve, input_signature=[spec], opset=ONNX_OPSET, output_path=str(path))
+
+
+def _load_onnx(path: Path):
+    ort = _optional("onnxruntime")
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    name = session.get_inputs()[0].name
+    return lambda x: session.run(None, {name: x})[0]
+
+
+def _write_tflite(model, plan, path: Path) -> None:
+    import tensorflow as tf
+
+    with tempfile.TemporaryDirectory(prefix="nnspec-tflite-") as folder:
+        _write_savedmodel(model, plan, Path(folder) / "saved_model")
+        converter = tf.lite.TFLiteConverter.from_saved_model(str(Path(folder) / "saved_model"))
+        content = converter.convert()
+    path.write_bytes(content)
+
+
+def _load_tflite(path: Path):
+    import tensorflow as tf
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # tf.lite.Interpreter announces its move to ai_edge_litert
+        interpreter = tf.lite.Interpreter(model_path=str(path))
+    source = interpreter.get_input_details()[0]["index"]
+    target = interpreter.get_output_details()[0]["index"]
+
+    def predict(x):
+        interpreter.resize_tensor_input(source, x.shape)
+        with _quiet_stderr():  # TFLite's C++ side announces its CPU delegate on stderr
+            interpreter.allocate_tensors()
+        interpreter.set_tensor(source, x)
+        interpreter.invoke()
+        return interpreter.get_tensor(target).copy()
+
+    return predict
+
+
+FORMATS = {
+    f.name: f
+    for f in (
+        Format("keras", "model.keras", _write_keras, _load_keras, "keras.saving.load_model"),
+        Format("savedmodel", "saved_model", _write_savedmodel, _load_savedmodel, "tf.saved_model.load"),
+        Format("onnx", "model.onnx", _write_onnx, _load_onnx, "onnxruntime"),
+        Format("tflite", "model.tflite", _write_tflite, _load_tflite, "tf.lite.Interpreter"),
+    )
+}
+
+
+def get_format(name: str) -> Format:
+    """The format of that name, or a usage error listing them."""
+    from ..errors import UsageError
+
+    if name not in FORMATS:
+        raise UsageError(f"unknown export format '{name}'", hint="use one of: " + ", ".join(FORMATS))
+    return FORMATS[name]
+
+
+def run_back(predict: Callable, x: np.ndarray) -> np.ndarray:
+    """An exported model's outputs for `x`, a few thousand rows per call."""
+    parts = [np.asarray(predict(x[i:i + PREDICT_ROWS])) for i in range(0, len(x), PREDICT_ROWS)]
+    return np.concatenate(parts) if parts else np.zeros((0,), np.float32)
+
+
+@contextlib.contextmanager
+def _quiet_stderr():
+    """Point file descriptor 2 at /dev/null for a block: C++ code writes there directly."""
+    try:
+        saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+    except OSError:
+        yield
+        return
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
+def _optional(module: str):
+    """Import a converter from the `export` extra, or say how to install it."""
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        raise NNSpecError(
+            f"exporting to this format needs {module}, which is not installed", hint=EXPORT_EXTRA
+        ) from None

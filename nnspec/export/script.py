@@ -1,0 +1,158 @@
+"""What every generated script shares: the text builder, the data section, literals (see code.py)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..errors import UsageError
+from ..types import Plan
+
+SKLEARN_LOADERS = {"iris": "load_iris", "digits": "load_digits"}
+
+
+@dataclass
+class Script:
+    """A script being written: its imports, then its sections in order."""
+
+    title: str
+    imports: list[str] = field(default_factory=list)
+    sections: list[str] = field(default_factory=list)
+
+    def need(self, line: str) -> None:
+        """Add an import line once."""
+        if line not in self.imports:
+            self.imports.append(line)
+
+    def add(self, text: str) -> None:
+        """Add a section (blocks of lines, separated by a blank line in the script)."""
+        self.sections.append(text.strip("\n"))
+
+    def render(self) -> str:
+        """The whole script: docstring, sorted imports (standard library first), sections."""
+        def order(line: str) -> tuple:  # isort's: `import x` lines first, then `from x import y`
+            return (line.startswith("from "), line.split()[1])
+
+        standard = sorted((i for i in self.imports if i.split()[1] in ("os", "sys")), key=order)
+        others = sorted((i for i in self.imports if i not in standard), key=order)
+        head = [f'"""{self.title}"""', "", *standard]
+        if standard and others:
+            head.append("")
+        head += others
+        return "\n".join(head) + "\n\n" + "\n\n".join(self.sections) + "\n"
+
+
+def write_data(plan: Plan, script: Script) -> None:
+    """The data section: x_train, y_train, x_test, y_test (and x_val, y_val), labels encoded."""
+    options = dict(plan.dataset_options)
+    if plan.dataset in SKLEARN_LOADERS:
+        _sklearn_data(plan, options, script)
+    else:
+        _plugin_data(plan, options, script)
+    if plan.label_encoding == "onehot":
+        script.need("import numpy as np")
+    script.add(_encode_labels(plan))
+
+
+def has_validation(plan: Plan) -> bool:
+    """Whether the run validates: `val=` on the train line, or a dataset holding samples out."""
+    return plan.train.val is not None or bool(plan.dataset_options.get("val"))
+
+
+def _sklearn_data(plan: Plan, options: dict, script: Script) -> None:
+    loader = SKLEARN_LOADERS[plan.dataset]
+    script.need(f"from sklearn.datasets import {loader}")
+    seed = options.get("seed") if options.get("seed") is not None else plan.seed
+    written = f"data {plan.dataset} test={options['test']:g} seed={seed}"
+    lines = [f"# the data: scikit-learn's copy, split as nnspec's `{written}` splits it",
+             f"features, labels = {loader}(return_X_y=True)"]
+    if plan.dataset == "digits":
+        lines.append("features = (features / 16.0).astype(\"float32\")  # pixels 0..16 scaled to [0, 1]")
+        if len(plan.input_shape) == 3:
+            lines.append("features = features.reshape(-1, 8, 8, 1)  # images, not vectors (flatten=false)")
+    else:
+        lines.append("features = features.astype(\"float32\")")
+    if options["test"]:
+        script.need("from sklearn.model_selection import train_test_split")
+        lines.append(
+            "x_train, x_test, y_train, y_test = train_test_split(\n"
+            f"    features, labels, test_size={options['test']!r}, random_state={seed})"
+        )
+    else:
+        lines.append("x_train, y_train = x_test, y_test = features, labels  # test=0: evaluated on the training data")
+    script.add("\n".join(lines))
+    _hold_out(plan, script)
+
+
+def _plugin_data(plan: Plan, options: dict, script: Script) -> None:
+    if not plan.dataset:
+        raise UsageError("the spec has no data line; a script needs data to train on")
+    script.need("from nnspec.plugins import get_registries")
+    lines = [
+        f"# the data: nnspec's `{plan.dataset}` loader (offline copies, the run's preprocessing);",
+        "# nnspec is used for the data only",
+        _options_line(options),
+        f"data = get_registries().datasets.get({py(plan.dataset)}).load(options, seed={plan.seed})",
+        "x_train, y_train, x_test, y_test = data.x_train, data.y_train, data.x_test, data.y_test",
+    ]
+    if options.get("val"):
+        lines.append("x_val, y_val = data.x_val, data.y_val  # held out by the dataset (val=)")
+    script.add("\n".join(lines))
+    _hold_out(plan, script)
+
+
+def _options_line(options: dict) -> str:
+    """`options = {...}` on one line, or one option a line when that is long."""
+    items = [f"{py(key)}: {py(value)}" for key, value in options.items()]
+    line = "options = {" + ", ".join(items) + "}"
+    return line if len(line) <= 95 else "options = {\n" + "".join(f"    {item},\n" for item in items) + "}"
+
+
+def _hold_out(plan: Plan, script: Script) -> None:
+    """`val=` on the train line: the last training samples, as Keras' validation_split takes them."""
+    val = plan.train.val
+    if val is None:
+        return
+    count = f"len(x_train) - int(len(x_train) * (1 - {val!r}))" if isinstance(val, float) else str(val)
+    script.add(
+        f"held_out = {count}  # val={val} on the train line: the last samples\n"
+        "x_train, x_val = x_train[:-held_out], x_train[-held_out:]\n"
+        "y_train, y_val = y_train[:-held_out], y_train[-held_out:]"
+    )
+
+
+def _encode_labels(plan: Plan) -> str:
+    names = ["y_train", "y_test"] + (["y_val"] if has_validation(plan) else [])
+    if plan.label_encoding == "onehot":
+        classes = plan.layers[-1].output_shape[0]
+        lines = ["# labels as one-hot rows, as categorical crossentropy wants them"]
+        lines += [f"{name} = np.eye({classes}, dtype=\"float32\")[{name}]" for name in names]
+    elif plan.label_encoding == "index":
+        lines = ["# labels as class indexes (sparse crossentropy)"]
+        lines += [f"{name} = {name}.astype(\"int32\")" for name in names]
+    else:
+        lines = ["# labels or targets as one float column"]
+        lines += [f"{name} = {name}.astype(\"float32\").reshape(-1, 1)" for name in names]
+    return "\n".join(lines)
+
+
+def py(value) -> str:
+    """A Python literal with double-quoted strings, as the rest of the script writes them."""
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(value, (tuple, list)):
+        return "(" + ", ".join(py(v) for v in value) + ("," if len(value) == 1 else "") + ")"
+    return repr(value)
+
+
+def input_dtype(plan: Plan) -> str:
+    """int32 for word indexes (an embedding first), else float32."""
+    return "int32" if plan.layers and plan.layers[0].kind == "embedding" else "float32"
+
+
+def unsupported(layer) -> UsageError:
+    """The error for a layer kind no generator knows (a plugin's layer)."""
+    return UsageError(
+        f"layer kind '{layer.kind}' (line {layer.line}) has no code generator",
+        hint="nnspec code writes the core layer kinds: dense, dropout, flatten, batchnorm, conv2d, "
+        "maxpool, embedding, activation",
+    )
