@@ -14,13 +14,15 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import shutil
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Sequence, TextIO
 
-from .errors import TrainingError, UsageError
-from .results import RunResults
-from .rundir import SPEC_FILE, default_folder, new_folder, write_text
+from .errors import DataError, TrainingError, UsageError
+from .files import TEMP_PREFIX
+from .results import RunResult, RunResults
+from .rundir import CHECKPOINT_FILE, SPEC_FILE, default_folder, new_folder, write_text
 from .training.data import DataLoader
 from .training.environment import import_tensorflow_quietly, seed_everything
 from .training.evaluation import rank
@@ -91,7 +93,10 @@ def run(
     with `task=I` (or a TF_CONFIG in the environment) makes this process worker I of a
     cluster, worker 0 writing the run folder (nnspec/training/distributed.py).
     """
-    import_tensorflow_quietly()
+    reporter = make_progress(progress, stream or sys.stdout)
+    name = spec_or_path if isinstance(spec_or_path, (str, Path)) and str(spec_or_path).endswith(".nn") else "the spec"
+    reporter.message(f"checking {name} ...")
+    # everything a user can get wrong is checked before TensorFlow's seconds-long import
     spec = as_spec(spec_or_path)
     if backend is not None:
         backend = backend_name(backend)  # a wrong name is the caller's, not the spec's line
@@ -109,9 +114,12 @@ def run(
                 spec_or_path=spec, out=out, progress=progress, data=data, report=report))
         return distributed.run_as_worker(spec, plans, joined, out, progress, stream, data,
                                          _write_report if report else None)
-    reporter = make_progress(progress, stream or sys.stdout)
+    if data is None:
+        check_data_present(plans)
     stem = Path(spec.filename).stem if getattr(spec, "filename", None) else "spec"
     root = new_folder(Path(out) if out is not None else default_folder(stem))
+    reporter.message("loading TensorFlow ...")
+    import_tensorflow_quietly()
     sweep = len(plans) > 1
     if sweep:
         from .dsl.format import format_spec
@@ -122,8 +130,98 @@ def run(
 
         results, errors = run_in_parallel(plans, root, data, reporter, repeated, jobs=jobs, ray=ray)
     else:
-        results, errors = run_plans(plans, root, DataLoader(data), reporter, repeated)
+        results, errors = run_plans(plans, root, DataLoader(data), reporter, seed_axes=repeated)
+    return _finish(plans, root, results, errors, reporter, report, repeated)
+
+
+def resume(folder: str | Path, *, progress: str = "auto", stream: TextIO | None = None,
+           report: bool = True) -> RunResults:
+    """Continue an interrupted run in its folder from its last checkpoint, to the end.
+
+    The spec, overrides and seed come from the folder (spec.nn, results.json); the
+    weights, optimizer state, shuffling RNG and history from checkpoint.npz.
+    """
+    from .dsl.parser import parse
+    from .rundir import RESULTS_FILE, check_folder, is_sweep, read_json
+    from .training import checkpoint
+
+    folder = check_folder(Path(folder))
+    reporter = make_progress(progress, stream or sys.stdout)
+    reporter.message(f"checking {folder} ...")
+    if is_sweep(folder):
+        return _resume_sweep(folder, reporter, report)
+    saved = read_json(folder / RESULTS_FILE)
+    if not saved.get("interrupted"):
+        raise UsageError(f"the run in '{folder}' is not interrupted: there is nothing to resume")
+    text = (folder / SPEC_FILE).read_text(encoding="utf-8")
+    plans = plans_for(parse(text, saved.get("spec_file") or str(folder / SPEC_FILE)))
+    if len(plans) != 1:
+        raise UsageError(f"'{folder}' holds a spec with {len(plans)} variants; resume one variant's folder")
+    check_data_present(plans)
+    position, state = checkpoint.load(folder)
+    _remove_strays(folder)
+    reporter.message("loading TensorFlow ...")
+    import_tensorflow_quietly()
+    results, failures = run_plans(plans, folder, DataLoader(None), reporter, resume=(position, state))
+    return _finish(plans, folder, results, failures, reporter, report)
+
+
+def _resume_sweep(root: Path, reporter: Progress, report: bool) -> RunResults:
+    """Finish a sweep: finished variants are kept, the interrupted one resumes, the rest run."""
+    from .dsl.parser import parse
+    from .rundir import RESULTS_FILE, read_json, unique_slug, write_sweep
+    from .training import checkpoint
+    from .training.variants import run_plan
+
+    saved_runs = {p.parent.name: read_json(p) for p in root.glob(f"*/{RESULTS_FILE}")}
+    spec_file = next((r.get("spec_file") for r in saved_runs.values() if r.get("spec_file")), None)
+    plans = plans_for(parse((root / SPEC_FILE).read_text(encoding="utf-8"), spec_file or str(root / SPEC_FILE)))
+    check_data_present(plans)
+    reporter.message("loading TensorFlow ...")
+    import_tensorflow_quietly()
+    loader = DataLoader(None)
+    results: list[RunResult] = []
+    failures: list[RunResult] = []  # kept from before, and this time's
+    errors: list[TrainingError] = []
+    for number, plan in enumerate(plans, 1):
+        name = unique_slug(plan.variant_label, [r.dir.name for r in results + failures if r.dir is not None])
+        folder, saved = root / name, saved_runs.get(name)
+        if saved is not None and not saved.get("interrupted"):  # finished (or failed): kept as it is
+            done = RunResult(**{k: v for k, v in saved.items() if k in RunResult.__dataclass_fields__})
+            done.dir = folder
+            (failures if done.error else results).append(done)
+            continue
+        resume_from = None
+        if saved is not None and (folder / CHECKPOINT_FILE).is_file():
+            resume_from = checkpoint.load(folder)
+            _remove_strays(folder)
+        reporter.start_variant(plan.variant_label, number, len(plans))
+        try:
+            results.append(run_plan(plan, folder, loader, reporter, resume_from))
+        except TrainingError as error:
+            errors.append(error)
+            failures.append(error.result)
+            reporter.message(f"{plan.variant_label}: {error.message}")
+        write_sweep(root, results + failures)
+    outcome = _finish(plans, root, results, errors, reporter, report)
+    outcome.failures = failures
+    return outcome
+
+
+def _remove_strays(folder: Path) -> None:
+    """Delete what a kill left half written (temporary names, never read)."""
+    for stray in folder.glob(f"{TEMP_PREFIX}*"):
+        shutil.rmtree(stray) if stray.is_dir() else stray.unlink()
+
+
+def _finish(plans, root: Path, results, errors, reporter: Progress, report: bool,
+            repeated: frozenset = frozenset()) -> RunResults:
+    """Rank, report, and raise the variants' training errors, as a fresh run does.
+
+    `repeated` names the seed's sweep axes: the runs are then grouped by variant.
+    """
     reporter.close()
+    sweep = len(plans) > 1
     failures = [error.result for error in errors]
     outcome = RunResults(rank(results), root, failures, sweep=sweep)
     if sweep and repeated:
@@ -151,6 +249,26 @@ def check(spec_or_path) -> "CheckResult":
     from .dsl.validate import check_spec
 
     return check_spec(as_spec(spec_or_path))
+
+
+def check_data_present(plans: list[Plan]) -> None:
+    """A DataError at the data line when a dataset says its files are missing (cheap: no loading)."""
+    from .plugins import get_registries
+    from .training.data import at_data_statement
+
+    seen = set()
+    for plan in plans:
+        if not plan.dataset or plan.dataset in seen:
+            continue
+        seen.add(plan.dataset)
+        dataset = get_registries().datasets.get(plan.dataset)
+        try:
+            where = str(dataset.availability(plan.dataset_options))
+        except Exception:  # a plugin's availability is advice; loading will say what is wrong
+            continue
+        if where.startswith(("missing", "not found")):
+            reason = where.partition(":")[2].strip() or where
+            raise at_data_statement(DataError(f"data {plan.dataset}: {reason}"), plan)
 
 
 def plans_for(spec_or_plan, backend: str | None = None) -> list[Plan]:

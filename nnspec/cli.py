@@ -27,8 +27,9 @@ class NNSpecGroup(TyperGroup):
         except NNSpecError as error:
             typer.echo(error.render(), err=True)
             raise typer.Exit(error.exit_code)
-        except KeyboardInterrupt:
-            typer.echo("interrupted", err=True)
+        except KeyboardInterrupt as interrupt:
+            render = getattr(interrupt, "render", None)  # a run says where it is saved and how to resume
+            typer.echo(render() if render else "interrupted", err=True)
             raise typer.Exit(130)
 
 
@@ -61,8 +62,10 @@ def check_command(
         OutputFormat,
         typer.Option("--format", help="text: messages with source lines; json: a list of diagnostics."),
     ] = OutputFormat.text,
+    backend: Annotated[str | None, typer.Option(
+        "--backend", help="Check for this backend instead of the spec's: what it cannot build is an error.")] = None,
 ) -> None:
-    """Check specs: syntax, names, arguments, shapes and fit with the dataset."""
+    """Check specs: syntax, names, arguments, shapes, fit with the dataset, the backend's support."""
     import json
 
     from .dsl.analyse import analyse
@@ -70,6 +73,10 @@ def check_command(
     from .dsl.parser import read_spec_text
 
     warn_plugin_failures()
+    if backend is not None:
+        from .plugins import get_registries
+
+        backend = get_registries().backends.get(backend).name  # an unknown name: one error, not one per file
     exit_code = 0
     found = []
     for path in specs:
@@ -82,7 +89,7 @@ def check_command(
             else:
                 _report_error(error)
             continue
-        analysis = analyse(text, str(path))
+        analysis = analyse(text, str(path), backend=backend)
         if analysis.errors:
             exit_code = max(exit_code, 1)
         if output is OutputFormat.json:
@@ -202,6 +209,7 @@ def build_app() -> typer.Typer:
     from .commands.export import code_command, export_command, import_command, predict_command
     from .commands.report import report_command
     from .commands.run import run_command
+    from .commands.verify import verify_plugin_command
     from .plugins import get_plugin_manager
 
     app = typer.Typer(
@@ -233,6 +241,7 @@ def build_app() -> typer.Typer:
     app.command("code")(code_command)
     app.command("import")(import_command)
     app.command("predict")(predict_command)
+    app.command("verify-plugin")(verify_plugin_command)
     pm = get_plugin_manager()
     for impl in pm.hook.register_commands.get_hookimpls():
         before = len(app.registered_commands)

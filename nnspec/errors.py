@@ -154,6 +154,21 @@ class TrainingError(NNSpecError):
     """Training or evaluation failed (NaN loss, out of memory, ...)."""
 
 
+class Interrupted(KeyboardInterrupt):
+    """Training was stopped (Ctrl-C, SIGTERM); the run folder is saved and can be resumed."""
+
+    def __init__(self, folder, epochs_done: int, epochs: int) -> None:
+        super().__init__(str(folder))
+        self.folder = folder
+        self.epochs_done = epochs_done
+        self.epochs = epochs
+
+    def render(self) -> str:
+        """What was kept and how to go on."""
+        return (f"interrupted after epoch {self.epochs_done} of {self.epochs}; the run is saved in {self.folder}\n"
+                f"continue it with: nnspec run --resume {self.folder}")
+
+
 class UsageError(NNSpecError):
     """The command line was used wrongly."""
 

@@ -19,11 +19,14 @@ from .errors import NNSpecError
 TEMP_PREFIX = ".nnspec-tmp-"
 
 
-def write_atomically(path: str | Path, data: str | bytes, *, mode: int | None = None) -> Path:
+def write_atomically(path: str | Path, data: str | bytes, *, mode: int | None = None, sync: bool = True) -> Path:
     """Replace `path`'s content with `data` (str as UTF-8) in one rename; returns the file written.
 
     The new file keeps the old one's permission bits (or `mode`, or the umask's default
     for a new file); when `path` is a symlink, the file it points to is replaced.
+    `sync` flushes the data to disk before the rename (a power cut then leaves the old
+    or the new file); files rewritten every epoch skip it, as a killed process
+    loses nothing the kernel already holds.
     """
     target = Path(os.path.realpath(path))
     payload = data.encode("utf-8") if isinstance(data, str) else bytes(data)
@@ -37,9 +40,10 @@ def write_atomically(path: str | Path, data: str | bytes, *, mode: int | None = 
     try:
         with os.fdopen(handle, "wb") as stream:
             stream.write(payload)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.chmod(tmp, mode if mode is not None else _default_mode())
+            if sync:
+                stream.flush()
+                os.fsync(stream.fileno())
+        os.chmod(tmp, mode if mode is not None else default_mode())
         os.replace(tmp, target)
     except OSError as error:
         tmp.unlink(missing_ok=True)
@@ -66,7 +70,8 @@ def _existing_mode(target: Path) -> int | None:
         return None
 
 
-def _default_mode() -> int:
+def default_mode() -> int:
+    """The permission bits a new file gets under the current umask."""
     umask = os.umask(0)
     os.umask(umask)
     return 0o666 & ~umask

@@ -180,6 +180,7 @@ def get_registries() -> Registries:
         if key in registries.layer_builders:
             raise PluginError(f"a {builder.backend} builder for layer kind '{builder.kind}' is registered twice")
         registries.layer_builders[key] = builder
+        registries.layer_builder_providers[key] = provider
         info = pm.infos.get(provider)
         if info is not None:
             info.provides.setdefault("layer builder", []).append(f"{builder.kind} ({builder.backend})")
@@ -191,6 +192,30 @@ def get_registries() -> Registries:
 def _expect(item, item_type: type, hook_name: str) -> None:
     if not isinstance(item, item_type):
         raise PluginError(f"{hook_name} takes {item_type.__name__} objects, not {type(item).__name__}")
+
+
+def register_plugin(plugin, name: str) -> None:
+    """Register a plugin object or module from code (a notebook, a test), as if installed.
+
+    `plugin` is anything holding `@hookimpl` functions (a module, a class instance).
+    It is listed by `nnspec plugins` and checked by `nnspec verify-plugin NAME`.
+    """
+    pm = get_plugin_manager()
+    if name in pm.infos:
+        raise PluginError(f"a plugin named '{name}' is already loaded")
+    pm.register(plugin, name=name)
+    pm.check_pending()
+    pm.infos[name] = PluginInfo(name, getattr(plugin, "__name__", type(plugin).__name__), "registered from code",
+                                "", builtin=False)
+    get_registries.cache_clear()
+
+
+def unregister_plugin(name: str) -> None:
+    """Forget a plugin registered with `register_plugin`."""
+    pm = get_plugin_manager()
+    pm.unregister(name=name)
+    pm.infos.pop(name, None)
+    get_registries.cache_clear()
 
 
 def reset() -> None:
@@ -217,4 +242,5 @@ def plugin_impl(registry: str, what: str, name: str, backend: str) -> Any:
     return impl
 
 
-__all__ = ["get_plugin_manager", "get_registries", "reset", "plugin_failures", "plugin_impl", "NNSpecError"]
+__all__ = ["get_plugin_manager", "get_registries", "register_plugin", "unregister_plugin", "reset",
+           "plugin_failures", "plugin_impl", "NNSpecError"]

@@ -110,6 +110,7 @@ class Registries:
     training_callbacks: Registry = field(default_factory=lambda: Registry("training callback"))
     report_sections: Registry = field(default_factory=lambda: Registry("report section"))
     layer_builders: dict = field(default_factory=dict)  # (backend, kind) -> LayerBuilder
+    layer_builder_providers: dict = field(default_factory=dict)  # (backend, kind) -> plugin name
 
     def by_kind(self, kind: str) -> Registry:
         """The registry for a `Param.type` such as 'activation' or 'dataset'."""

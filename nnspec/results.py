@@ -48,6 +48,11 @@ class RunResult:
     epoch_seconds: list[float] = field(default_factory=list)
     best_epoch: int | None = None
     error: str | None = None
+    interrupted: bool = False  # true until training and evaluation finish (a killed run stays so)
+    epochs_done: int = 0
+    save_error: str | None = None  # the model could not be saved; the results still stand
+    spec_file: str | None = None  # the spec file it ran from (relative data paths resolve beside it)
+    data_file: str | None = None  # the file a file-based dataset (csv) read: titles name it, not "csv"
     group: dict[str, Any] | None = None  # the variant without its seed, when seeds repeat
     dir: Path | None = None
     model: Any = field(default=None, repr=False)

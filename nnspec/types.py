@@ -6,7 +6,7 @@ Everything here is plain Python: no TensorFlow, so the parser side stays light.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Mapping, Protocol
 
 REQUIRED: Any = object()
 """Marks a `Param` that has no default and must be written."""
@@ -70,9 +70,11 @@ class LayerKind:
 class Named:
     """A named thing (activation, initializer, optimizer, loss, metric).
 
-    `options` lists extra `key=value` options it accepts (optimizers: `momentum=`).
-    `impl` maps a backend name to what that backend needs to use it; built-in names
-    are known to the built-in backends without it, plugins supply it.
+    `options` lists extra `key=value` options it accepts with their defaults
+    (optimizers: `momentum=`; an optimizer's `lr` option gives its default learning
+    rate). `impl` maps a backend name to what that backend needs to use it
+    (docs/plugins.md lists what each backend expects); the built-in names register
+    theirs exactly so.
     """
 
     name: str
@@ -80,6 +82,27 @@ class Named:
     aliases: tuple[str, ...] = ()
     options: tuple[Param, ...] = ()
     impl: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Loss(Named):
+    """A loss: a `Named` plus what the checker and the runner need to know about it.
+
+    `task` is the task the loss implies when the data does not say (multiclass,
+    binary, regression; None: any). `labels` is the label encoding it wants: `onehot`,
+    `index` (class indexes) or `column` ((n, 1) floats); None takes it from the
+    output's width (one unit: column, more: onehot). `logits` names the output
+    activation the loss can take the logits of (`softmax` or `sigmoid`): a network
+    ending without an activation then trains from logits, and the runner turns its
+    outputs into probabilities with that function. `probability`, when given,
+    replaces that: `fn(outputs: numpy array, from_logits: bool) -> probabilities`.
+    A plain `Named` registered as a loss works too: all of these are then None.
+    """
+
+    task: str | None = None
+    labels: str | None = None
+    logits: str | None = None
+    probability: Callable[[Any, bool], Any] | None = None
 
 
 TASKS = ("multiclass", "binary", "regression")
@@ -147,16 +170,35 @@ class Dataset:
     samples: Callable[[Mapping[str, Any], int], list[str]] | None = None
 
 
+class Trainer(Protocol):
+    """What a backend's `train(plan, model)` returns; the runner drives it.
+
+    The runner does everything else (data, shuffling, batching, progress, NaN
+    checks, validation and test metrics, the run folder).
+    """
+
+    def train_steps(self, x: Any, y: Any, batch: int) -> Mapping[str, Any]:
+        """One optimizer step per consecutive slice of `batch` rows of the shuffled,
+        encoded `x`, `y`; per-step values: {"loss": array, metric name: array}."""
+
+    def predict(self, x: Any) -> Any:
+        """The last layer's outputs for `x` in evaluation mode (dropout off)."""
+
+    def save(self, folder: Any) -> Any:
+        """Write the trained model into `folder`; return the path written."""
+
+    def close(self) -> None:
+        """Release what the model holds (a session); the trainer is not used again."""
+
+
 @dataclass(frozen=True)
 class Backend:
     """A backend plugin: turns a checked `Plan` into a model and trains it.
 
     `build(plan)` returns the backend's model object (what `nnspec.build` gives);
-    `train(plan, model)` returns a trainer with `train_steps(x, y, batch)` (per-step
-    loss and metrics), `predict(x)`, `save(folder)` and `close()`: training does
-    the rest (nnspec/builtins/backends/__init__.py). Builders for layer kinds are
-    looked up by the backend in the layer-builder registry, keyed by (backend name,
-    layer kind).
+    `train(plan, model)` returns a `Trainer`. Builders for layer kinds are looked up
+    in the layer-builder registry, keyed by (backend name, layer kind);
+    nnspec/builtins/backends/common.py has the loop both built-in backends use.
     """
 
     name: str

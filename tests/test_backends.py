@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
 import nnspec
 from backend_data import BACKENDS, plan_of, quiet_run, softmax, tiny_data
 from nnspec import objectives
-from nnspec.errors import NNSpecError, PluginError
+from nnspec.errors import NNSpecError, PluginError, SpecError
 from nnspec.training.evaluation import evaluate
 
 pytest.importorskip("tensorflow")
@@ -205,9 +207,13 @@ def test_a_plugin_name_without_an_impl_for_the_backend_is_named(tmp_path):
     with registered(OnlyKeras(), "only-keras"):
         text = "input 4\ndense 8 mish_test\ndense 3 softmax"
         nnspec.build(plan_of(text), "keras")  # keras has it
-        with pytest.raises(PluginError) as caught:
-            nnspec.build(plan_of(text, "tf1"), "tf1")
+        with pytest.raises(PluginError) as caught:  # a plan made for keras, built on tf1
+            nnspec.build(dataclasses.replace(plan_of(text), backend="tf1"), "tf1")
+        with pytest.raises(SpecError) as checked:  # checking for tf1 finds it, at its line
+            plan_of(text, "tf1")
     assert "activation 'mish_test' has no implementation for backend 'tf1'" in caught.value.message
+    assert "activation 'mish_test' has no implementation for backend 'tf1'" in checked.value.message
+    assert checked.value.line == 2 and "only-keras" in checked.value.message
 
 
 def test_objectives_name_the_plugin_loss_missing_on_a_backend():
@@ -380,7 +386,8 @@ def test_a_graph_crossentropy_of_a_saturated_output_keeps_its_gradient(loss, act
 
     from nnspec import objectives
 
-    plan = SimpleNamespace(train=SimpleNamespace(loss=loss, from_logits=False), backend="tf1")
+    plan = SimpleNamespace(train=SimpleNamespace(loss=loss, from_logits=False), backend="tf1",
+                           label_encoding="index" if loss.startswith("sparse") else "onehot")
     graph = tf.Graph()
     with graph.as_default():
         z = tf.constant(op_logits)

@@ -19,8 +19,9 @@ import nnspec
 from nnspec import hookimpl
 from nnspec.lsp.analysis import Documents, analyse, formatted
 from nnspec.lsp.completion import complete
-from nnspec.lsp.definition import definition
+from nnspec.lsp.definition import definition, references
 from nnspec.lsp.hover import hover
+from nnspec.lsp.symbols import symbols
 from nnspec.lsp.words import slot_at
 from nnspec.types import LayerKind, Named, Param
 
@@ -134,6 +135,11 @@ def test_hover_on_a_variable_shows_its_values():
     assert "sweep variable `act` = relu | tanh (line 2); used 1 time" in hover_at(spec, "$act")
 
 
+def test_hover_on_a_let_value_documents_it_as_what_the_variable_is_used_for():
+    spec = "input 4\nlet w = he | xavier\ndense 8 relu init=$w\ndense 3 softmax\n"
+    assert "**xavier_uniform** (initializer)" in hover_at(spec, "xavier")
+
+
 def test_hover_on_nothing_says_nothing():
     assert hover(analyse("dense 8 # a comment\n"), 0, 12) is None
     assert hover(analyse(IRIS), 99, 0) is None
@@ -223,6 +229,28 @@ def test_definition_of_a_variable_is_its_let():
 def test_definition_of_an_undefined_variable_or_a_plain_word_is_none():
     assert definition(["dense 8 $nope"], 0, 10) is None
     assert definition(["dense 8 relu"], 0, 9) is None
+
+
+def test_references_of_a_variable_are_its_let_and_every_use():
+    text = "input 4\nlet act = relu | tanh\ndense 8 $act; dense 8 $act\ndense 3 softmax # $act\n"
+    expected = ("act", [(1, 4, 7), (2, 9, 12), (2, 23, 26)])  # uses without the '$'; not the comment
+    assert references(text.split("\n"), *position(text, "$act", 2)) == expected
+    assert references(text.split("\n"), *position(text, "act =", 1)) == expected
+    assert references(text.split("\n"), *position(text, "relu", 1)) is None
+
+
+def test_outline_has_a_symbol_per_statement_and_blocks_hold_their_layers():
+    text = "data iris\nlet act = relu | tanh\n{ dense 32 $act; dropout 0.3 } x2\ndense 3 softmax; train adam\n"
+    plan = nnspec.check(nnspec.parse(text))[0]
+    found = symbols(analyse(text))
+    assert [(s.name, s.kind) for s in found] == [
+        ("data iris", "statement"), ("let act = relu | tanh", "let"), ("{ } x2", "block"),
+        ("dense 3 softmax", "layer"), ("train adam", "statement")]
+    block = found[2]
+    assert [child.name for child in block.children] == ["dense 32 $act", "dropout 0.3"]
+    assert block.detail == f"4 layers, {sum(layer.param_count for layer in plan.layers[:4]):,} parameters"
+    assert found[3].detail == f"→ 3, {plan.layers[-1].param_count:,} parameters"
+    assert (found[4].line, found[4].start, found[4].end) == (3, 17, 27)
 
 
 def test_formatting_gives_the_formatters_text_and_none_when_it_does_not_parse():

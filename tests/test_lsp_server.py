@@ -80,6 +80,21 @@ class Session:
             text_document=lsp.VersionedTextDocumentIdentifier(uri=uri, version=self.versions[uri]),
             content_changes=[lsp.TextDocumentContentChangeWholeDocument(text=text)]))
 
+    def change_all(self, uri: str, texts: list[str]) -> None:
+        """Send several changes at once, as fast typing does."""
+        params = []
+        for text in texts:
+            self.versions[uri] += 1
+            params.append(lsp.DidChangeTextDocumentParams(
+                text_document=lsp.VersionedTextDocumentIdentifier(uri=uri, version=self.versions[uri]),
+                content_changes=[lsp.TextDocumentContentChangeWholeDocument(text=text)]))
+
+        async def send():
+            for item in params:
+                self.client.text_document_did_change(item)
+
+        self.call(send())
+
     def diagnostics(self, uri: str) -> list[lsp.Diagnostic]:
         """The diagnostics published for the document's latest version (waits for them)."""
         version = self.versions[uri]
@@ -163,6 +178,16 @@ def test_change_publishes_the_new_diagnostics(server):
     assert server.diagnostics(uri) == []
 
 
+def test_a_burst_of_changes_is_checked_once_typing_pauses(server):
+    uri = doc("burst").uri
+    server.open(uri, "input 4\ndense 3 softmax\n")
+    assert server.diagnostics(uri) == []
+    server.change_all(uri, [f"input 4\ndense {units} relv\ndense 3 softmax\n" for units in range(5, 10)])
+    (found,) = server.diagnostics(uri)
+    assert "relv" in found.message
+    assert [params.version for params in server.published[uri]] == [1, 6]
+
+
 def test_hover_on_a_layer_shows_shape_and_parameters(server):
     uri = doc("iris").uri
     server.open(uri, IRIS)
@@ -210,6 +235,28 @@ def test_definition_goes_from_a_variable_to_its_let(server):
         lsp.DefinitionParams(lsp.TextDocumentIdentifier(uri), lsp.Position(2, 10))))
     assert found.uri == uri
     assert (found.range.start.line, found.range.start.character, found.range.end.character) == (1, 4, 7)
+
+
+def test_references_and_rename_cover_the_let_and_every_use(server):
+    uri = doc("rename").uri
+    server.open(uri, "input 4\nlet act = relu | tanh\ndense 8 $act\ndense 8 $act\ndense 3 softmax\n")
+    identifier = lsp.TextDocumentIdentifier(uri)
+    found = server.call(server.client.text_document_references_async(lsp.ReferenceParams(
+        text_document=identifier, position=lsp.Position(2, 10), context=lsp.ReferenceContext(include_declaration=True))))
+    assert [(r.range.start.line, r.range.start.character) for r in found] == [(1, 4), (2, 9), (3, 9)]
+    edit = server.call(server.client.text_document_rename_async(
+        lsp.RenameParams(text_document=identifier, position=lsp.Position(1, 5), new_name="activation")))
+    assert [(e.range.start.line, e.new_text) for e in edit.changes[uri]] == [(1, "activation"), (2, "activation"),
+                                                                             (3, "activation")]
+
+
+def test_outline_lists_statements_with_layer_shapes(server):
+    uri = doc("outline").uri
+    server.open(uri, IRIS)
+    found = server.call(server.client.text_document_document_symbol_async(
+        lsp.DocumentSymbolParams(lsp.TextDocumentIdentifier(uri))))
+    assert [s.name for s in found] == [line for line in IRIS.splitlines()]
+    assert found[1].kind == lsp.SymbolKind.Function and found[1].detail.startswith("→ 32, ")
 
 
 def test_code_action_offers_the_suggested_fix(server):

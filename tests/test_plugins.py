@@ -603,3 +603,13 @@ def test_register_commands_failure_is_named_and_other_commands_work(use_plugins,
     assert result.exit_code == 0
     assert pm.infos["badcli"].error == "register_commands failed: RuntimeError: no commands today"
     assert "badcli (badcli 0.1, installed, badcli)\n  error: register_commands failed" in result.stdout
+
+
+def test_verify_plugin_passes_on_the_example_plugin(example_site, use_plugins):
+    """gaussian_noise builds alike on keras and tf1 and reloads; mish computes alike on both."""
+    from nnspec.testing import verify_plugin
+
+    use_plugins(example_site)
+    rows = verify_plugin("example").rows
+    assert {row.item for row in rows} == {"layer kind gaussian_noise", "activation mish"}
+    assert ("same outputs", "keras=tf1") in {(row.check, row.backend) for row in rows}

@@ -33,10 +33,13 @@ def test_run_prints_plain_epoch_lines_and_the_table(iris_spec, tmp_path):
     result = invoke(iris_spec, "--epochs", "3", "--out", tmp_path / "out")
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
+    assert lines[:3] == [f"checking {iris_spec} ...", "loading TensorFlow ...", "loading data iris ..."]
+    lines = lines[3:]
     assert [line.split("  ")[0] for line in lines[:3]] == ["epoch 1/3", "epoch 2/3", "epoch 3/3"]
     assert "\r" not in result.output  # no progress bar without a terminal
     assert lines[3].split()[:4] == ["test", "loss", "test", "accuracy"]
-    assert lines[-1] == f"saved in {tmp_path / 'out'}"
+    page = tmp_path / "out" / "index.html"
+    assert lines[-1] == f"saved in {tmp_path / 'out'}; open {page} for the report"
     saved = json.loads((tmp_path / "out" / "results.json").read_text())
     assert saved["epochs"] == 3 and saved["dataset"] == "iris"
 
@@ -99,4 +102,4 @@ def test_built_models_have_the_parameters_the_checker_counts(plan):
 def test_an_unknown_backend_on_the_command_line_is_named_without_a_spec_position(iris_spec, tmp_path):
     result = invoke(iris_spec, "--backend", "tf2", "--out", tmp_path / "out")
     assert result.exit_code == 1
-    assert result.output.startswith("unknown backend 'tf2'; did you mean 'tf1'?")
+    assert result.output.splitlines()[1].startswith("unknown backend 'tf2'; did you mean 'tf1'?")

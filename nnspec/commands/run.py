@@ -46,7 +46,9 @@ def _batch(value: Optional[str]) -> int | str | None:
 
 
 def run_command(
-    spec: Annotated[Path, typer.Argument(help="Spec file (*.nn) to train.", show_default=False)],
+    specs: Annotated[
+        Optional[list[Path]], typer.Argument(help="Spec files (*.nn) to train, one after another.", show_default=False)
+    ] = None,
     backend: Annotated[
         Optional[str], typer.Option(help="keras or tf1 (default: the spec's backend line, else keras).")
     ] = None,
@@ -74,18 +76,29 @@ def run_command(
         typer.Option(metavar="[ADDRESS]", help="Train a sweep's variants on Ray: a cluster's ADDRESS "
                      "(host:port, ray://host:port), or nothing for a local Ray instance."),
     ] = None,
+    resume: Annotated[
+        Optional[Path], typer.Option(help="Continue an interrupted run in this folder from its last checkpoint.")
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the final table.")] = False,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the results as JSON (progress goes to stderr).")
     ] = False,
 ) -> None:
     """Train and evaluate the network a spec describes; save results, model and predictions."""
-    from ..api import run
+    from .. import api
     from ..dsl.sweep import parse_seeds
 
     warn_plugin_failures()
-    if not spec.is_file():
-        raise UsageError(f"no spec file at '{spec}'")
+    specs = list(specs or [])
+    if resume is not None and (specs or backend or epochs or batch or lr is not None or seed is not None or out):
+        raise UsageError("--resume takes only the run folder: the spec and options come from it")
+    if resume is None and not specs:
+        raise UsageError("give a spec file to train, or --resume RUN_DIR", hint="e.g. nnspec run specs/iris.nn")
+    if out is not None and len(specs) > 1:
+        raise UsageError("--out names one run folder; with several specs, leave it out")
+    for spec in specs:
+        if not spec.is_file():
+            raise UsageError(f"no spec file at '{spec}'")
     if seed is not None and seeds is not None:
         raise UsageError("give --seed or --seeds, not both")
     seed_list = parse_seeds(seeds) if seeds is not None else None
@@ -93,17 +106,33 @@ def run_command(
         raise UsageError("give --jobs or --ray, not both")
     progress = "none" if quiet else "auto"
     stream = sys.stderr if as_json else sys.stdout
-    try:
-        outcome = run(spec, backend, epochs=epochs, batch=_batch(batch), lr=lr, seed=seed, out=out,
-                      seeds=seed_list,
-                      progress=progress, stream=stream, jobs=jobs, workers=workers, cluster=cluster, task=task,
-                      ray=None if ray is None else (True if ray == LOCAL_RAY else ray))
-    except TrainingError as error:
-        partial = getattr(error, "result", None)
-        if isinstance(partial, RunResults) and partial.sweep:  # show what did train, then fail
-            _print(partial, as_json)
-        raise
-    _print(outcome, as_json)
+    _stop_on_sigterm()
+    if resume is not None:
+        _print(api.resume(resume, progress=progress, stream=stream), as_json)
+        return
+    for spec in specs:
+        try:
+            outcome = api.run(spec, backend, epochs=epochs, batch=_batch(batch), lr=lr, seed=seed, out=out,
+                              progress=progress, stream=stream, seeds=seed_list, jobs=jobs, workers=workers,
+                              cluster=cluster, task=task, ray=None if ray is None else (True if ray == LOCAL_RAY else ray))
+        except TrainingError as error:
+            partial = getattr(error, "result", None)
+            if isinstance(partial, RunResults) and partial.sweep:  # show what did train, then fail
+                _print(partial, as_json)
+            raise
+        _print(outcome, as_json)
+
+
+def _stop_on_sigterm() -> None:
+    """`kill` (SIGTERM) stops a run as Ctrl-C does: the folder is saved and can be resumed."""
+    import signal
+    import threading
+
+    def stop(signum, frame):
+        raise KeyboardInterrupt
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, stop)
 
 
 def _print(outcome: RunResults, as_json: bool) -> None:
@@ -119,8 +148,13 @@ def _print(outcome: RunResults, as_json: bool) -> None:
         typer.echo(summary_table(outcome.groups))
     else:
         typer.echo(results_table(results))
-    if outcome.dir is not None:
-        typer.echo(f"saved in {outcome.dir}")
+        if outcome.dir is not None:
+            page = Path(outcome.dir) / "index.html"
+            typer.echo(f"saved in {outcome.dir}" + (f"; open {page} for the report" if page.is_file() else ""))
+    for result in results:  # after the table: a lost model file must not hide the results
+        if result.save_error:
+            typer.echo(f"warning: {result.label + ': ' if result.label else ''}the model could not be saved "
+                       f"({result.save_error}); the results above and results.json are complete", err=True)
 
 
 def results_table(results: Sequence[RunResult]) -> str:

@@ -33,8 +33,11 @@ class Analysis:
         return not self.errors
 
 
-def analyse(text: str, path: str | None = None) -> Analysis:
-    """Parse (recovering from syntax errors) and check `text`; never raises for a spec problem."""
+def analyse(text: str, path: str | None = None, backend: str | None = None) -> Analysis:
+    """Parse (recovering from syntax errors) and check `text`; never raises for a spec problem.
+
+    `backend` checks for that backend instead of the spec's `backend` line.
+    """
     from .parser import parse_recovering
     from .validate import collect
 
@@ -46,7 +49,7 @@ def analyse(text: str, path: str | None = None) -> Analysis:
     plans: list = []
     if spec is not None:
         try:
-            plans = collect(spec, out)
+            plans = collect(spec, out, backend)
         except RecursionError:
             out.error("the spec is nested too deeply to check", 1, 1, code="too-deep")
         except NNSpecError as error:  # a check that still raises instead of collecting

@@ -14,6 +14,21 @@ MAX_SIZE = 1_000_000  # units, filters, dims: larger is a typo, not a network th
 _REGISTRY_KINDS = {"activation", "initializer", "optimizer", "loss", "metric", "metrics", "dataset", "backend", "layer"}
 
 
+def default_of(param: Param, what: str) -> Any:
+    """A `Param`'s default, resolved exactly as a written value is (`xavier` -> `xavier_uniform`).
+
+    Only registry kinds need it: other defaults are already in the form a plugin
+    receives. Raises SpecError when a plugin's default names nothing registered.
+    """
+    if param.default is None or param.type not in _REGISTRY_KINDS:
+        return param.default
+    try:
+        return coerce(param, param.default, what)
+    except SpecError as error:
+        error.message = f"{error.message} (the default of {what} {param.name}, set by its plugin)"
+        raise
+
+
 def describe(value: Any) -> str:
     """A value as the user wrote it."""
     if isinstance(value, bool):

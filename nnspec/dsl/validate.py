@@ -6,12 +6,14 @@ translates, or raises every error found (SpecErrors). Nothing here imports Tenso
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from ..errors import NNSpecError, SpecError, SpecWarning
 from ..plugins import get_registries
-from ..types import REQUIRED, DatasetMeta, Param, Plan, ResolvedLayer, TrainConfig
+from ..types import REQUIRED, DatasetMeta, Param, Plan, ResolvedLayer
 from .ast import (
     BackendStmt,
     Block,
@@ -28,20 +30,20 @@ from .ast import (
     shape_text,
 )
 from . import limits
+from .backend_check import check_implementations
 from .diagnostics import Collector, Diagnostic
 from ..schedules import OPTIONS as SCHEDULE_OPTIONS
-from ..schedules import misplaced as misplaced_schedule_options
-from ..schedules import schedule_of
-from .options import coerce, describe
+from .options import coerce, default_of, describe
 from .sweep import PartialOptions, repeat_problems
 from .sweep import variant_label_of as variant_label
+from .train_check import check_train
 
 DEFAULT_SEED = 0
 DEFAULT_BACKEND = "keras"
 MAX_SEED = 2**32 - 1
 
 TRAIN_OPTIONS = (
-    Param("lr", "float", default=None, min=0, doc="learning rate (default: the optimizer's)"),
+    Param("lr", "float", default=None, min=0, doc="learning rate (default: the optimizer's `lr` option)"),
     Param("loss", "loss", default=None, doc="loss (default: from the task and the last activation)"),
     Param("metrics", "metrics", default=None, doc="metrics to report (default: accuracy or mae)"),
     Param("epochs", "int", default=10, min=1, max=100_000, doc="passes over the training data"),
@@ -50,7 +52,6 @@ TRAIN_OPTIONS = (
     *SCHEDULE_OPTIONS,
 )
 SHAPELESS_NOTE = "shapes and parameters are not inferred without 'input' or 'data'"
-CROSSENTROPY = {"categorical_crossentropy", "sparse_categorical_crossentropy", "binary_crossentropy"}
 
 
 @dataclass
@@ -72,20 +73,29 @@ class CheckResult:
         return self.plans[index]
 
 
-def check_spec(spec: Spec) -> CheckResult:
-    """Check every variant of `spec`; raises SpecErrors listing all problems found."""
+def check_spec(spec: Spec, backend: str | None = None) -> CheckResult:
+    """Check every variant of `spec`; raises SpecErrors listing all problems found.
+
+    `backend`, when given, replaces the spec's `backend` line (as `--backend` does).
+    """
     limits.check_spec(spec)  # a spec built in code (from_dict, overrides) never met the parser's check
     out = Collector(spec.source, spec.filename)
-    plans = collect(spec, out)
+    plans = collect(spec, out, backend)
     out.raise_errors()
     warnings = [w.to_warning(spec.filename, spec.source) for w in out.warnings()]
     return CheckResult(plans, warnings, out.warnings())
 
 
-def collect(spec: Spec, out: Collector) -> list[Plan]:
-    """Check every variant of `spec`, adding each problem to `out`; the plans of the good ones."""
+def collect(spec: Spec, out: Collector, backend: str | None = None) -> list[Plan]:
+    """Check every variant of `spec`, adding each problem to `out`; the plans of the good ones.
+
+    With a backend chosen (`backend`, or the spec's `backend` line), a layer kind or a
+    name that backend cannot build is an error at the line that uses it.
+    """
     _check_statements(spec, out)
     options = PartialOptions(spec, TRAIN_OPTIONS)  # `train sgd|momentum momentum=0.9`: momentum= goes where it is taken
+    if backend is not None:
+        backend = get_registries().backends.get(backend).name
     plans = []
     for variant in spec.variants():
         problems = repeat_problems(variant)  # `x$depth` with a value that is no count
@@ -99,6 +109,10 @@ def collect(spec: Spec, out: Collector) -> list[Plan]:
             continue
         plan = _plan(options.narrow(variant), out)
         if plan is not None:
+            if backend is not None:
+                plan = dataclasses.replace(plan, backend=backend)
+            if backend is not None or variant.backend is not None:  # a backend chosen, not the default
+                check_implementations(plan, out)
             plans.append(plan)
     options.report(out)
     return plans
@@ -236,7 +250,11 @@ def _options(params: tuple[Param, ...], options: tuple[Option, ...], what: str, 
                 out.error(f"{what} needs {param.name}=", line, column, code="missing-option")
                 ok = False
             else:
-                values[param.name] = param.default
+                try:
+                    values[param.name] = default_of(param, what)
+                except SpecError as error:
+                    out.error(error, line, column)
+                    ok = False
     return values if ok else None
 
 
@@ -277,7 +295,7 @@ def _plan(spec: Spec, out: Collector) -> Plan | None:
     training = _train_options(spec, out)
     if layers is None or training is None:
         return None
-    train = _train(spec, layers, meta, training, out)
+    train = check_train(spec, layers, meta, training, out)
     seed = spec.seed if spec.seed is not None else DEFAULT_SEED
     if spec.seed is not None:
         stmt = spec.first(SeedStmt)
@@ -321,6 +339,7 @@ def _data(stmt: DataStmt, out: Collector):
     options = _options(dataset.options, stmt.options, f"data {name}", out, stmt.line, stmt.column)
     if options is None:
         return None
+    options = _paths_beside_spec(options, dataset.options, out.filename)
     try:
         meta = dataset.meta(options)
     except NNSpecError as error:
@@ -332,6 +351,20 @@ def _data(stmt: DataStmt, out: Collector):
                   stmt.line, stmt.column, code="plugin-failed")
         return None
     return name, options, meta
+
+
+def _paths_beside_spec(options: dict, params, filename: str | None) -> dict:
+    """A relative `path=` is read from the spec file's folder, wherever nnspec runs from."""
+    if not filename:
+        return options  # spec text without a file: the current directory
+    out = dict(options)
+    for param in params:
+        value = out.get(param.name)
+        if param.name == "path" and param.type == "str" and isinstance(value, str) and value:
+            path = Path(value).expanduser()
+            if not path.is_absolute():
+                out[param.name] = str(Path(filename).parent / path)
+    return out
 
 
 def _option_named_in(stmt: DataStmt, message: str) -> tuple[int, int] | None:
@@ -424,17 +457,6 @@ def _layer_args(kind, name: str, stmt: LayerStmt, out: Collector) -> dict | None
     return options
 
 
-def _last_activation(layers: tuple[ResolvedLayer, ...]) -> str | None:
-    """The activation the network's output has passed through last (None: logits)."""
-    kinds = get_registries().layers
-    for layer in reversed(layers):
-        if "activation" in layer.args:
-            return layer.args["activation"]
-        if not kinds.get(layer.kind).keeps_activation:
-            return None
-    return None
-
-
 def _train_options(spec: Spec, out: Collector):
     """The optimizer and the checked `train` options (defaults when there is no train line)."""
     stmt = spec.train or TrainStmt("adam", (), 0, 0, 0)
@@ -444,134 +466,10 @@ def _train_options(spec: Spec, out: Collector):
         out.error(error, stmt.line, stmt.optimizer_column)
         return None
     optimizer = get_registries().optimizers.get(optimizer_name)
-    params = TRAIN_OPTIONS + tuple(optimizer.options)
+    # the optimizer's own `lr` option, when it declares one, carries its default
+    params = tuple(p for p in TRAIN_OPTIONS if p.name not in {o.name for o in optimizer.options})
+    params += tuple(optimizer.options)
     options = _options(params, stmt.options, f"train {optimizer_name}", out, stmt.line, stmt.column)
     if options is None:
         return None
     return optimizer, options
-
-
-def _train(spec: Spec, layers: tuple[ResolvedLayer, ...], meta: DatasetMeta | None, training, out: Collector):
-    """The loss, metrics and label encoding that fit the last layer and the data."""
-    from ..builtins.names import DEFAULT_LR
-
-    optimizer, options = training
-    optimizer_name = optimizer.name
-    stmt = spec.train or TrainStmt("adam", (), 0, 0, 0)
-    line, column = (stmt.line, stmt.column) if spec.train else (layers[-1].line, layers[-1].column)
-    last = layers[-1]
-    activation = _last_activation(layers)
-    outputs = last.output_shape
-    task = meta.task if meta else None
-    loss = options["loss"]
-    where = _option_position(stmt, "loss") or (line, column)
-    last_where = (last.line, last.column)
-
-    if len(outputs) != 1:
-        out.error(f"the network must end in a flat output, found {shape_text(outputs)}",
-                  *last_where, hint="add 'flatten' and a dense layer", code="output-mismatch")
-        return None
-    units = outputs[0]
-    if activation == "softmax" and units == 1:
-        out.error("softmax over a single unit always gives 1", *last_where,
-                  hint="use 'dense 1 sigmoid' for a yes/no output", code="output-mismatch")
-    if task == "multiclass" and meta.classes and units != meta.classes:
-        out.error(f"the last layer gives {units} outputs but data {spec.data.name} has {meta.classes} classes",
-                  *last_where, hint=f"end with 'dense {meta.classes} softmax'", code="output-mismatch")
-    if task == "binary" and units not in (1, 2):
-        out.error(f"the last layer gives {units} outputs but data {spec.data.name} is a yes/no task",
-                  *last_where, hint="end with 'dense 1 sigmoid'", code="output-mismatch")
-    if task == "regression" and activation in ("softmax", "sigmoid"):
-        out.error(f"a {activation} output on a regression data set predicts only values in [0, 1]",
-                  *last_where, hint="end with 'dense 1' (no activation)", code="output-mismatch")
-    if activation == "relu" and task in ("multiclass", "binary"):
-        out.warn("relu on the output layer of a classifier can die and predict one class only",
-                 *last_where, code="relu-output")
-    elif activation == "relu" and task == "regression":
-        out.warn("relu on the output layer can die (all outputs 0) for some seeds; 'dense 1' is safer",
-                 *last_where, code="relu-output")
-
-    if loss is None:
-        if task == "regression":
-            loss = "mse"
-        elif task == "binary" and units == 1:
-            loss = "binary_crossentropy"
-        elif task in ("multiclass", "binary"):
-            loss = "categorical_crossentropy"
-        elif activation == "softmax":  # no data to ask: the output layer says what it is
-            loss = "categorical_crossentropy"
-        elif activation == "sigmoid" and units == 1:
-            loss = "binary_crossentropy"
-        else:
-            loss = "mse"
-    if loss == "categorical_crossentropy" or loss == "sparse_categorical_crossentropy":
-        if task == "regression":
-            out.error(f"{loss} is for classification, but data {spec.data.name} is regression", *where,
-                      hint="use loss=mse", code="loss-mismatch")
-        elif units == 1:
-            out.error(f"{loss} needs one output per class, the last layer gives 1", *where,
-                      hint="use loss=binary_crossentropy with 'dense 1 sigmoid'", code="loss-mismatch")
-    if loss == "binary_crossentropy":
-        if task == "regression":
-            out.error(f"binary_crossentropy is for yes/no labels, but data {spec.data.name} is regression",
-                      *where, hint="use loss=mse", code="loss-mismatch")
-        elif units != 1 and task == "binary":
-            out.error("binary_crossentropy needs one output", *where, code="loss-mismatch")
-        elif units != 1 and task == "multiclass":
-            out.warn("binary_crossentropy over several classes scores each class on its own", *where, code="loss-activation")
-        if activation == "softmax":
-            out.warn("binary_crossentropy after softmax: use sigmoid for one output", *where, code="loss-activation")
-
-    metrics = options["metrics"]
-    if metrics is None:
-        metrics = ("mae",) if task == "regression" or (task is None and loss in ("mse", "mae")) else ("accuracy",)
-    if "accuracy" in metrics and task == "regression":
-        out.error(f"accuracy means nothing on a regression data set ({spec.data.name})",
-                  *(_option_position(stmt, "metrics") or (line, column)), hint="use metrics=mae", code="metric-mismatch")
-
-    lr = options["lr"]
-    if lr is None:
-        lr = DEFAULT_LR.get(optimizer_name, 0.001)
-    elif lr <= 0:
-        out.error(f"lr must be positive, found {describe(lr)}", *(_option_position(stmt, "lr") or (line, column)), code="bad-value")
-    val = options["val"]
-    if meta and meta.train_size and isinstance(val, int) and val >= meta.train_size:
-        out.error(f"val={val} holds out every training sample (data {spec.data.name} has {meta.train_size})",
-                  *(_option_position(stmt, "val") or (line, column)), code="bad-value")
-    batch = options["batch"]
-
-    if loss == "sparse_categorical_crossentropy":
-        encoding = "index"
-    elif task in ("binary", "regression") and units == 1:
-        encoding = "column"
-    elif task is None and units == 1:
-        encoding = "column"
-    else:
-        encoding = "onehot"
-    from_logits = activation in (None, "linear") and loss in CROSSENTROPY
-    # an optimizer's own option of the same name (a plugin's decay=) is the optimizer's
-    own = {p.name for p in optimizer.options}
-    schedule_options = {key: value for key, value in options.items() if key not in own}
-    for key, message in misplaced_schedule_options(schedule_options):
-        out.error(message, *(_option_position(stmt, key) or (line, column)))
-    extra = {p.name: options[p.name] for p in optimizer.options}
-    config = TrainConfig(
-        optimizer=optimizer_name,
-        lr=float(lr),
-        loss=loss,
-        metrics=tuple(metrics),
-        epochs=options["epochs"],
-        batch=batch,
-        val=val,
-        from_logits=from_logits,
-        options=extra,
-        schedule=schedule_of(schedule_options),
-    )
-    return config, encoding
-
-
-def _option_position(stmt: TrainStmt, key: str) -> tuple[int, int] | None:
-    for option in stmt.options:
-        if option.key == key:
-            return option.line, option.value_column
-    return None

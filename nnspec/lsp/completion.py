@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 from ..types import Param
 from . import docs
-from .definition import let_definitions, uses
-from .params import options, param_for, positional
+from .definition import let_definitions
+from .params import options, param_for, param_of_variable, positional
 from .words import KEYWORDS, Slot, slot_at
 
 
@@ -62,7 +62,7 @@ def _candidates(lines: list[str], slot: Slot, registries) -> list[Completion]:
     if slot.role == "key":
         return _option_keys(slot, registries)
     if slot.role == "let_value":
-        param = _param_of_variable(lines, slot.key, registries)
+        param = param_of_variable(lines, slot.key, registries)
         return _values(param, registries) if param else []
     param = param_for(slot, registries)
     found = _values(param, registries) if param else []
@@ -114,12 +114,3 @@ def _variables(lines: list[str]) -> list[Completion]:
         Completion(f"${name}", "variable", f"= {found.values}", None, f"0{name}")
         for name, found in let_definitions(lines).items()
     ]
-
-
-def _param_of_variable(lines: list[str], name: str, registries) -> Param | None:
-    """The parameter a sweep variable's first use stands for (its values are of that kind)."""
-    for line, start, _ in uses(lines, name):
-        param = param_for(slot_at(lines, line, start + 1), registries)
-        if param is not None:
-            return param
-    return None

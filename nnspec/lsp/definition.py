@@ -57,3 +57,23 @@ def definition(lines: list[str], line: int, character: int) -> LetDefinition | N
     if not slot.atom.startswith("$"):
         return None
     return let_definitions(lines).get(slot.atom[1:])
+
+
+def references(lines: list[str], line: int, character: int) -> tuple[str, list[tuple[int, int, int]]] | None:
+    """The variable at the position (a `$use` or a `let` name) and every place it is written.
+
+    The places are (line, start, end) of the `let` name, when there is one, then each
+    use; renaming the variable rewrites exactly these.
+    """
+    slot = slot_at(lines, line, character)
+    if slot.atom.startswith("$"):
+        name = slot.atom[1:]
+    elif slot.role == "let_name" and slot.atom:
+        name = slot.atom
+    else:
+        return None
+    found = let_definitions(lines).get(name)
+    places = [(found.line, found.start, found.end)] if found else []
+    # a use's range covers the name only, not the '$', so that a rename keeps the '$'
+    places += [(number, start + 1, end) for number, start, end in uses(lines, name)]
+    return name, places

@@ -12,7 +12,7 @@ from ..dsl.ast import shape_text
 from . import docs
 from .analysis import Snapshot
 from .definition import let_definitions, uses
-from .params import param_for
+from .params import param_for, param_of_variable
 from .words import KEYWORDS, Slot, slot_at
 
 MAX_LAYER_LINES = 12
@@ -60,7 +60,10 @@ def _text(analysis: Snapshot, lines: list[str], slot: Slot, line: int, registrie
         return _variable(lines, atom)
     if slot.role == "repeat":
         return f"`{atom}`: repeated {atom[1:]} times"
-    param = param_for(slot, registries)
+    if slot.role == "let_value":
+        param = param_of_variable(lines, slot.key, registries)
+    else:
+        param = param_for(slot, registries)
     if param is None:
         return None
     if slot.role == "key":

@@ -8,7 +8,8 @@ datasets are understood like the built-ins.
 from __future__ import annotations
 
 from ..types import Param
-from .words import Slot
+from .definition import uses
+from .words import Slot, slot_at
 
 SUBJECTS = {
     "data": Param("dataset", "dataset", doc="the dataset"),
@@ -63,4 +64,13 @@ def param_for(slot: Slot, registries) -> Param | None:
         for param in options(slot, registries) + layer_positional:
             if param.name == slot.key:
                 return param
+    return None
+
+
+def param_of_variable(lines: list[str], name: str, registries) -> Param | None:
+    """The parameter a sweep variable's first use stands for (its `let` values are of that kind)."""
+    for line, start, _ in uses(lines, name):
+        param = param_for(slot_at(lines, line, start + 1), registries)
+        if param is not None:
+            return param
     return None

@@ -8,8 +8,10 @@ whatever the text, a request gets an answer (possibly empty), never a dead serve
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
+import re
 import traceback
 from urllib.parse import unquote, urlparse
 
@@ -19,8 +21,9 @@ from pygls.lsp.server import LanguageServer
 from .. import __version__
 from .analysis import Documents, formatted
 from .completion import complete
-from .definition import definition
+from .definition import definition, references
 from .hover import hover
+from .symbols import symbols
 
 SEVERITY = {
     "error": lsp.DiagnosticSeverity.Error,
@@ -35,7 +38,15 @@ ITEM_KIND = {
     "value": lsp.CompletionItemKind.Value,
     "variable": lsp.CompletionItemKind.Variable,
 }
+SYMBOL_KIND = {
+    "statement": lsp.SymbolKind.Property,
+    "let": lsp.SymbolKind.Variable,
+    "layer": lsp.SymbolKind.Function,
+    "block": lsp.SymbolKind.Namespace,
+}
+NAME = re.compile(r"[a-z_][a-z0-9_]*")
 TRIGGER_CHARACTERS = ["=", ",", "|", "$", " "]
+CHANGE_DELAY = 0.15  # seconds without a change before a changed document is checked
 
 log = logging.getLogger("nnspec.lsp")
 
@@ -66,6 +77,16 @@ class _Codec:
         return position.line, index + max(position.character - units, 0)  # past the end stays past it
 
 
+def _report_failure(ls: LanguageServer, what: str) -> None:
+    """Log the current exception to stderr and to the editor's log."""
+    message = f"nnspec lsp: {what} failed\n{traceback.format_exc()}"
+    log.error("%s", message)
+    try:  # the editor's log is where a user looks first
+        ls.window_log_message(lsp.LogMessageParams(type=lsp.MessageType.Error, message=message))
+    except Exception:
+        pass
+
+
 def _guarded(default=None):
     """Answer `default` (and log the traceback) when a handler fails, instead of an error reply."""
 
@@ -75,12 +96,7 @@ def _guarded(default=None):
             try:
                 return handler(ls, params)
             except Exception:
-                message = f"nnspec lsp: {handler.__name__} failed\n{traceback.format_exc()}"
-                log.error("%s", message)
-                try:  # the editor's log is where a user looks first
-                    ls.window_log_message(lsp.LogMessageParams(type=lsp.MessageType.Error, message=message))
-                except Exception:
-                    pass
+                _report_failure(ls, handler.__name__)
                 return default
 
         return run
@@ -99,6 +115,7 @@ class NNSpecLanguageServer(LanguageServer):
     def __init__(self) -> None:
         super().__init__("nnspec", __version__)
         self.documents = Documents()
+        self._pending: dict[str, asyncio.TimerHandle] = {}
 
     def analysis(self, uri: str):
         """The cached analysis of the document's current version."""
@@ -112,6 +129,28 @@ class NNSpecLanguageServer(LanguageServer):
         self.text_document_publish_diagnostics(
             lsp.PublishDiagnosticsParams(uri=uri, version=analysis.version, diagnostics=diagnostics)
         )
+
+    def publish_later(self, uri: str) -> None:
+        """Publish once typing pauses: a burst of changes is checked once, not once per key."""
+        self.cancel_pending(uri)
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # no event loop (called outside the server): publish now
+            self.publish(uri)
+            return
+        self._pending[uri] = loop.call_later(CHANGE_DELAY, self._publish_pending, uri)
+
+    def _publish_pending(self, uri: str) -> None:
+        self._pending.pop(uri, None)
+        try:
+            self.publish(uri)
+        except Exception:
+            _report_failure(self, "checking a changed document")
+
+    def cancel_pending(self, uri: str) -> None:
+        handle = self._pending.pop(uri, None)
+        if handle is not None:
+            handle.cancel()
 
 
 def _diagnostic(codec: _Codec, found) -> lsp.Diagnostic:
@@ -143,11 +182,12 @@ def build_server() -> NNSpecLanguageServer:
     @server.feature(lsp.TEXT_DOCUMENT_DID_CHANGE)
     @_guarded()
     def did_change(ls: NNSpecLanguageServer, params: lsp.DidChangeTextDocumentParams):
-        ls.publish(params.text_document.uri)
+        ls.publish_later(params.text_document.uri)
 
     @server.feature(lsp.TEXT_DOCUMENT_DID_CLOSE)
     @_guarded()
     def did_close(ls: NNSpecLanguageServer, params: lsp.DidCloseTextDocumentParams):
+        ls.cancel_pending(params.text_document.uri)
         ls.documents.close(params.text_document.uri)
         ls.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri=params.text_document.uri, diagnostics=[]))
 
@@ -234,4 +274,56 @@ def build_server() -> NNSpecLanguageServer:
             ))
         return actions
 
+    @server.feature(lsp.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
+    @_guarded(default=[])
+    def on_document_symbol(ls: NNSpecLanguageServer, params: lsp.DocumentSymbolParams):
+        analysis = ls.analysis(params.text_document.uri)
+        codec = _Codec(ls, analysis.text)
+        return [_document_symbol(codec, found) for found in symbols(analysis)]
+
+    @server.feature(lsp.TEXT_DOCUMENT_REFERENCES)
+    @_guarded(default=[])
+    def on_references(ls: NNSpecLanguageServer, params: lsp.ReferenceParams):
+        uri = params.text_document.uri
+        codec = _Codec(ls, ls.workspace.get_text_document(uri).source)
+        found = references(codec.lines, *codec.from_client(params.position))
+        if found is None:
+            return []
+        return [lsp.Location(uri=uri, range=codec.range(line, start, line, end)) for line, start, end in found[1]]
+
+    @server.feature(lsp.TEXT_DOCUMENT_PREPARE_RENAME)
+    @_guarded()
+    def on_prepare_rename(ls: NNSpecLanguageServer, params: lsp.PrepareRenameParams):
+        codec = _Codec(ls, ls.workspace.get_text_document(params.text_document.uri).source)
+        line, character = codec.from_client(params.position)
+        found = references(codec.lines, line, character)
+        if found is None:
+            return None
+        here = [p for p in found[1] if p[0] == line and p[1] - 1 <= character <= p[2]]
+        return codec.range(here[0][0], here[0][1], here[0][0], here[0][2]) if here else None
+
+    @server.feature(lsp.TEXT_DOCUMENT_RENAME)
+    @_guarded()
+    def on_rename(ls: NNSpecLanguageServer, params: lsp.RenameParams):
+        uri = params.text_document.uri
+        codec = _Codec(ls, ls.workspace.get_text_document(uri).source)
+        found = references(codec.lines, *codec.from_client(params.position))
+        if found is None or not NAME.fullmatch(params.new_name):
+            return None
+        edits = [lsp.TextEdit(range=codec.range(line, start, line, end), new_text=params.new_name)
+                 for line, start, end in found[1]]
+        return lsp.WorkspaceEdit(changes={uri: edits})
+
     return server
+
+
+def _document_symbol(codec: _Codec, found) -> lsp.DocumentSymbol:
+    whole = codec.range(found.line, found.start, found.end_line, found.end)
+    return lsp.DocumentSymbol(
+        name=found.name or "?",
+        detail=found.detail or None,
+        kind=SYMBOL_KIND.get(found.kind, lsp.SymbolKind.Property),
+        range=whole,
+        selection_range=lsp.Range(whole.start, whole.start if found.kind == "block" else whole.end),
+        children=[_document_symbol(codec, child) for child in found.children] or None,
+    )

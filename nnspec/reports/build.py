@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import UsageError
+from ..files import write_atomically
 from ..rundir import SavedRun, SavedSweep, best_epoch, check_folder, is_sweep, load_run, load_sweep
 from . import plots
 from .page import run_page, sweep_page
@@ -69,7 +70,13 @@ def _run_report(run: SavedRun, label, n) -> Report:
     wanted = _wanted_label(run, label)  # checked first: a wrong label draws nothing
     if run.results.get("error"):
         report.notes.append(f"this run failed: {run.results['error']}")
-    title = run.results.get("dataset") or run.dir.name
+    if run.results.get("interrupted"):
+        report.notes.append(
+            f"this run was interrupted after epoch {run.results.get('epochs_done', 0)} of "
+            f"{run.results.get('epochs', '?')}: there are no test results yet; "
+            f"continue it with nnspec run --resume {run.dir}"
+        )
+    title = run.results.get("data_file") or run.results.get("dataset") or run.dir.name
     curves = plots.plot_curves(run.history, run.dir / "curves.png", f"Training curves: {title}", best_epoch(run.history))
     if curves:
         report.pictures["curves"] = curves
@@ -119,7 +126,7 @@ def _regression_pictures(run: SavedRun, report: Report) -> None:
 def _classification_pictures(run: SavedRun, report: Report, wanted: int | None, n) -> None:
     names = class_names_of(run)
     table = misclassified_table(run)
-    table.to_csv(run.dir / MISCLASSIFIED_FILE, index=False)
+    write_atomically(run.dir / MISCLASSIFIED_FILE, table.to_csv(index=False), sync=False)
     report.misclassified = table
     y_true = run.predictions.y_true
     predicted, _ = predicted_classes(run)
@@ -143,9 +150,9 @@ def _classification_pictures(run: SavedRun, report: Report, wanted: int | None, 
             f"predicted probability of {names[1]}", threshold=0.5,
         )
     else:
-        report.pictures["wrong_spread"] = plots.plot_wrong_spread(
+        report.pictures["wrong_spread"] = plots.plot_wrong_counts(
             label_ids, _ids(table, "predicted"), names, run.dir / "wrong_spread.png",
-            "Wrong predictions: predicted class by true label", "predicted class", value_names=names,
+            "Wrong predictions: how many of each true label went to each class",
         )
     _image_grid(run, report, table, names, wanted, n)
 
@@ -207,16 +214,16 @@ def _sweep_report(sweep: SavedSweep, label, n) -> Report:
     repeated = is_repeated(sweep.entries)
     if repeated:
         report.runs_table = report.table
-        report.runs_table.to_csv(sweep.dir / RUNS_FILE, index=False)
+        write_atomically(sweep.dir / RUNS_FILE, report.runs_table.to_csv(index=False), sync=False)
         report.table = seed_summary_table(sweep)
-    report.table.to_csv(sweep.dir / COMPARISON_FILE, index=False)
+    write_atomically(sweep.dir / COMPARISON_FILE, report.table.to_csv(index=False), sync=False)
     tables = [
         variant.misclassified.assign(variant=name)[["variant", *variant.misclassified.columns]]
         for name, variant in report.variants.items()
         if variant.misclassified is not None
     ]
     report.misclassified = pd.concat(tables, ignore_index=True) if tables else None
-    title = sweep.runs[0].results.get("dataset") or sweep.dir.name
+    title = sweep.runs[0].results.get("data_file") or sweep.runs[0].results.get("dataset") or sweep.dir.name
     if repeated:
         groups = group_runs([{**entry, "history": run.history} for entry, run in zip(sweep.entries, sweep.runs)])
         curves = plots.plot_sweep_curves(

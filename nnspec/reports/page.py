@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from ..files import write_atomically
 from .tables import format_number, metrics_table
 
 if TYPE_CHECKING:
@@ -169,7 +170,7 @@ def run_page(report: "Report", run: "SavedRun") -> Path:
     body += _run_sections(report, run, run.dir, "h2")
     body += ["<h2>Spec</h2>", f"<pre>{_e(run.spec_text)}</pre>"]
     path = run.dir / PAGE_FILE
-    path.write_text(_page(title, body), encoding="utf-8")
+    write_atomically(path, _page(title, body), sync=False)
     return path
 
 
@@ -201,5 +202,5 @@ def sweep_page(report: "Report", sweep: "SavedSweep") -> Path:
         body.append(f'<p><a href="{_e(entry["dir"])}/{PAGE_FILE}">This variant\'s own page</a></p>')
         body += _run_sections(variant_report, run, sweep.dir, "h3")
     path = sweep.dir / PAGE_FILE
-    path.write_text(_page(title, body), encoding="utf-8")
+    write_atomically(path, _page(title, body), sync=False)
     return path

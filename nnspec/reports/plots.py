@@ -28,7 +28,13 @@ def _figure(width: float, height: float):
 
 
 def _save(figure, path: Path) -> Path:
-    figure.savefig(path, format="png")
+    import io
+
+    from ..files import write_atomically
+
+    buffer = io.BytesIO()  # drawn in memory, then renamed into place: never half a picture
+    figure.savefig(buffer, format="png")
+    write_atomically(path, buffer.getvalue(), sync=False)
     return path
 
 
@@ -204,13 +210,13 @@ def plot_wrong_spread(
     path: Path,
     title: str,
     value_label: str,
-    value_names: Sequence[str] | None = None,
     threshold: float | None = None,
 ) -> Path:
-    """For the wrong predictions: a violin of `values` per true label, with the samples as a jittered swarm.
+    """For the wrong predictions of a binary run: a violin of the probability of class 1 per true label.
 
-    Multiclass runs pass the predicted class as `values` (with `value_names` for the
-    ticks); binary runs pass the probability of class 1 and the 0.5 `threshold`.
+    The samples are drawn over it as a jittered swarm, with the 0.5 `threshold`. The
+    values are continuous, so a smooth density is honest here (multiclass runs, whose
+    predicted classes are categories, get plot_wrong_counts instead).
     """
     figure = _figure(max(5.5, 0.6 * len(names) + 2.5), 4.8)
     axis = figure.subplots()
@@ -226,10 +232,8 @@ def plot_wrong_spread(
     for index, group in enumerate(groups):
         if len(group):
             across = rng.uniform(-0.25, 0.25, size=len(group))
-            # class values are whole numbers: spread them a little up and down too, so density shows
-            along = rng.uniform(-0.15, 0.15, size=len(group)) if value_names is not None else 0
             axis.scatter(
-                index + across, group + along, s=6 if crowded else 14, color="tab:red",
+                index + across, group, s=6 if crowded else 14, color="tab:red",
                 alpha=0.3 if crowded else 0.6, edgecolors="none",
             )
     if threshold is not None:
@@ -240,9 +244,37 @@ def plot_wrong_spread(
     axis.set_ylabel(value_label)
     _class_ticks(axis, names)
     axis.set_xlim(-0.6, len(names) - 0.4)
-    if value_names is not None:
-        axis.set_yticks(range(len(value_names)), value_names)
-        axis.set_ylim(-0.6, len(value_names) - 0.4)
+    axis.grid(alpha=0.3)
+    return _save(figure, path)
+
+
+def plot_wrong_counts(labels: np.ndarray, predicted: np.ndarray, names: Sequence[str], path: Path, title: str) -> Path:
+    """For the wrong predictions: how many of each true label went to each predicted class.
+
+    Both axes are unordered categories, so there is nothing between two classes to
+    smooth over: each (true, predicted) pair is one dot whose area is its count, with
+    the count written beside it; pairs that never happen are empty.
+    """
+    classes = len(names)
+    counts = np.zeros((classes, classes), dtype=np.int64)
+    np.add.at(counts, (labels.astype(np.int64), predicted.astype(np.int64)), 1)
+    figure = _figure(max(5.5, 0.6 * classes + 2.5), max(4.8, 0.45 * classes + 2.2))
+    axis = figure.subplots()
+    true_index, predicted_index = np.nonzero(counts)
+    values = counts[true_index, predicted_index]
+    if len(values):
+        area = 40 + 560 * values / values.max()
+        axis.scatter(true_index, predicted_index, s=area, color="tab:red", alpha=0.55, edgecolors="none")
+        for x, y, count in zip(true_index, predicted_index, values):
+            axis.annotate(str(count), (x, y), xytext=(0, 0), textcoords="offset points", ha="center", va="center",
+                          fontsize="small")
+    axis.set_title(title, fontsize=TITLE_SIZE)
+    axis.set_xlabel("label (true)")
+    axis.set_ylabel("predicted class")
+    _class_ticks(axis, names)
+    axis.set_yticks(range(classes), names)
+    axis.set_xlim(-0.6, classes - 0.4)
+    axis.set_ylim(-0.6, classes - 0.4)
     axis.grid(alpha=0.3)
     return _save(figure, path)
 

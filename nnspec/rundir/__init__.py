@@ -4,11 +4,12 @@ A run folder holds
 
     results.json  history.csv  spec.nn  predictions.npz  model.keras | checkpoint/
 
-and a sweep folder holds sweep.json, spec.nn and one run folder per variant.
+and a sweep folder holds sweep.json, spec.nn and one run folder per variant; a run that
+has not finished also holds checkpoint.npz (`nnspec run --resume` continues from it).
 Training writes through `write`, reports read through `read`: the format lives here only.
 """
 
-from .names import HISTORY_FILE, PREDICTIONS_FILE, RESULTS_FILE, SPEC_FILE, SWEEP_FILE
+from .names import CHECKPOINT_FILE, HISTORY_FILE, PREDICTIONS_FILE, RESULTS_FILE, RUN_MARKER, SPEC_FILE, SWEEP_FILE
 from .read import (
     Predictions,
     SavedRun,
@@ -23,6 +24,7 @@ from .read import (
 from .write import (
     default_folder,
     new_folder,
+    save_model,
     slug,
     unique_slug,
     variant_folders,
@@ -36,9 +38,10 @@ from .write import (
 )
 
 __all__ = [
-    "HISTORY_FILE", "PREDICTIONS_FILE", "RESULTS_FILE", "SPEC_FILE", "SWEEP_FILE",
+    "CHECKPOINT_FILE", "HISTORY_FILE", "PREDICTIONS_FILE", "RESULTS_FILE", "RUN_MARKER", "SPEC_FILE", "SWEEP_FILE",
     "Predictions", "SavedRun", "SavedSweep", "best_epoch", "check_folder", "is_sweep",
     "load_run", "load_sweep", "read_json",
-    "default_folder", "new_folder", "slug", "unique_slug", "variant_folders", "write_history", "write_json",
+    "default_folder", "new_folder", "save_model", "slug", "unique_slug", "variant_folders", "write_history",
+    "write_json",
     "write_npz", "write_predictions", "write_results", "write_sweep", "write_text",
 ]

@@ -5,3 +5,5 @@ HISTORY_FILE = "history.csv"  # epoch, then one column per loss/metric, rewritte
 SPEC_FILE = "spec.nn"  # the spec as it ran, overrides written in
 PREDICTIONS_FILE = "predictions.npz"  # y_true, y_pred (+ x_wrong, wrong_index for images)
 SWEEP_FILE = "sweep.json"  # a sweep folder's list of variants, beside one run folder each
+CHECKPOINT_FILE = "checkpoint.npz"  # trainer state and position, for `nnspec run --resume`
+RUN_MARKER = ".nnspec-run"  # created exclusively: the run that creates it owns the folder

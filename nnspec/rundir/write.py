@@ -8,7 +8,10 @@ predictions.npz behind.
 from __future__ import annotations
 
 import json
+import os
 import re
+import shutil
+import tempfile
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Iterable
@@ -16,8 +19,9 @@ from typing import Any, Iterable
 import numpy as np
 
 from ..errors import UsageError
+from ..files import TEMP_PREFIX, default_mode, write_atomically
 from ..results import RunResult, jsonable
-from .names import HISTORY_FILE, PREDICTIONS_FILE, RESULTS_FILE, SWEEP_FILE
+from .names import HISTORY_FILE, PREDICTIONS_FILE, RESULTS_FILE, RUN_MARKER, SWEEP_FILE
 
 
 def default_folder(stem: str) -> Path:
@@ -26,16 +30,35 @@ def default_folder(stem: str) -> Path:
 
 
 def new_folder(path: Path) -> Path:
-    """`path`, or `path-2`, `path-3`... when it exists and holds files: nothing is overwritten."""
-    candidate, number = path, 1
-    while candidate.exists() and (not candidate.is_dir() or any(candidate.iterdir())):
+    """`path`, or `path-2`, `path-3`...: the first folder this process claims for itself.
+
+    A folder is claimed by creating its marker file with O_EXCL, which the file system
+    grants to exactly one process: two runs started together never share a folder, and
+    a folder that already holds anything is skipped, so nothing is overwritten.
+    """
+    candidate, number = Path(path), 1
+    while not _claim(candidate):
         number += 1
-        candidate = path.with_name(f"{path.name}-{number}")
-    try:
-        candidate.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise UsageError(f"cannot create the run folder '{candidate}': {error.strerror}") from None
+        candidate = Path(path).with_name(f"{Path(path).name}-{number}")
     return candidate
+
+
+def _claim(folder: Path) -> bool:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:  # a file of that name
+        return False
+    except OSError as error:
+        raise UsageError(f"cannot create the run folder '{folder}': {error.strerror}") from None
+    if any(entry.name != RUN_MARKER for entry in folder.iterdir()):
+        return False
+    try:
+        os.close(os.open(folder / RUN_MARKER, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644))
+    except FileExistsError:  # another run claimed it first
+        return False
+    except OSError as error:
+        raise UsageError(f"cannot write in the run folder '{folder}': {error.strerror}") from None
+    return True
 
 
 def slug(label: str) -> str:
@@ -65,9 +88,7 @@ def unique_slug(label: str, taken: Iterable[str]) -> str:
 
 def write_text(path: Path, text: str) -> None:
     """Write a whole file or nothing: a crash never leaves half a file."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
+    write_atomically(path, text, sync=False)
 
 
 def write_json(path: Path, data: Any) -> None:
@@ -75,11 +96,39 @@ def write_json(path: Path, data: Any) -> None:
     write_text(path, json.dumps(jsonable(data), indent=2, allow_nan=False) + "\n")
 
 
-def write_npz(path: Path, arrays: dict[str, np.ndarray]) -> None:
-    """Write compressed arrays atomically (the temporary name keeps numpy's .npz suffix)."""
-    tmp = path.with_name(path.name + ".tmp.npz")
-    np.savez_compressed(tmp, **arrays)
-    tmp.replace(path)
+def write_npz(path: Path, arrays: dict[str, np.ndarray], compress: bool = True) -> None:
+    """Write arrays atomically (the temporary name keeps numpy's .npz suffix)."""
+    handle, tmp_name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=".npz", dir=path.parent)
+    os.close(handle)
+    tmp = Path(tmp_name)
+    try:
+        (np.savez_compressed if compress else np.savez)(tmp, **arrays)
+        os.chmod(tmp, default_mode())  # mkstemp makes it private; a run's files are as readable as any
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def save_model(trainer, folder: Path) -> list[Path]:
+    """`trainer.save` into a temporary folder, then each file it wrote renamed into `folder`.
+
+    A save that fails (a layer Keras cannot serialize, a full disk) leaves nothing
+    behind: no partial or empty model.keras, no half checkpoint/ folder.
+    """
+    tmp = Path(tempfile.mkdtemp(prefix=TEMP_PREFIX, dir=folder))
+    try:
+        trainer.save(tmp)
+        saved = []
+        for entry in sorted(tmp.iterdir()):
+            target = folder / entry.name
+            if target.is_dir() and not target.is_symlink():
+                shutil.rmtree(target)
+            os.replace(entry, target)
+            saved.append(target)
+        return saved
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def write_results(folder: Path, result: RunResult) -> None:

@@ -18,6 +18,10 @@ class DataLoader:
         self.given = given
         self._cache: dict[Any, Data] = {}
 
+    def has(self, plan: Plan) -> bool:
+        """Whether the plan's data is at hand already (given, or loaded for an earlier variant)."""
+        return self.given is not None or (plan.dataset, _freeze(plan.dataset_options), plan.seed) in self._cache
+
     def load(self, plan: Plan) -> Data:
         if self.given is not None:
             return self.given
@@ -32,17 +36,17 @@ class DataLoader:
             try:
                 self._cache[key] = dataset.load(plan.dataset_options, plan.seed)
             except NNSpecError as error:
-                raise _at_data_statement(error, plan)
+                raise at_data_statement(error, plan)
             except MemoryError:
-                raise _at_data_statement(DataError(f"out of memory while loading data {plan.dataset}"), plan) from None
+                raise at_data_statement(DataError(f"out of memory while loading data {plan.dataset}"), plan) from None
             except Exception as exc:  # a plugin's bug must reach the user as a message
-                raise _at_data_statement(
+                raise at_data_statement(
                     DataError(f"data {plan.dataset} failed to load: {type(exc).__name__}: {exc}"), plan
                 ) from exc
         return self._cache[key]
 
 
-def _at_data_statement(error: NNSpecError, plan: Plan) -> NNSpecError:
+def at_data_statement(error: NNSpecError, plan: Plan) -> NNSpecError:
     """A loading error pointed at the spec's `data` line, where the user can act on it."""
     data = plan.spec.data
     if error.line is None and data is not None and data.line:

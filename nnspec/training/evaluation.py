@@ -46,15 +46,10 @@ def rank(results: list[RunResult]) -> list[RunResult]:
 
 
 def task_of(plan: Plan, meta=None) -> str:
-    """multiclass, binary or regression: the data's word, else what the loss implies."""
-    task = getattr(meta, "task", None) or plan.meta.task
-    if task:
-        return task
-    if plan.train.loss in ("categorical_crossentropy", "sparse_categorical_crossentropy"):
-        return "multiclass"
-    if plan.train.loss == "binary_crossentropy":
-        return "binary"
-    return "regression"
+    """multiclass, binary or regression: the data's word, else what the loss's registration implies."""
+    from ..objectives import task_of as implied
+
+    return implied(plan, meta)
 
 
 def prediction_arrays(plan: Plan, arrays: Arrays, outputs: np.ndarray, task: str, images: bool) -> dict[str, np.ndarray]:

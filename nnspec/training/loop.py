@@ -1,4 +1,4 @@
-"""The epoch loop: shuffled mini-batches in chunks of steps, NaN found at its batch, history after each epoch."""
+"""The epoch loop: shuffled mini-batches in chunks of steps, NaN found at its batch, history and a checkpoint after each epoch."""
 
 from __future__ import annotations
 
@@ -10,10 +10,11 @@ import numpy as np
 
 from ..errors import TrainingError
 from ..results import RunResult
-from ..rundir import best_epoch, write_history
+from ..rundir import best_epoch, write_history, write_results
 from ..schedules import lr_at
 from ..types import Plan
 from .callbacks import Callbacks, record
+from .checkpoint import Checkpointer, Position
 from .data import Arrays
 from .evaluation import evaluate
 from .progress import Progress
@@ -25,8 +26,13 @@ CHUNK_BYTES = 32 * 2**20
 SHUFFLE_STREAM = 1  # keeps the shuffling seed apart from the initializers' seeds
 
 
-def train_loop(plan: Plan, trainer, arrays: Arrays, reporter: Progress, result: RunResult, folder: Path) -> None:
-    """Epochs of shuffled mini-batches; fills result.history, writes history.csv each epoch."""
+def train_loop(plan: Plan, trainer, arrays: Arrays, reporter: Progress, result: RunResult, folder: Path,
+               start: Position | None = None) -> None:
+    """Epochs of shuffled mini-batches; fills result.history, saves history, results and a checkpoint each epoch.
+
+    `start` (from a checkpoint) continues an interrupted run: the trainer's state is
+    already restored, and the shuffling RNG, history and partial epoch come from `start`.
+    """
     x, y = arrays.x_train, arrays.y_train
     n = len(x)
     batch = min(plan.train.batch or n, n)
@@ -45,25 +51,34 @@ def train_loop(plan: Plan, trainer, arrays: Arrays, reporter: Progress, result: 
         if not callable(getattr(trainer, "set_lr", None)):
             raise TrainingError(f"backend {plan.backend} cannot change the learning rate, so schedule="
                                 f"{schedule['kind']} cannot run on it", hint="remove schedule= or use keras or tf1")
+    start = start or Position(epoch=0)
+    if start.rng_state:
+        rng.bit_generator.state = start.rng_state
+    for name, values in start.history.items():  # callbacks' series too
+        history[name] = [float(v) for v in values]
     result.history = history
+    result.epoch_seconds = list(start.epoch_seconds)
+    result.epochs_done = start.epoch
+    checkpoints = Checkpointer(folder, trainer)
     callbacks = Callbacks(plan, result.model, trainer, arrays, folder, history, reporter)
     callbacks.begin()
-    started = time.perf_counter()
-    for epoch in range(1, plan.train.epochs + 1):
+    started = time.perf_counter() - start.train_seconds
+    for epoch in range(start.epoch + 1, plan.train.epochs + 1):
         epoch_started = time.perf_counter()
         if schedule:
             rate = lr_at(plan.train.lr, schedule, epoch, plan.train.epochs)
             trainer.set_lr(rate)  # computed here, once, so that every backend trains with the same rate
+        epoch_rng = rng.bit_generator.state  # the permutation below is drawn from this state again on resume
         order = rng.permutation(n) if steps > 1 else None
-        totals = np.zeros(len(names))
-        seen = 0
-        done = 0
+        partial = epoch == start.epoch + 1 and start.rows > 0
+        totals = np.asarray(start.totals, dtype=np.float64) if partial else np.zeros(len(names))
+        seen, done = (start.seen, start.steps) if partial else (0, 0)
         reporter.start_epoch(epoch, plan.train.epochs, steps)
-        for start in range(0, n, chunk_rows):
+        for row in range(start.rows if partial else 0, n, chunk_rows):
             if order is None:
-                xc, yc = x[start:start + chunk_rows], y[start:start + chunk_rows]
+                xc, yc = x[row:row + chunk_rows], y[row:row + chunk_rows]
             else:
-                index = order[start:start + chunk_rows]
+                index = order[row:row + chunk_rows]
                 xc, yc = x[index], y[index]
             logs = trainer.train_steps(xc, yc, batch)
             losses = np.asarray(logs["loss"], dtype=np.float64)
@@ -79,6 +94,9 @@ def train_loop(plan: Plan, trainer, arrays: Arrays, reporter: Progress, result: 
             seen += int(sizes.sum())
             done += len(losses)
             reporter.update(done, totals[0] / seen)
+            if row + chunk_rows < n and checkpoints.due():  # a long epoch: keep at most a minute at risk
+                checkpoints.save(Position(epoch - 1, row + chunk_rows, epoch_rng, totals.tolist(), seen, done,
+                                          history, result.epoch_seconds, time.perf_counter() - started))
         logs = {name: totals[i] / seen for i, name in enumerate(names)}
         if schedule:
             logs["lr"] = rate
@@ -92,6 +110,10 @@ def train_loop(plan: Plan, trainer, arrays: Arrays, reporter: Progress, result: 
         result.epoch_seconds.append(seconds)
         result.train_seconds = time.perf_counter() - started - callbacks.seconds
         result.best_epoch = best_epoch(history)
+        result.epochs_done = epoch
         write_history(folder, history)
+        checkpoints.save(Position(epoch, 0, rng.bit_generator.state, history=history,
+                                  epoch_seconds=result.epoch_seconds, train_seconds=result.train_seconds))
+        write_results(folder, result)  # still marked interrupted: a kill now leaves a readable folder
         reporter.end_epoch(epoch, plan.train.epochs, logs, seconds)
     callbacks.end(plan.train.epochs)

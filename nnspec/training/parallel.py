@@ -93,7 +93,7 @@ def train_task(task: Task) -> Outcome:
 
     import_tensorflow_quietly()
     try:
-        result = run_plan(task.plan, task.folder, DataLoader(task.data), Progress(), task.seed_axes)
+        result = run_plan(task.plan, task.folder, DataLoader(task.data), Progress(), seed_axes=task.seed_axes)
     except TrainingError as error:
         result = getattr(error, "result", None)
         if result is None:

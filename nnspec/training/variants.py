@@ -11,9 +11,19 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..dsl.format import format_spec
-from ..errors import DataError, NNSpecError, TrainingError
+from ..errors import DataError, Interrupted, NNSpecError, TrainingError
 from ..results import RunResult
-from ..rundir import SPEC_FILE, variant_folders, write_predictions, write_results, write_sweep, write_text
+from ..rundir import (
+    CHECKPOINT_FILE,
+    SPEC_FILE,
+    save_model,
+    variant_folders,
+    write_predictions,
+    write_results,
+    write_sweep,
+    write_text,
+)
+from . import checkpoint
 from ..types import Data, Plan
 from .data import DataLoader, prepare
 from .environment import seed_everything, versions
@@ -23,13 +33,14 @@ from .progress import Progress
 
 
 def run_plans(plans: list[Plan], root: Path, loader: DataLoader, reporter: Progress,
-              seed_axes: frozenset = frozenset(), backend=None) -> tuple[list[RunResult], list[TrainingError]]:
+              resume=None, seed_axes: frozenset = frozenset(), backend=None) -> tuple[list[RunResult], list[TrainingError]]:
     """Run each plan into `root` (a sweep: one subfolder each); the results and the training errors.
 
     A variant that fails with a TrainingError does not stop the others; its error
-    (with `.result` set) is returned. Any other NNSpecError stops the run. `seed_axes`
-    name the sweep axes that only choose the seed (runs repeated over seeds); `backend`,
-    when given, builds and trains instead of the plan's (several workers).
+    (with `.result` set) is returned. Any other NNSpecError stops the run. `resume`
+    (a checkpoint) continues a single interrupted run. `seed_axes` name the sweep axes
+    that only choose the seed (runs repeated over seeds); `backend`, when given, builds
+    and trains instead of the plan's (several workers).
     """
     sweep = len(plans) > 1
     results: list[RunResult] = []
@@ -38,7 +49,7 @@ def run_plans(plans: list[Plan], root: Path, loader: DataLoader, reporter: Progr
     for number, (plan, folder) in enumerate(zip(plans, folders), 1):
         reporter.start_variant(plan.variant_label if sweep else "", number, len(plans))
         try:
-            result = run_plan(plan, folder, loader, reporter, seed_axes, backend)
+            result = run_plan(plan, folder, loader, reporter, resume, seed_axes, backend)
         except TrainingError as error:
             errors.append(error)
             if sweep:
@@ -50,11 +61,21 @@ def run_plans(plans: list[Plan], root: Path, loader: DataLoader, reporter: Progr
     return results, errors
 
 
-def run_plan(plan: Plan, folder: Path, loader: DataLoader, reporter: Progress,
+def run_plan(plan: Plan, folder: Path, loader: DataLoader, reporter: Progress, resume=None,
              seed_axes: frozenset = frozenset(), backend=None) -> RunResult:
-    """Train, evaluate and save one checked plan into `folder`; `seed_axes` as in run_plans."""
+    """Train, evaluate and save one checked plan into `folder`.
+
+    `resume` is a checkpoint (Position, trainer state) to continue from. results.json is
+    written before the first epoch and after every one, marked interrupted until the
+    end, so Ctrl-C or a kill leaves a folder that `nnspec report` reads and
+    `nnspec run --resume` continues. A model that cannot be saved is recorded in
+    `result.save_error`; it never hides the results. `seed_axes` and `backend` as in
+    run_plans.
+    """
     folder.mkdir(parents=True, exist_ok=True)
     write_text(folder / SPEC_FILE, format_spec(plan.spec))
+    if plan.dataset and not loader.has(plan):
+        reporter.message(f"loading data {plan.dataset} ...")
     data = loader.load(plan)
     try:
         arrays = prepare(plan, data)
@@ -64,6 +85,7 @@ def run_plan(plan: Plan, folder: Path, loader: DataLoader, reporter: Progress,
     result.dir = folder
     if seed_axes:
         result.group = {name: value for name, value in result.variant.items() if name not in seed_axes}
+    result.interrupted = True
     backend = backend or backend_named(plan.backend)
     seed_everything(plan.seed)
     try:
@@ -72,20 +94,37 @@ def run_plan(plan: Plan, folder: Path, loader: DataLoader, reporter: Progress,
             trainer = backend.train(plan, model)
         result.model = model
         result.param_count = _param_count(model, plan)
+        start = None
+        if resume is not None:
+            start, state = resume
+            with _backend_errors(plan):
+                checkpoint.restore(trainer, state)
+            reporter.message(f"resuming after epoch {start.epoch} of {plan.train.epochs}")
+        write_results(folder, result)
         with _backend_errors(plan):
-            train_loop(plan, trainer, arrays, reporter, result, folder)
+            train_loop(plan, trainer, arrays, reporter, result, folder, start)
         with _backend_errors(plan):
             outputs = trainer.predict(arrays.x_test)
         result.metrics = evaluate(plan, arrays.y_test, outputs)
-        write_results(folder, result)
+        result.interrupted = False
         write_predictions(folder, prediction_arrays(plan, arrays, outputs, result.task, bool(result.image_shape)))
-        with _backend_errors(plan):
-            trainer.save(folder)
+        write_results(folder, result)
     except NNSpecError as error:
         result.error = error.message
+        result.interrupted = False
         write_results(folder, result)
         error.result = result
         raise
+    except KeyboardInterrupt:  # Ctrl-C (or SIGTERM, which `nnspec run` turns into one)
+        write_results(folder, result)
+        raise Interrupted(folder, result.epochs_done, plan.train.epochs) from None
+    try:
+        with _backend_errors(plan):
+            save_model(trainer, folder)
+    except NNSpecError as error:
+        result.save_error = error.message
+        write_results(folder, result)
+    (folder / CHECKPOINT_FILE).unlink(missing_ok=True)  # finished: the model and results replace it
     reporter.finish_variant(result)
     return result
 
@@ -116,6 +155,9 @@ def _blank_result(plan: Plan, data: Data) -> RunResult:
         lr=plan.train.lr,
         batch=plan.train.batch,
         loss=plan.train.loss,
+        spec_file=str(plan.spec.filename) if plan.spec.filename else None,
+        data_file=Path(plan.dataset_options["path"]).name if plan.dataset == "csv" and plan.dataset_options.get("path")
+        else None,
     )
 
 

@@ -8,14 +8,17 @@ outputs, and writes the run folder. A backend registers
     Backend(name, build=build, train=train)
 
 - `build(plan) -> model`: the backend's model for a checked `Plan` (what
-  `nnspec.build` returns); it looks up each layer kind's builder with
-  `get_registries().layer_builders[(name, kind)]`.
-- `train(plan, model) -> trainer`, an object with
+  `nnspec.build` returns); the built-in ones build through `common.build_layers`,
+  which looks up each layer kind's builder with
+  `get_registries().layer_builders[(name, kind)]` and reports a failing builder at
+  its layer's line;
+- `train(plan, model) -> trainer`, an object following `nnspec.types.Trainer`:
   `train_steps(x, y, batch) -> {"loss": per-step array, metric: per-step array}`
   (one optimizer step per consecutive slice of `batch` rows; x and y are already
   shuffled and encoded), `predict(x) -> outputs of the last layer` (evaluation
-  mode), `save(folder) -> path written`, and `close()`; optionally `set_lr(lr)`, the
-  learning rate of the next steps (a spec's `schedule=` calls it once per epoch).
+  mode; `common.predict_in_chunks` does the chunking), `save(folder) -> path
+  written`, and `close()`; optionally `set_lr(lr)`, the learning rate of the next
+  steps (a spec's `schedule=` calls it once per epoch).
 
 A small third-party backend, say one that trains a Keras model with `fit`:
 

@@ -1,14 +1,25 @@
-"""What both built-in backends need besides the objectives: plugin lookups, seeds, build context."""
+"""What both built-in backends share: name lookups, seeds, the build loop, chunked prediction."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
-from ...errors import SpecError
-from ...plugins import plugin_impl  # noqa: F401  (the backends look names up through it)
+from ...errors import NNSpecError, SpecError
+from ...plugins import plugin_impl
 from ...types import Plan, ResolvedLayer
+
+PREDICT_ROWS = 4096  # samples per forward pass when predicting
+
+
+def make_optimizer(plan: Plan, backend: str, lr=None):
+    """The optimizer the spec names, as `backend` implements it: `impl(lr, **options)`.
+
+    `lr` replaces the plan's rate (tf1 passes a tensor that a schedule feeds each epoch).
+    """
+    t = plan.train
+    return plugin_impl("optimizers", "optimizer", t.optimizer, backend)(t.lr if lr is None else lr, **t.options)
 
 
 def derived_seed(*parts: int) -> int:
@@ -22,11 +33,45 @@ def layer_builder(backend: str, layer: ResolvedLayer):
 
     builder = get_registries().layer_builders.get((backend, layer.kind))
     if builder is None:
-        error = SpecError(f"layer kind '{layer.kind}' has no builder for backend '{backend}'",
-                          line=layer.line or None, column=layer.column or None,
-                          hint="its plugin must register a LayerBuilder for this backend")
-        raise error
+        raise SpecError(f"layer kind '{layer.kind}' has no builder for backend '{backend}'",
+                        line=layer.line or None, column=layer.column or None,
+                        hint="its plugin must register a LayerBuilder for this backend")
     return builder.build
+
+
+def build_layers(plan: Plan, ctx: "BuildContext", call: Callable, x: Any = None) -> Any:
+    """Build the plan's layers in order; both built-in backends use this loop.
+
+    `call(build, layer, x)` calls one builder the backend's way and returns the new
+    `x` it passes to the next. Errors point at the layer's line: an `NNSpecError` as
+    raised, any other exception as a failure of the plugin that registered the builder.
+    """
+    for layer in plan.layers:
+        ctx.enter(layer)
+        build = layer_builder(ctx.backend, layer)
+        try:
+            x = call(build, layer, x)
+        except NNSpecError as error:
+            raise located(error, plan, layer) from None
+        except Exception as exc:  # a builder's bug: say whose and where, not only what
+            raise located(_builder_failed(ctx.backend, layer, exc), plan, layer) from exc
+    return x
+
+
+def _builder_failed(backend: str, layer: ResolvedLayer, exc: Exception) -> SpecError:
+    from ...plugins import get_plugin_manager, get_registries
+
+    provider = get_registries().layer_builder_providers.get((backend, layer.kind), "?")
+    info = get_plugin_manager().infos.get(provider)
+    package = ""
+    if info is not None and not info.builtin:
+        package = " (" + " ".join(part for part in (info.package, info.version) if part) + ")"
+    detail = " ".join(str(exc).split())[:300]
+    return SpecError(
+        f"the {backend} builder of layer kind '{layer.kind}' from plugin '{provider}'{package} failed: "
+        f"{type(exc).__name__}" + (f": {detail}" if detail else ""),
+        hint="the spec is fine as far as nnspec can tell: report this to the plugin's author" if package else None,
+    )
 
 
 def located(error: Exception, plan: Plan, layer: ResolvedLayer) -> Exception:
@@ -39,11 +84,19 @@ def located(error: Exception, plan: Plan, layer: ResolvedLayer) -> Exception:
     return error
 
 
+def predict_in_chunks(forward: Callable, x: Any, plan: Plan, rows: int = PREDICT_ROWS) -> np.ndarray:
+    """`forward` over `rows` samples at a time, concatenated (an empty `x` gives no rows)."""
+    if len(x) == 0:
+        return np.zeros((0, *plan.layers[-1].output_shape), np.float32)
+    return np.concatenate([np.asarray(forward(x[i:i + rows])) for i in range(0, len(x), rows)])
+
+
 class BuildContext:
     """Shared part of what a layer builder receives: the plan, the layer, seeded names.
 
     `initializer(name)` gives a fresh seed to each call, so a layer's kernel and bias
     (and every layer) are drawn independently yet reproducibly from the plan seed.
+    Names come from their registrations (`Named.impl[backend]`), built-in or not.
     """
 
     backend = ""
@@ -54,7 +107,7 @@ class BuildContext:
         self._draws = 0
 
     def enter(self, layer: ResolvedLayer) -> None:
-        """Start building `layer` (the runner's loop calls this before each builder)."""
+        """Start building `layer` (the build loop calls this before each builder)."""
         self.layer = layer
         self._draws = 0
 
@@ -67,25 +120,13 @@ class BuildContext:
     def initializer(self, name: str):
         """The backend's initializer for a canonical name, seeded for this layer."""
         seed = self.seed()
-        factory = self.builtin_initializers().get(name)
-        if factory is None:
-            factory = plugin_impl("initializers", "initializer", name, self.backend)
-        return factory(seed)
+        return plugin_impl("initializers", "initializer", name, self.backend)(seed)
 
     def activation(self, name: str | None):
-        """The backend's activation function for a canonical name (None: identity)."""
+        """The backend's activation function for a name (None: None, no activation)."""
         if name is None:
             return None
-        found = self.builtin_activations().get(name)
-        if found is None:
-            found = plugin_impl("activations", "activation", name, self.backend)
-        return found
-
-    def builtin_initializers(self) -> dict:  # pragma: no cover - each backend defines it
-        raise NotImplementedError
-
-    def builtin_activations(self) -> dict:  # pragma: no cover - each backend defines it
-        raise NotImplementedError
+        return plugin_impl("activations", "activation", name, self.backend)
 
 
 def input_dtype(plan: Plan) -> str:

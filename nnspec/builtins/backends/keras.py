@@ -4,17 +4,22 @@ Layer builders
 --------------
 A layer builder for the keras backend is a function
 
-    build(layer: ResolvedLayer, ctx) -> keras layer, or a list of keras layers
+    build(layer: ResolvedLayer, ctx) -> a keras layer, a list of them,
+                                        or a function of the incoming tensor
 
 that returns new, unbuilt Keras layers for one `ResolvedLayer` (`layer.args` holds
 every argument by name, defaults filled; `layer.name` is unique in the model, e.g.
-`dense_2`; `layer.input_shape`/`layer.output_shape` are per-sample shapes). `ctx`
-gives:
+`dense_2`; `layer.input_shape`/`layer.output_shape` are per-sample shapes). When
+every builder returns layers the model is a `keras.Sequential`; a builder may
+instead return `lambda x: ...` (Keras' functional API: a residual layer is
+`lambda x: keras.layers.Add()([x, dense(x)])`), and the model is then a functional
+`keras.Model`, saved and reloaded as `model.keras` all the same. `ctx` gives:
 
-- `ctx.initializer(name)`: a Keras initializer for a canonical initializer name,
-  seeded from the plan seed and the layer index (each call draws a new seed, so a
-  kernel and a bias are independent; the same spec and seed give the same weights);
-- `ctx.activation(name)`: the Keras activation for a canonical name (None for None);
+- `ctx.initializer(name)`: a Keras initializer for an initializer name, seeded from
+  the plan seed and the layer index (each call draws a new seed, so a kernel and a
+  bias are independent; the same spec and seed give the same weights);
+- `ctx.activation(name)`: the Keras activation function for a name; None for None
+  (no activation: pass it on as Keras' `activation=None`);
 - `ctx.seed()`: a fresh integer seed for the layer's own randomness (dropout);
 - `ctx.plan`, `ctx.layer`: the whole Plan and the layer being built.
 
@@ -25,16 +30,23 @@ its `register_layer_builders` hook; for example a `gaussian_noise` layer:
         import keras
         return keras.layers.GaussianNoise(layer.args["stddev"], seed=ctx.seed(), name=layer.name)
 
-Names a plugin registers (activations, initializers, optimizers, losses, metrics)
-reach this backend through `Named.impl["keras"]`: an activation is a callable or a
-Keras activation name; an initializer is `factory(seed) -> keras initializer`; an
-optimizer is `factory(lr, **options) -> keras optimizer`; a loss or metric is
-`fn(y_true, output) -> tensor` (per sample or averaged).
+A custom `keras.layers.Layer` class needs `get_config()` (returning its constructor
+arguments) and `@keras.saving.register_keras_serializable()` for `model.keras` to
+load again; layers Keras already has, and functions of the tensor built from them,
+need neither.
+
+Names (activations, initializers, optimizers, losses, metrics), built-in or not,
+reach this backend through `Named.impl["keras"]` (nnspec/builtins/names.py): an
+activation is a callable or a Keras activation name; an initializer is
+`factory(seed) -> keras initializer`; an optimizer is `factory(lr, **options) ->
+keras optimizer`; a loss or metric is `fn(y_true, output) -> tensor` (per sample or
+averaged), or for a loss the name of a `keras.losses` class (nnspec/objectives.py).
 
 Training
 --------
 `nnspec.build(plan, "keras")` returns the model compiled with the spec's optimizer,
-loss and metrics, ready for `fit`. `nnspec run` trains it with `KerasTrainer`: one
+loss and metrics, ready for `fit` (a trainer recompiles it without the metrics,
+which nnspec computes itself, so that `model.keras` loads without nnspec). `nnspec run` trains it with `KerasTrainer`: one
 `tf.function` call runs up to 64 optimizer steps in a `tf.range` loop over
 consecutive slices of a shuffled chunk of the training set, each step XLA-compiled
 when steps are sizeable and many (`default_jit`). On the course's MLPs this trains
@@ -50,21 +62,19 @@ from typing import Any
 
 import numpy as np
 
-from ...errors import NNSpecError
 from ...types import Plan, ResolvedLayer
 from ... import objectives
 from .common import (
     BuildContext,
+    build_layers,
     input_dtype,
     label_spec,
-    layer_builder,
-    located,
-    plugin_impl,
+    make_optimizer,
+    predict_in_chunks,
     quiet_tensorflow_logs,
 )
 
 NAME = "keras"
-PREDICT_ROWS = 4096  # samples per forward pass when predicting
 
 
 class KerasContext(BuildContext):
@@ -72,36 +82,12 @@ class KerasContext(BuildContext):
 
     backend = NAME
 
-    def builtin_initializers(self) -> dict:
-        return keras_initializers()
-
-    def builtin_activations(self) -> dict:
+    def activation(self, name: str | None):
+        """The Keras activation function for a name (None: None)."""
         import keras
 
-        names = ("relu", "sigmoid", "tanh", "softmax", "linear", "elu", "selu", "leaky_relu", "gelu", "silu")
-        table = {name: keras.activations.get(name) for name in names}
-        table["swish"] = table.pop("silu")
-        return table
-
-
-def keras_initializers() -> dict:
-    """Canonical initializer name -> factory(seed) for the keras backend."""
-    from keras import initializers as init
-
-    return {
-        "xavier_uniform": lambda seed: init.GlorotUniform(seed=seed),
-        "xavier_normal": lambda seed: init.GlorotNormal(seed=seed),
-        "he_normal": lambda seed: init.HeNormal(seed=seed),
-        "he_uniform": lambda seed: init.HeUniform(seed=seed),
-        "lecun_normal": lambda seed: init.LecunNormal(seed=seed),
-        "lecun_uniform": lambda seed: init.LecunUniform(seed=seed),
-        "zeros": lambda seed: init.Zeros(),
-        "ones": lambda seed: init.Ones(),
-        # nnspec's `normal` is tf.random_normal's: stddev 1, not Keras' 0.05
-        "normal": lambda seed: init.RandomNormal(mean=0.0, stddev=1.0, seed=seed),
-        "uniform": lambda seed: init.RandomUniform(minval=-0.05, maxval=0.05, seed=seed),
-        "truncated_normal": lambda seed: init.TruncatedNormal(mean=0.0, stddev=0.05, seed=seed),
-    }
+        found = super().activation(name)
+        return keras.activations.get(found) if isinstance(found, str) else found
 
 
 # ------------------------------------------------------------------ core layer builders
@@ -188,85 +174,36 @@ BUILDERS = {
 }
 
 
-# ------------------------------------------------------------------ model, optimizer, loss
-
-
-def make_optimizer(plan: Plan):
-    """The Keras optimizer the spec names, with its learning rate and options."""
-    from keras import optimizers
-
-    t = plan.train
-    o = dict(t.options)
-    table = {
-        "sgd": lambda: optimizers.SGD(t.lr),
-        "momentum": lambda: optimizers.SGD(
-            t.lr, momentum=o.get("momentum", 0.9), nesterov=o.get("nesterov", False)
-        ),
-        "adagrad": lambda: optimizers.Adagrad(t.lr),
-        "rmsprop": lambda: optimizers.RMSprop(t.lr, rho=o.get("rho", 0.9)),
-        "adam": lambda: optimizers.Adam(t.lr, beta_1=o.get("beta1", 0.9), beta_2=o.get("beta2", 0.999)),
-    }
-    if t.optimizer in table:
-        return table[t.optimizer]()
-    return plugin_impl("optimizers", "optimizer", t.optimizer, NAME)(t.lr, **o)
-
-
-def compile_loss(plan: Plan):
-    """The Keras loss for `model.compile` (what `fit` would use)."""
-    from keras import losses
-
-    t = plan.train
-    table = {
-        "categorical_crossentropy": lambda: losses.CategoricalCrossentropy(from_logits=t.from_logits),
-        "sparse_categorical_crossentropy": lambda: losses.SparseCategoricalCrossentropy(from_logits=t.from_logits),
-        "binary_crossentropy": lambda: losses.BinaryCrossentropy(from_logits=t.from_logits),
-        "mse": lambda: losses.MeanSquaredError(),
-        "mae": lambda: losses.MeanAbsoluteError(),
-    }
-    if t.loss in table:
-        return table[t.loss]()
-    return plugin_impl("losses", "loss", t.loss, NAME)
-
-
-def compile_metrics(plan: Plan) -> list:
-    """The Keras metrics for `model.compile`, named as nnspec names them."""
-    from keras import metrics
-
-    out = []
-    for name in plan.train.metrics:
-        if name == "accuracy":
-            if plan.label_encoding == "column":
-                threshold = 0.0 if plan.train.from_logits else 0.5
-                out.append(metrics.BinaryAccuracy(name="accuracy", threshold=threshold))
-            elif plan.label_encoding == "index":
-                out.append(metrics.SparseCategoricalAccuracy(name="accuracy"))
-            else:
-                out.append(metrics.CategoricalAccuracy(name="accuracy"))
-        elif name == "mae":
-            out.append(metrics.MeanAbsoluteError(name="mae"))
-        elif name == "mse":
-            out.append(metrics.MeanSquaredError(name="mse"))
-        else:
-            out.append(plugin_impl("metrics", "metric", name, NAME))
-    return out
+# ------------------------------------------------------------------ the model
 
 
 def build(plan: Plan):
-    """A compiled keras.Sequential model for the plan (seeded initializers, the spec's names)."""
+    """A compiled Keras model for the plan (seeded initializers, the spec's names).
+
+    A keras.Sequential model when every builder returns layers; a functional
+    keras.Model when a builder returns a function of the incoming tensor.
+    """
     import keras
 
     ctx = KerasContext(plan)
-    layers: list = [keras.Input(shape=tuple(plan.input_shape), dtype=input_dtype(plan), name="input")]
-    for layer in plan.layers:
-        ctx.enter(layer)
-        try:
-            made = layer_builder(NAME, layer)(layer, ctx)
-        except NNSpecError as error:
-            raise located(error, plan, layer) from None
-        layers.extend(made if isinstance(made, (list, tuple)) else [made])
-    model = keras.Sequential(layers, name=_model_name(plan))
-    model.compile(optimizer=make_optimizer(plan), loss=compile_loss(plan), metrics=compile_metrics(plan))
+    made: list = []
+    build_layers(plan, ctx, lambda build, layer, x: made.extend(_as_list(build(layer, ctx))))
+    inputs = keras.Input(shape=tuple(plan.input_shape), dtype=input_dtype(plan), name="input")
+    if all(isinstance(item, keras.layers.Layer) for item in made):
+        model = keras.Sequential([inputs, *made], name=_model_name(plan))
+    else:
+        x = inputs
+        for item in made:
+            x = item(x)
+        model = keras.Model(inputs, x, name=_model_name(plan))
+    metrics = [keras.metrics.MeanMetricWrapper(fn, name=name)
+               for name, fn in objectives.metric_functions(plan, NAME).items()]
+    model.compile(optimizer=make_optimizer(plan, NAME), loss=objectives.loss_function(plan, NAME), metrics=metrics)
     return model
+
+
+def _as_list(made) -> list:
+    return list(made) if isinstance(made, (list, tuple)) else [made]
 
 
 def _model_name(plan: Plan) -> str:
@@ -296,6 +233,9 @@ class KerasTrainer:
         self.model = model
         self.names = ("loss", *plan.train.metrics)
         self.jit = default_jit(plan) if jit is None else jit
+        # nnspec computes the metrics itself; compiled, nnspec's metric functions would be
+        # written into model.keras, which Keras could then not load without nnspec
+        model.compile(optimizer=model.optimizer, loss=model.loss)
         model.optimizer.build(model.trainable_variables)
         self._run_steps = self._compile(self.jit)
         self._checked = False
@@ -317,7 +257,7 @@ class KerasTrainer:
         # Keras' own loss, as `fit` computes it: on a sigmoid or softmax output it takes the
         # logits, where a loss clipped on probabilities has no gradient once an output
         # saturates (Pima's unscaled inputs saturate half the samples at the start)
-        loss_fn = compile_loss(plan)
+        loss_fn = objectives.loss_function(plan, NAME)
         metric_fns = list(objectives.metric_functions(plan, NAME).values())
         label_shape, label_dtype = label_spec(plan)
         x_spec = tf.TensorSpec([None, *plan.input_shape], input_dtype(plan))
@@ -376,10 +316,22 @@ class KerasTrainer:
 
     def predict(self, x: np.ndarray) -> np.ndarray:
         """The last layer's outputs in evaluation mode (dropout off, moving statistics)."""
-        if len(x) == 0:
-            return np.zeros((0, *self.plan.layers[-1].output_shape), np.float32)
-        parts = [self._forward(x[i:i + PREDICT_ROWS]).numpy() for i in range(0, len(x), PREDICT_ROWS)]
-        return np.concatenate(parts)
+        return predict_in_chunks(self._forward, x, self.plan)
+
+    def get_state(self) -> list[np.ndarray]:
+        """Every model variable (weights, batchnorm statistics, dropout seed state), then the optimizer's."""
+        return [np.asarray(v.numpy()) for v in self._state_variables()]
+
+    def set_state(self, arrays: list[np.ndarray]) -> None:
+        """Put back what get_state gave, in the same order (a checkpoint of the same plan)."""
+        variables = self._state_variables()
+        if len(arrays) != len(variables):
+            raise ValueError(f"the checkpoint holds {len(arrays)} arrays, the model has {len(variables)} variables")
+        for variable, value in zip(variables, arrays):
+            variable.assign(value)
+
+    def _state_variables(self) -> list:
+        return [*self.model.variables, *self.model.optimizer.variables]
 
     def save(self, folder: Path) -> Path:
         """Save the model as `model.keras` in `folder`."""

@@ -18,9 +18,11 @@ layer's output with a leading batch axis. `ctx` gives:
 
 - `ctx.initializer(name)`: a `tf.compat.v1` initializer for a canonical name, seeded
   from the plan seed and the layer index (a new seed each call);
-- `ctx.activation(name)`: a function tensor -> tensor (None for None);
+- `ctx.activation(name)`: a function tensor -> tensor; None for None (no
+  activation: use the tensor as it is);
 - `ctx.variable(name, shape, init="xavier_uniform", trainable=True)`: shorthand for
-  `get_variable` with a named, seeded initializer;
+  `get_variable` with a named, seeded initializer; `init` is an initializer *name*
+  (a str such as "he_normal" or a plugin's name), not an initializer object;
 - `ctx.training`: a bool placeholder, False unless the training step feeds True
   (batchnorm statistics, any train/test difference); made when first asked for;
 - `ctx.keep_prob(rate)`: the keep-probability placeholder for a dropout rate. It
@@ -37,10 +39,12 @@ A plugin registers one with `register(LayerBuilder("tf1", "kind", build))`:
         noise = tf.random.normal(tf.shape(x), stddev=layer.args["stddev"], seed=ctx.seed())
         return tf.where(ctx.training, x + noise, x)
 
-Names a plugin registers reach this backend through `Named.impl["tf1"]`: an
-activation is a function tensor -> tensor; an initializer is `factory(seed) ->
-tf.compat.v1 initializer`; an optimizer is `factory(lr, **options) ->
-tf.compat.v1.train.Optimizer`; a loss or metric is `fn(y_true, output) -> tensor`.
+Names, built-in or not, reach this backend through `Named.impl["tf1"]`
+(nnspec/builtins/names.py): an activation is a function tensor -> tensor; an
+initializer is `factory(seed) -> tf.compat.v1 initializer`; an optimizer is
+`factory(lr, **options) -> tf.compat.v1.train.Optimizer`; a loss or metric is
+`fn(y_true, output) -> tensor`. The loop over the layers and chunked prediction are
+common.py's, shared with the keras backend.
 TensorFlow is imported inside functions only.
 """
 
@@ -53,21 +57,19 @@ from typing import Any
 
 import numpy as np
 
-from ...errors import NNSpecError
 from ...types import Plan, ResolvedLayer
 from ... import objectives
 from .common import (
     BuildContext,
+    build_layers,
     input_dtype,
     label_spec,
-    layer_builder,
-    located,
-    plugin_impl,
+    make_optimizer,
+    predict_in_chunks,
     quiet_tensorflow_logs,
 )
 
 NAME = "tf1"
-PREDICT_ROWS = 4096
 CHECKPOINT_DIR = "checkpoint"
 
 
@@ -120,49 +122,6 @@ class TF1Context(BuildContext):
             name, shape=[int(d) for d in shape], dtype=tf.float32,
             initializer=self.initializer(init), trainable=trainable,
         )
-
-    def builtin_initializers(self) -> dict:
-        return tf1_initializers()
-
-    def builtin_activations(self) -> dict:
-        import tensorflow as tf
-
-        return {
-            "relu": tf.nn.relu,
-            "sigmoid": tf.sigmoid,
-            "tanh": tf.tanh,
-            "softmax": tf.nn.softmax,
-            "linear": tf.identity,
-            "elu": tf.nn.elu,
-            "selu": tf.nn.selu,
-            "leaky_relu": lambda x: tf.nn.leaky_relu(x, alpha=0.2),
-            "gelu": lambda x: tf.nn.gelu(x, approximate=False),
-            "swish": tf.nn.silu,
-        }
-
-
-def tf1_initializers() -> dict:
-    """Canonical initializer name -> factory(seed) of a tf.compat.v1 initializer."""
-    import tensorflow as tf
-
-    v1 = tf.compat.v1
-
-    def scaling(scale: float, mode: str, distribution: str):
-        return lambda seed: v1.variance_scaling_initializer(scale, mode, distribution, seed=seed)
-
-    return {
-        "xavier_uniform": lambda seed: v1.glorot_uniform_initializer(seed=seed),  # = xavier_initializer()
-        "xavier_normal": lambda seed: v1.glorot_normal_initializer(seed=seed),
-        "he_normal": scaling(2.0, "fan_in", "truncated_normal"),
-        "he_uniform": scaling(2.0, "fan_in", "uniform"),
-        "lecun_normal": scaling(1.0, "fan_in", "truncated_normal"),
-        "lecun_uniform": scaling(1.0, "fan_in", "uniform"),
-        "zeros": lambda seed: v1.zeros_initializer(),
-        "ones": lambda seed: v1.ones_initializer(),
-        "normal": lambda seed: v1.random_normal_initializer(0.0, 1.0, seed=seed),  # tf.random_normal
-        "uniform": lambda seed: v1.random_uniform_initializer(-0.05, 0.05, seed=seed),
-        "truncated_normal": lambda seed: v1.truncated_normal_initializer(0.0, 0.05, seed=seed),
-    }
 
 
 # ------------------------------------------------------------------ core layer builders
@@ -271,28 +230,6 @@ BUILDERS = {
 # ------------------------------------------------------------------ the model
 
 
-def make_optimizer(plan: Plan, lr=None):
-    """The tf.compat.v1.train optimizer the spec names; `lr` may be a tensor (a schedule feeds it)."""
-    import tensorflow as tf
-
-    train = tf.compat.v1.train
-    t = plan.train
-    rate = t.lr if lr is None else lr
-    o = dict(t.options)
-    table = {
-        "sgd": lambda: train.GradientDescentOptimizer(rate),
-        "momentum": lambda: train.MomentumOptimizer(
-            rate, o.get("momentum", 0.9), use_nesterov=o.get("nesterov", False)
-        ),
-        "adagrad": lambda: train.AdagradOptimizer(rate),
-        "rmsprop": lambda: train.RMSPropOptimizer(rate, decay=o.get("rho", 0.9)),
-        "adam": lambda: train.AdamOptimizer(rate, beta1=o.get("beta1", 0.9), beta2=o.get("beta2", 0.999)),
-    }
-    if t.optimizer in table:
-        return table[t.optimizer]()
-    return plugin_impl("optimizers", "optimizer", t.optimizer, NAME)(rate, **o)
-
-
 @dataclass
 class TF1Model:
     """A TF1 graph with its session: placeholders, output, loss, metrics and training op.
@@ -333,11 +270,7 @@ class TF1Model:
 
     def predict(self, x: np.ndarray) -> np.ndarray:
         """The last layer's outputs with dropout off (keep_prob 1.0)."""
-        rows = range(0, len(x), PREDICT_ROWS)
-        parts = [self.session.run(self.output, {self.x: x[i:i + PREDICT_ROWS]}) for i in rows]
-        if not parts:
-            return np.zeros((0, *self.plan.layers[-1].output_shape), np.float32)
-        return np.concatenate(parts)
+        return predict_in_chunks(lambda rows: self.session.run(self.output, {self.x: rows}), x, self.plan)
 
     def close(self) -> None:
         self.session.close()
@@ -356,14 +289,12 @@ def build(plan: Plan) -> TF1Model:
         x = v1.placeholder(input_dtype(plan), [None, *plan.input_shape], name="x")
         y = v1.placeholder(label_dtype, [None, *label_shape], name="y")
         ctx = TF1Context(plan, graph)
-        out = x
-        for layer in plan.layers:
-            ctx.enter(layer)
-            try:
-                with v1.variable_scope(layer.name):
-                    out = layer_builder(NAME, layer)(out, layer, ctx)
-            except NNSpecError as error:
-                raise located(error, plan, layer) from None
+
+        def call(build, layer, out):
+            with v1.variable_scope(layer.name):
+                return build(out, layer, ctx)
+
+        out = build_layers(plan, ctx, call, x)
         variables = list(v1.global_variables())
         output = tf.identity(out, name="output")
         # the loss sees the last layer's own tensor, so it can find a softmax's logits
@@ -375,8 +306,10 @@ def build(plan: Plan) -> TF1Model:
         # a schedule feeds each epoch's rate; without one the rate stays a constant, as the course writes it
         rate = v1.placeholder_with_default(np.float32(plan.train.lr), [], name="lr") if plan.train.schedule else None
         with tf.control_dependencies(v1.get_collection(v1.GraphKeys.UPDATE_OPS)):
-            train_op = make_optimizer(plan, rate).minimize(loss)
-        saver = v1.train.Saver()
+            # a network without weights (`input 4; activation softmax`) has nothing to train
+            trainable = v1.trainable_variables()
+            train_op = make_optimizer(plan, NAME, rate).minimize(loss) if trainable else tf.no_op()
+        saver = v1.train.Saver(allow_empty=True)  # a network without weights saves nothing
         session = v1.Session(graph=graph)
         session.run(v1.global_variables_initializer())
     graph.finalize()  # nothing may add ops after this: a leak would slow every step
@@ -412,6 +345,25 @@ class TF1Trainer:
 
     def predict(self, x: np.ndarray) -> np.ndarray:
         return self.model.predict(x)
+
+    def get_state(self) -> list[np.ndarray]:
+        """Every global variable of the graph: weights, batchnorm statistics, optimizer slots and powers."""
+        return list(self.model.session.run(self._state_variables()))
+
+    def set_state(self, arrays: list[np.ndarray]) -> None:
+        """Put back what get_state gave; `load` feeds each variable's initializer (the graph is finalized)."""
+        variables = self._state_variables()
+        if len(arrays) != len(variables):
+            raise ValueError(f"the checkpoint holds {len(arrays)} arrays, the graph has {len(variables)} variables")
+        with self.model.graph.as_default():  # load() looks the variable up in the default graph
+            for variable, value in zip(variables, arrays):
+                variable.load(value, self.model.session)
+
+    def _state_variables(self) -> list:
+        import tensorflow as tf
+
+        with self.model.graph.as_default():
+            return list(tf.compat.v1.global_variables())
 
     def save(self, folder: Path) -> Path:
         """A Saver checkpoint in `folder/checkpoint/` (model.ckpt.index, .data, checkpoint)."""

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from ...dsl.ast import shape_text
-from ...errors import NNSpecError, UsageError
+from ...errors import DataError, NNSpecError, UsageError
 from ...types import Dataset, DatasetMeta
 
 
@@ -118,5 +118,11 @@ def data_command(
     if shown:
         typer.echo(f"  options: {shown}")
     if head and dataset.samples is not None:
-        for index, sample in enumerate(dataset.samples(options, head)):
+        try:
+            samples = dataset.samples(options, head)
+        except NNSpecError:
+            raise
+        except Exception as exc:  # a plugin's bug (or EOFError, which the CLI would print as "Aborted.")
+            raise DataError(f"data {dataset.name} failed to load: {type(exc).__name__}: {exc}") from exc
+        for index, sample in enumerate(samples):
             typer.echo(f"[{index}] {sample}")

@@ -107,6 +107,12 @@ def _decide_task(values, asked: str, path: Path) -> str:
         return "regression"
     if asked == "binary" and distinct != 2:
         raise DataError(f"csv: task=binary, but the target column of {path} has {distinct} distinct values")
+    if distinct < 2 and asked != "regression":
+        raise DataError(
+            f"csv: the target column of {path} holds one value only ({values.iloc[0]!r}): "
+            "a network cannot learn classes from one class",
+            hint="check target= (the column to predict), or add rows of the other classes",
+        )
     if asked != "auto":
         return asked
     whole = numeric and bool(np.all(np.mod(values.to_numpy(dtype="float64"), 1) == 0))
@@ -138,6 +144,8 @@ def _read(path: str, stamp: tuple, header: bool | None, delimiter: str, skip: in
             raise DataError(f"csv: column {label} of {path} is not numeric", hint="nnspec reads numeric features only")
     if features.isna().any().any() or target_values.isna().any():
         raise DataError(f"csv: {path} has empty or missing values ({int(frame.isna().sum().sum())})")
+    first_line = skip + (2 if header else 1)  # the file line of data row 0
+    _check_finite(features, target_values, file, first_line)
     decided = _decide_task(target_values, task, file)
     if decided == "regression":
         y, names = target_values.to_numpy(dtype="float32"), None
@@ -146,6 +154,25 @@ def _read(path: str, stamp: tuple, header: bool | None, delimiter: str, skip: in
         y = target_values.map({value: i for i, value in enumerate(classes)}).to_numpy(dtype="int64")
         names = tuple(_class_name(c) for c in classes)
     return Table(features.to_numpy(dtype="float32"), y, decided, names, str(columns[index]))
+
+
+def _check_finite(features, target, path: Path, first_line: int) -> None:
+    """A DataError naming the first infinite value (`inf` in the file), by line and column."""
+    import pandas as pd
+
+    columns = [features[name] for name in features.columns]
+    if pd.api.types.is_numeric_dtype(target):
+        columns.append(target)
+    for column in columns:
+        values = column.to_numpy(dtype="float64")
+        bad = np.flatnonzero(~np.isfinite(values))
+        if bad.size:
+            row = int(bad[0])
+            raise DataError(
+                f"csv: {path} line {first_line + row}, column '{column.name}': the value {values[row]} is not "
+                "a finite number (training would turn its loss into NaN)",
+                hint="replace or remove that row",
+            )
 
 
 def _class_name(value: Any) -> str:

@@ -10,6 +10,7 @@ the first N training images, as TF1's `read_data_sets` did with its validation s
 from __future__ import annotations
 
 import gzip
+import zlib
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, Mapping
@@ -71,7 +72,13 @@ def read_idx(path: Path) -> np.ndarray:
     """An array from an idx file (gzipped or not), its shape taken from the header."""
     raw = path.read_bytes()
     if raw[:2] == b"\x1f\x8b":
-        raw = gzip.decompress(raw)
+        try:
+            raw = gzip.decompress(raw)
+        except (EOFError, OSError, zlib.error) as exc:  # truncated: EOFError; corrupted: zlib.error, BadGzipFile
+            raise DataError(
+                f"{path} is damaged ({'truncated' if isinstance(exc, EOFError) else 'corrupt'} gzip data: {exc})",
+                hint="delete it so that the next run downloads it again, or give another copy with path=",
+            ) from None
     if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] not in _IDX_TYPES:
         raise DataError(f"{path} is not an idx file (bad magic number)")
     dims = raw[3]

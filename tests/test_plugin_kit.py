@@ -1,0 +1,310 @@
+"""What a plugin author relies on: one-registration losses, defaults, functional Keras
+builders, `nnspec verify-plugin`, backend checks, builder errors, the arrays helper."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+import nnspec
+from backend_data import BACKENDS, quiet_run, tiny_data
+from nnspec import hookimpl
+from nnspec.cli import build_app
+from nnspec.datasets import from_arrays
+from nnspec.dsl.validate import check
+from nnspec.errors import NNSpecError, SpecError
+from nnspec.plugins import register_plugin, unregister_plugin
+from nnspec.testing import verify_plugin
+from nnspec.types import LayerBuilder, LayerKind, Loss, Named, Param
+
+ROOT = Path(__file__).parents[1]
+
+
+@pytest.fixture
+def plugin():
+    """`plugin(obj, name)` registers a plugin object from code for one test."""
+    names = []
+
+    def use(obj, name: str):
+        register_plugin(obj, name)
+        names.append(name)
+        return obj
+
+    yield use
+    for name in names:
+        unregister_plugin(name)
+
+
+def invoke(*args: str):
+    return CliRunner().invoke(build_app(), list(args))
+
+
+# ------------------------------------------------------------------ a loss is one registration
+
+
+def log_cosh(y_true, output):
+    import tensorflow as tf
+
+    error = output - tf.cast(y_true, output.dtype)
+    return tf.reduce_mean(tf.math.log(tf.cosh(error)), axis=-1)
+
+
+class LogCosh:
+    @hookimpl
+    def register_losses(self, register):
+        register(Loss("log_cosh", "log(cosh(error))", task="regression",
+                      impl={"keras": log_cosh, "tf1": log_cosh}))
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_loss_registered_once_is_checked_and_trains_on_both_backends(plugin, backend, tmp_path):
+    plugin(LogCosh(), "logcosh")
+    (plan,) = check(nnspec.parse("input 4\ndense 8 tanh\ndense 1\ntrain adam lr=0.05 loss=log_cosh"))
+    assert (plan.label_encoding, plan.train.metrics, plan.train.from_logits) == ("column", ("mae",), False)
+    data = tiny_data(task="regression")
+    (result,) = quiet_run("input 4\ndense 8 tanh\ndense 1\ntrain adam lr=0.05 loss=log_cosh epochs=4 batch=8",
+                          data, tmp_path, backend)
+    assert result.loss == "log_cosh" and result.task == "regression"
+    assert result.history["loss"][-1] < result.history["loss"][0]
+
+
+def test_a_losss_registration_decides_its_checks(plugin):
+    """A multiclass loss that pairs with softmax gets the crossentropy checks, without naming it anywhere."""
+    plugin(type("Hinge", (), {"register_losses": hookimpl(lambda self, register: register(
+        Loss("multi_hinge", task="multiclass", labels="onehot", logits="softmax",
+             impl={"keras": log_cosh, "tf1": log_cosh})))})(), "hinge")
+    (plan,) = check(nnspec.parse("input 4\ndense 3\ntrain sgd loss=multi_hinge"))
+    assert (plan.train.from_logits, plan.label_encoding, plan.train.metrics) == (True, "onehot", ("accuracy",))
+    with pytest.raises(SpecError, match="multi_hinge needs one output per class"):
+        check(nnspec.parse("input 4\ndense 1\ntrain sgd loss=multi_hinge"))
+
+
+def test_the_default_learning_rate_is_the_optimizers_registered_lr_option(plugin):
+    plugin(type("Slow", (), {"register_optimizers": hookimpl(lambda self, register: register(
+        Named("slow", options=(Param("lr", "float", default=0.05, min=0),),
+              impl={"keras": lambda lr: None})))})(), "slow")
+    assert check(nnspec.parse("input 4\ndense 1\ntrain slow"))[0].train.lr == 0.05
+    assert check(nnspec.parse("input 4\ndense 1\ntrain slow lr=0.2"))[0].train.lr == 0.2
+    assert check(nnspec.parse("input 4\ndense 1\ntrain sgd"))[0].train.lr == 0.01
+    assert check(nnspec.parse("input 4\ndense 1\ntrain adam"))[0].train.options == {"beta1": 0.9, "beta2": 0.999}
+
+
+def test_the_language_imports_nothing_from_the_builtins():
+    for path in (ROOT / "nnspec" / "dsl").glob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom):
+                assert "builtins" not in (node.module or ""), f"{path.name} imports {node.module}"
+
+
+def test_the_backends_keep_no_tables_of_names():
+    for name in ("keras.py", "tf1.py"):
+        text = (ROOT / "nnspec" / "builtins" / "backends" / name).read_text(encoding="utf-8")
+        for word in ("GlorotUniform", "glorot_uniform_initializer", "AdamOptimizer", "optimizers.Adam",
+                     "CategoricalCrossentropy", "0.999"):
+            assert word not in text, f"{name} still names {word}"
+        assert len(text.splitlines()) < 400
+
+
+# ------------------------------------------------------------------ defaults, functional builders
+
+
+class Scaled:
+    """A dense layer whose default initializer is written as an alias."""
+
+    @hookimpl
+    def register_layers(self, register):
+        register(LayerKind("scaled", positional=(Param("units", "int", min=1),),
+                           options=(Param("init", "initializer", default="xavier"),),
+                           output_shape=lambda shape, a: (a["units"],),
+                           param_count=lambda shape, a: shape[0] * a["units"]))
+
+    @hookimpl
+    def register_layer_builders(self, register):
+        def keras_dense(layer, ctx):
+            import keras
+
+            return keras.layers.Dense(layer.args["units"], use_bias=False,
+                                      kernel_initializer=ctx.initializer(layer.args["init"]), name=layer.name)
+
+        register(LayerBuilder("keras", "scaled", keras_dense))
+
+
+def test_a_registry_kind_default_written_as_an_alias_reaches_the_builder_canonical(plugin):
+    plugin(Scaled(), "scaled")
+    (plan,) = check(nnspec.parse("input 4\nscaled 3"))
+    assert plan.layers[0].args["init"] == "xavier_uniform"
+    assert nnspec.build(plan, "keras").count_params() == 12
+
+
+class Residual:
+    """`residual ACTIVATION`: x + dense(x) with as many units as came in."""
+
+    @hookimpl
+    def register_layers(self, register):
+        register(LayerKind("residual", positional=(Param("activation", "activation", default=None),),
+                           param_count=lambda shape, a: shape[0] * shape[0] + shape[0]))
+
+    @hookimpl
+    def register_layer_builders(self, register):
+        def keras_residual(layer, ctx):
+            import keras
+
+            dense = keras.layers.Dense(layer.input_shape[0], activation=ctx.activation(layer.args["activation"]),
+                                       kernel_initializer=ctx.initializer("xavier_uniform"),
+                                       name=f"{layer.name}_dense")
+            add = keras.layers.Add(name=layer.name)
+            return lambda x: add([x, dense(x)])  # a function of the incoming tensor
+
+        def tf1_residual(x, layer, ctx):
+            import tensorflow as tf
+
+            width = layer.input_shape[0]
+            kernel = ctx.variable("kernel", [width, width])
+            bias = ctx.variable("bias", [width], "zeros")
+            inner = tf.matmul(x, kernel) + bias
+            activation = ctx.activation(layer.args["activation"])
+            return x + (activation(inner) if activation else inner)
+
+        register(LayerBuilder("keras", "residual", keras_residual))
+        register(LayerBuilder("tf1", "residual", tf1_residual))
+
+
+def test_a_functional_keras_builder_makes_a_residual_layer_that_saves_and_reloads(plugin, tmp_path):
+    import keras
+
+    plugin(Residual(), "residual")
+    data = tiny_data()
+    (result,) = quiet_run("input 4\ndense 8 relu\nresidual tanh\ndense 3 softmax\ntrain adam epochs=2 batch=8",
+                          data, tmp_path, "keras")
+    assert result.param_count == result.model.count_params() == 4 * 8 + 8 + 8 * 8 + 8 + 8 * 3 + 3
+    restored = keras.models.load_model(tmp_path / "run" / "model.keras")
+    np.testing.assert_allclose(restored.predict(data.x_test, verbose=0),
+                               result.model.predict(data.x_test, verbose=0), atol=1e-6)
+
+
+# ------------------------------------------------------------------ verify-plugin
+
+
+def test_verify_plugin_passes_on_the_builtins():
+    result = invoke("verify-plugin", "layers", "names")
+    assert result.exit_code == 0, result.stdout
+    assert "layer kind conv2d" in result.stdout and "activation gelu" in result.stdout
+    assert "FAILED" not in result.stdout
+
+
+def test_verify_plugin_passes_on_a_residual_plugin_from_code(plugin):
+    plugin(Residual(), "residual")
+    rows = verify_plugin("residual").rows
+    assert {(row.check, row.backend) for row in rows} == {
+        ("builder", "keras"), ("builder", "tf1"), ("parameters", "keras"), ("parameters", "tf1"),
+        ("same outputs", "keras=tf1"), ("save and reload", "keras")}
+
+
+class MiscountedResidual(Residual):
+    @hookimpl
+    def register_layers(self, register):
+        register(LayerKind("residual", param_count=lambda shape, a: shape[0] * shape[0],  # forgets the bias
+                           positional=(Param("activation", "activation", default=None),)))
+
+
+def test_verify_plugin_fails_with_a_table_on_a_wrong_parameter_count(plugin):
+    plugin(MiscountedResidual(), "miscounted")
+    result = invoke("verify-plugin", "miscounted")
+    assert result.exit_code == 1
+    failed = [line for line in result.stdout.splitlines() if "FAILED" in line]
+    assert len(failed) == 2  # one row per backend
+    assert failed[0].split()[:5] == ["miscounted", "layer", "kind", "residual", "parameters"]
+    assert "the backend counts 72, the kind declares 64" in failed[0]
+    assert "of 6 checks passed, 2 failed" in result.stdout
+    with pytest.raises(AssertionError, match="the kind declares 64"):
+        verify_plugin("miscounted")
+
+
+def test_verify_plugin_names_an_unknown_plugin():
+    result = invoke("verify-plugin", "layerz")
+    assert result.exit_code == 2 and "did you mean 'layers'?" in result.stderr
+
+
+# ------------------------------------------------------------------ backend checks, builder errors
+
+
+class KerasOnly:
+    @hookimpl
+    def register_layers(self, register):
+        register(LayerKind("twice", output_shape=lambda shape, a: shape))
+
+    @hookimpl
+    def register_layer_builders(self, register):
+        register(LayerBuilder("keras", "twice", lambda layer, ctx: (lambda x: x * 2)))
+
+
+def test_check_reports_a_layer_kind_the_backend_cannot_build_at_its_line(plugin, tmp_path):
+    plugin(KerasOnly(), "kerasonly")
+    spec = tmp_path / "net.nn"
+    spec.write_text("input 4\ndense 3\ntwice\n", encoding="utf-8")
+    assert invoke("check", str(spec)).exit_code == 0
+    result = invoke("check", str(spec), "--backend", "tf1")
+    assert result.exit_code == 1
+    assert f"{spec}:3:1: layer kind 'twice' has no builder for backend 'tf1'" in result.stderr
+    assert "plugin 'kerasonly' builds it for keras" in result.stderr
+    spec.write_text("input 4\ndense 3\ntwice\nbackend tf1\n", encoding="utf-8")
+    assert "3:1: layer kind 'twice'" in invoke("check", str(spec)).stderr
+
+
+class Crashing:
+    @hookimpl
+    def register_layers(self, register):
+        register(LayerKind("crash"))
+
+    @hookimpl
+    def register_layer_builders(self, register):
+        register(LayerBuilder("keras", "crash", lambda layer, ctx: 1 / 0))
+        register(LayerBuilder("tf1", "crash", lambda x, layer, ctx: 1 / 0))
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_an_exception_in_a_builder_is_reported_at_the_layer_with_the_plugins_name(plugin, backend):
+    plugin(Crashing(), "crashing")
+    with pytest.raises(SpecError) as caught:
+        nnspec.build(f"input 4\ndense 3\ncrash\nbackend {backend}", backend)
+    error = caught.value
+    assert (error.line, error.column) == (3, 1)
+    assert (f"the {backend} builder of layer kind 'crash' from plugin 'crashing' (registered from code) "
+            "failed: ZeroDivisionError: division by zero") in error.message
+
+
+# ------------------------------------------------------------------ arrays as a dataset
+
+
+def read_wine():
+    from sklearn.datasets import load_wine
+
+    return load_wine(return_X_y=True)
+
+
+class Wine:
+    @hookimpl
+    def register_datasets(self, register):
+        register(from_arrays("wine", read_wine, rows=178, input_shape=(13,), task="multiclass", classes=3))
+
+
+def test_from_arrays_turns_a_scikit_learn_loader_into_a_dataset(plugin, tmp_path):
+    plugin(Wine(), "wine")
+    (plan,) = check(nnspec.parse("data wine test=0.25\ndense 16 relu\ndense 3 softmax"))
+    assert (plan.meta.train_size, plan.meta.test_size, plan.meta.classes) == (133, 45, 3)
+    (result,) = nnspec.run("data wine\ndense 16 relu\ndense 3 softmax\ntrain adam lr=0.01 epochs=30 batch=16",
+                           out=tmp_path / "run", progress="none", report=False)
+    assert result.metrics["accuracy"] > 0.85  # standardised wine is easy
+
+
+def test_from_arrays_says_when_the_arrays_do_not_match_the_declaration(plugin, tmp_path):
+    plugin(type("Bad", (), {"register_datasets": hookimpl(lambda self, register: register(
+        from_arrays("short", read_wine, rows=100, input_shape=(13,), task="multiclass", classes=3)))})(), "bad")
+    with pytest.raises(NNSpecError, match="declares 100 rows of shape \\(13,\\), its arrays hold 178"):
+        nnspec.run("data short\ndense 3 softmax\ntrain adam epochs=1", out=tmp_path / "run", progress="none",
+                   report=False)
