@@ -356,7 +356,7 @@ class KerasTrainer:
         if self._probe is None:
             from .keras_probe import make_probe
 
-            self._probe = make_probe(self.plan, self.model, compile_loss(self.plan))
+            self._probe = make_probe(self.plan, self.model, objectives.loss_function(self.plan, NAME))
         return self._probe(x, y)
 
     def save(self, folder: Path) -> Path:
