@@ -10,9 +10,7 @@ odd Unicode) and, for every mutant that parses, checks that
 
 from pathlib import Path
 
-import re
-
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import nnspec
@@ -20,11 +18,6 @@ from nnspec.dsl.format import format_spec
 from nnspec.dsl.validate import check_spec
 from nnspec.errors import NNSpecError
 
-# Two formatter bugs this test found are fixed in the parser rewrite that has not landed
-# yet: a decimal after a repeat (`x1.5` became `x1 0.5`) and line breaks other than \n
-# inside comments (U+2028 and friends cut a comment's text). Until it lands, mutants
-# holding them are skipped; remove KNOWN_BUGS then.
-KNOWN_BUGS = re.compile(r"x[0-9]+\.[0-9]|[\u2028\u2029\x1c\x1d\x1e\x85\x0b\x0c]")
 SPECS = [p.read_text() for p in sorted(Path(__file__).parent.parent.joinpath("specs").glob("*.nn"))]
 POSITIONS = ("line", "column", "value_column", "name_column", "optimizer_column", "repeat_column", "end_line",
              "end_column")
@@ -86,7 +79,6 @@ def comment_texts(spec) -> list[str]:
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 @given(mutants())
 def test_mutated_specs_parse_format_and_check_cleanly(text):
-    assume(not KNOWN_BUGS.search(text))
     try:
         spec = nnspec.parse(text, "fuzz.nn")
     except NNSpecError:
