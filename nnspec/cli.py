@@ -7,6 +7,7 @@ code (1, or 2 for usage errors); no traceback reaches the user.
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from enum import Enum
 from pathlib import Path
 from typing import Annotated
@@ -64,6 +65,9 @@ def check_command(
     ] = OutputFormat.text,
     backend: Annotated[str | None, typer.Option(
         "--backend", help="Check for this backend instead of the spec's: what it cannot build is an error.")] = None,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Treat warnings (pitfalls such as vanishing-gradients) as errors.")
+    ] = False,
 ) -> None:
     """Check specs: syntax, names, arguments, shapes, fit with the dataset, the backend's support."""
     import json
@@ -90,16 +94,20 @@ def check_command(
                 _report_error(error)
             continue
         analysis = analyse(text, str(path), backend=backend)
-        if analysis.errors:
+        diagnostics = analysis.diagnostics
+        if strict:  # a warning fails the check like an error
+            diagnostics = [replace(d, severity="error") if d.severity == "warning" else d for d in diagnostics]
+        failed = any(d.severity == "error" for d in diagnostics)
+        if failed:
             exit_code = max(exit_code, 1)
         if output is OutputFormat.json:
-            found.extend({"file": str(path), **d.to_dict()} for d in analysis.diagnostics)
+            found.extend({"file": str(path), **d.to_dict()} for d in diagnostics)
             continue
-        for diagnostic in analysis.diagnostics:
+        for diagnostic in diagnostics:
             typer.echo(diagnostic.render(str(path), text), err=True)
-        if analysis.ok and not quiet and not analysis.plans:  # no input or data: a note says why
+        if not failed and not quiet and not analysis.plans:  # no input or data: a note says why
             typer.echo(f"{path}: ok ({len(analysis.spec.layers)} layers, shapes not inferred)")
-        elif analysis.ok and not quiet:
+        elif not failed and not quiet:
             plans = analysis.plans
             variants = f", {len(plans)} variants" if len(plans) > 1 else ""
             typer.echo(
@@ -261,8 +269,10 @@ app = build_app()
 
 def main() -> None:
     """Console-script entry point."""
+    from .commands.run import optional_ray_address
+
     try:
-        app()
+        app(args=optional_ray_address(sys.argv[1:]), prog_name="nnspec")
     except NNSpecError as error:  # raised outside a command (e.g. while parsing options)
         typer.echo(error.render(), err=True)
         sys.exit(error.exit_code)

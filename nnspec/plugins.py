@@ -22,6 +22,8 @@ BUILTIN_PLUGINS = (
     "nnspec.builtins.names",
     "nnspec.builtins.datasets",
     "nnspec.builtins.backends",
+    "nnspec.builtins.layer_diagnostics",
+    "nnspec.builtins.diagnostics_report",
 )
 ENV_VAR = "NNSPEC_PLUGINS"  # comma list of third-party plugins to load; empty: none
 
@@ -127,14 +129,16 @@ def get_plugin_manager() -> PluginManager:
     points = importlib.metadata.entry_points(group="nnspec")
     # only the built-ins this code has: an install made before one was removed still lists it
     builtin_points = [ep for ep in points if ep.dist and ep.dist.name == "nnspec" and ep.value in BUILTIN_PLUGINS]
-    if builtin_points:
-        for ep in builtin_points:
-            pm.load(ep.name, ep.value, "nnspec", ep.dist.version, builtin=True)
-    else:  # running from a source tree that was not installed
+    for ep in builtin_points:
+        pm.load(ep.name, ep.value, "nnspec", ep.dist.version, builtin=True)
+    # a source tree that was not installed, or built-ins added since it was installed
+    found = {ep.value for ep in builtin_points}
+    if len(found) < len(BUILTIN_PLUGINS):
         from .version import __version__
 
         for module_path in BUILTIN_PLUGINS:
-            pm.load(module_path.rsplit(".", 1)[-1], module_path, "nnspec", __version__, builtin=True)
+            if module_path not in found:
+                pm.load(module_path.rsplit(".", 1)[-1], module_path, "nnspec", __version__, builtin=True)
     for ep in points:
         if ep.dist and ep.dist.name == "nnspec":
             continue

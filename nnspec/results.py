@@ -47,18 +47,28 @@ class RunResult:
     loss: str = ""
     epoch_seconds: list[float] = field(default_factory=list)
     best_epoch: int | None = None
+    warnings: list[str] = field(default_factory=list)  # what went wrong without failing (a dead network)
     error: str | None = None
     interrupted: bool = False  # true until training and evaluation finish (a killed run stays so)
     epochs_done: int = 0
     save_error: str | None = None  # the model could not be saved; the results still stand
     spec_file: str | None = None  # the spec file it ran from (relative data paths resolve beside it)
     data_file: str | None = None  # the file a file-based dataset (csv) read: titles name it, not "csv"
+    group: dict[str, Any] | None = None  # the variant without its seed, when seeds repeat
     dir: Path | None = None
     model: Any = field(default=None, repr=False)
+    extras: dict[str, Any] = field(default_factory=dict)  # training callbacks' own results.json keys
+
+    @property
+    def diagnostics(self) -> dict[str, Any] | None:
+        """The per-layer training diagnostics (`train ... diagnostics=true`), else None."""
+        return self.extras.get("diagnostics")
 
     def to_dict(self) -> dict[str, Any]:
         """The results.json content."""
-        out = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name not in ("model", "dir")}
+        out = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)
+               if f.name not in ("model", "dir", "extras")}
+        out.update({key: value for key, value in self.extras.items() if key not in out})
         return jsonable(out)
 
 
@@ -77,6 +87,7 @@ class RunResults(list):
         self.dir = dir
         self.failures = list(failures)
         self.sweep = sweep
+        self.groups: list = []  # seeds repeated: one summary.Group per variant, best mean first
 
     @property
     def best(self) -> RunResult | None:

@@ -114,6 +114,8 @@ class DatasetMeta:
 
     `task` is multiclass, binary or regression; `classes` the number of classes
     (multiclass) or None; `vocab` the number of distinct tokens for sequence data.
+    `feature_ranges` gives each input feature's (min, max) as the network will see it,
+    for tables (`nnspec check` warns when they are on very different scales).
     Unknown values are None and are then not checked.
     """
 
@@ -125,6 +127,7 @@ class DatasetMeta:
     vocab: int | None = None
     class_names: tuple[str, ...] | None = None
     test_is_train: bool = False
+    feature_ranges: tuple[tuple[float, float], ...] | None = None  # (min, max) of each input feature
 
 
 @dataclass
@@ -217,6 +220,21 @@ class LayerBuilder:
     build: Callable[..., Any]
 
 
+@dataclass
+class Probe:
+    """What a trainer's `probe(x, y)` returns: one forward and backward pass, no update.
+
+    `outputs` maps a layer name (`dense_1`) to its output on the batch in evaluation
+    mode; `kernels` and `gradients` map the name of each layer with a kernel (dense,
+    conv2d) to the kernel and the loss's gradient with respect to it. Arrays are NumPy.
+    """
+
+    outputs: dict
+    kernels: dict
+    gradients: dict
+    loss: float = float("nan")
+
+
 @dataclass(frozen=True)
 class ResolvedLayer:
     """One layer after checking: every argument by name, shapes and weights known.
@@ -244,7 +262,9 @@ class TrainConfig:
     `batch` is None for full-batch training (`batch=all`). `val` is a fraction of the
     training set or a count of samples held out of it (None: no validation split).
     `from_logits` is true when the last layer has no activation. `options` holds
-    optimizer options (`momentum=`, ...).
+    optimizer options (`momentum=`, ...). `diagnostics` asks for per-layer training
+    diagnostics (`train ... diagnostics=true`). `schedule` is the learning-rate schedule
+    (`{"kind": "step", "decay": 0.5, "every": 10}`; None: constant), see nnspec/schedules.py.
     """
 
     optimizer: str
@@ -256,6 +276,8 @@ class TrainConfig:
     val: float | int | None = None
     from_logits: bool = False
     options: Mapping[str, Any] = field(default_factory=dict)
+    diagnostics: bool = False  # record per-layer gradients and activations each epoch
+    schedule: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -300,7 +322,10 @@ class TrainingState:
     (after validation is held out; labels encoded as the loss needs them), the same
     batch at every call. `logs` is the epoch's losses and metrics by name (`val_`
     ones included): numbers added to it are saved in the history (history.csv,
-    results.json) and shown on the epoch line. `epoch` is 0 in `on_train_begin`.
+    results.json) and shown on the epoch line. `results` takes what does not fit a
+    number per epoch: each key a callback sets (its own, e.g. `diagnostics`) is saved
+    at the top level of results.json, unless RunResult already has a field of that
+    name. `epoch` is 0 in `on_train_begin`.
     """
 
     plan: Plan
@@ -313,6 +338,7 @@ class TrainingState:
     epoch: int = 0
     logs: dict[str, float] = field(default_factory=dict)
     history: Mapping[str, list[float]] = field(default_factory=dict)
+    results: dict[str, Any] = field(default_factory=dict)  # JSON values saved in results.json by key
 
 
 @dataclass(frozen=True)

@@ -335,7 +335,7 @@ def test_garbage_never_crashes_the_server(server):
 
 
 def long_spec(lines: int = 200) -> str:
-    body = ["data iris test=0.3 seed=1", "let act = relu | tanh"]
+    body = ["data iris test=0.3 seed=1", "let act = relu | elu"]  # 65 tanh layers would warn (vanishing-gradients)
     while len(body) < lines - 2:
         body += ["# a hidden layer", "dense 16 $act init=he", "dropout 0.1"]
     return "\n".join(body[: lines - 2] + ["dense 3 softmax", "train adam lr=0.001 epochs=5"]) + "\n"

@@ -46,7 +46,7 @@ def test_unknown_activation_suggests_the_close_name():
         ("input 4\ndense 3\ntrain adam metrics=acuracy", "unknown metric 'acuracy'", "did you mean 'accuracy'?"),
         ("data irsi\ndense 3", "unknown dataset 'irsi'", None),
         ("input 4\ndense 3\nbackend kears", "unknown backend 'kears'", None),
-        ("input 4\ndense 3 int=he", "dense has no option 'int' (its options: activation, bias, init)", "did you mean 'init'?"),
+        ("input 4\ndense 3 int=he", "dense has no option 'int' (its options: activation, bias, bias_limit, bias_stddev, init, init_limit, init_stddev)", "did you mean 'init'?"),
         ("input 4\ndense 3\ntrain adam epoch=3", None, "did you mean 'epochs'?"),
     ],
 )
@@ -67,7 +67,8 @@ def test_aliases_resolve_to_canonical_names():
 
 def test_defaults_are_filled():
     (plan,) = plans("input 4\ndense 3")
-    assert plan.layers[0].args == {"units": 3, "activation": None, "init": "xavier_uniform", "bias": "zeros"}
+    assert plan.layers[0].args == {"units": 3, "activation": None, "init": "xavier_uniform", "bias": "zeros",
+                                   "init_stddev": None, "init_limit": None, "bias_stddev": None, "bias_limit": None}
     assert plan.seed == 0
     assert plan.backend == "keras"
     assert plan.train.optimizer == "adam" and plan.train.lr == 0.001 and plan.train.batch == 32
@@ -86,7 +87,7 @@ def test_defaults_are_filled():
         ("dropout -0.1", "dropout rate must be at least 0 and below 1, found -0.1"),
         ("dense 3 relu tanh", "dense takes 2 positional argument(s) (units activation), found 'tanh'"),
         ("dense relu", "dense units expects a whole number, found a name 'relu'"),
-        ("dropout", "dropout needs rate="),
+        ("dropout", "dropout needs the fraction to drop (dropout 0.3) or the keep probability (keep=0.7)"),
         ("dense 3 relu activation=tanh", "dense activation is given twice (as a positional argument and as an option)"),
         ("dense 3 init=3", "dense init expects initializer name, found 3"),
         ("flatten 3", "flatten takes 0 positional argument(s) (no positional arguments), found '3'"),

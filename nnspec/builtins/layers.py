@@ -10,7 +10,33 @@ from ..types import LayerKind, Param
 
 ACTIVATION = Param("activation", "activation", default=None, doc="activation applied to the output")
 INIT = Param("init", "initializer", default="xavier_uniform", doc="weight initializer")
-BIAS = Param("bias", "initializer", default="zeros", doc="bias initializer")
+BIAS = Param("bias", "initializer", default="zeros", choices=("none",),
+             doc="bias initializer, or none for a layer without bias")
+# The spread of the random initializers, in the course's words: tf.random_normal(stddev=...),
+# tf.random_uniform(minval=-limit, maxval=limit)
+SPREAD = (
+    Param("init_stddev", "float", default=None, min=0, doc="standard deviation of init=normal or truncated_normal"),
+    Param("init_limit", "float", default=None, min=0, doc="init=uniform draws from [-limit, limit]"),
+    Param("bias_stddev", "float", default=None, min=0, doc="standard deviation of bias=normal or truncated_normal"),
+    Param("bias_limit", "float", default=None, min=0, doc="bias=uniform draws from [-limit, limit]"),
+)
+STDDEV_INITIALIZERS = ("normal", "truncated_normal")
+
+
+def _check_spread(args: dict) -> None:
+    """init_stddev= and the like only where the initializer has that spread."""
+    for which in ("init", "bias"):
+        name = args[which]
+        if args.get(f"{which}_stddev") is not None and name not in STDDEV_INITIALIZERS:
+            raise ValueError(f"{which}_stddev= applies to {which}=normal or {which}=truncated_normal, "
+                             f"not {which}={name}")
+        if args.get(f"{which}_limit") is not None and name != "uniform":
+            raise ValueError(f"{which}_limit= applies to {which}=uniform, not {which}={name}")
+
+
+def _bias_count(args) -> int:
+    """Bias weights of a dense or conv2d layer: one per unit or filter, none with bias=none."""
+    return 0 if args["bias"] == "none" else args.get("units", args.get("filters"))
 
 
 def _flat(kind: str, shape: tuple) -> int:
@@ -54,7 +80,13 @@ def _windowed(kind: str, shape: tuple, window: tuple, stride: tuple, padding: st
     return (out_h, out_w, channels)
 
 
+def _finalize_dense(args: dict, meta) -> dict:
+    _check_spread(args)
+    return args
+
+
 def _finalize_conv(args: dict, meta) -> dict:
+    _check_spread(args)
     return {**args, "kernel": _pair(args["kernel"]), "stride": _pair(args["stride"])}
 
 
@@ -62,6 +94,21 @@ def _finalize_pool(args: dict, meta) -> dict:
     pool = _pair(args["pool"])
     stride = pool if args["stride"] is None else _pair(args["stride"])
     return {**args, "pool": pool, "stride": stride}
+
+
+def _finalize_dropout(args: dict, meta) -> dict:
+    """The rate, from `dropout 0.3` or from the course's keep probability `dropout keep=0.7`."""
+    rate, keep = args["rate"], args["keep"]
+    if rate is not None and keep is not None:
+        raise ValueError(f"dropout is given both a rate ({rate:g}) and keep={keep:g}; write one "
+                         f"(keep=K is rate 1-K)")
+    if rate is None and keep is None:
+        raise ValueError("dropout needs the fraction to drop (dropout 0.3) or the keep probability (keep=0.7)")
+    if keep is not None:
+        if keep <= 0:
+            raise ValueError("dropout keep=0 keeps nothing; keep= is the probability of keeping a unit, above 0")
+        rate = round(1.0 - keep, 12)  # keep=0.7 is rate 0.3, not 0.30000000000000004
+    return {**args, "rate": rate, "keep": round(1.0 - rate, 12)}
 
 
 def _finalize_embedding(args: dict, meta) -> dict:
@@ -77,14 +124,18 @@ CORE_LAYERS = (
     LayerKind(
         "dense",
         positional=(Param("units", "int", min=1, doc="number of units"), ACTIVATION),
-        options=(INIT, BIAS),
+        options=(INIT, BIAS, *SPREAD),
         output_shape=lambda shape, a: (_flat("dense", shape) and a["units"],),
-        param_count=lambda shape, a: _flat("dense", shape) * a["units"] + a["units"],
+        param_count=lambda shape, a: _flat("dense", shape) * a["units"] + _bias_count(a),
+        finalize=_finalize_dense,
         doc="fully connected layer",
     ),
     LayerKind(
         "dropout",
-        positional=(Param("rate", "fraction", doc="fraction of units dropped while training"),),
+        positional=(Param("rate", "fraction", default=None, doc="fraction of units dropped while training"),),
+        options=(Param("keep", "float", default=None, min=0, max=1,
+                       doc="keep probability, as TF1's keep_prob: keep=0.7 is rate 0.3"),),
+        finalize=_finalize_dropout,
         doc="randomly drops units while training; does nothing when evaluating",
         keeps_activation=True,
     ),
@@ -117,9 +168,10 @@ CORE_LAYERS = (
             Param("padding", "name", default="valid", choices=("valid", "same")),
             INIT,
             BIAS,
+            *SPREAD,
         ),
         output_shape=lambda shape, a: _windowed("conv2d", shape, a["kernel"], a["stride"], a["padding"], a["filters"]),
-        param_count=lambda shape, a: a["kernel"][0] * a["kernel"][1] * _image("conv2d", shape)[2] * a["filters"] + a["filters"],
+        param_count=lambda shape, a: a["kernel"][0] * a["kernel"][1] * _image("conv2d", shape)[2] * a["filters"] + _bias_count(a),
         finalize=_finalize_conv,
         doc="2-d convolution",
     ),

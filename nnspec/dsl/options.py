@@ -164,6 +164,9 @@ def _registered(param: Param, value: Any, label: str) -> Any:
             continue
         if not isinstance(item, str) or isinstance(item, bool):
             raise SpecError(f"{label} expects {registry.kind} name, found {describe(item)}")
+        if param.choices and item in param.choices:  # a word the option takes besides names (bias=none)
+            out.append(item)
+            continue
         canonical = registry.resolve(item)
         if canonical is None:
             raise SpecError(f"unknown {registry.kind} '{item}'", hint=registry.suggest(item), code="unknown-name",

@@ -31,9 +31,13 @@ from .ast import (
 from . import limits
 from .backend_check import check_implementations
 from .diagnostics import Collector, Diagnostic
+from ..schedules import OPTIONS as SCHEDULE_OPTIONS
 from .options import coerce, default_of, describe
 from .sweeps import walk_values as _walk_values
+from .sweep import PartialOptions, repeat_problems
+from .sweep import variant_label_of as variant_label
 from .train_check import check_train
+from .pitfalls import find_pitfalls
 
 DEFAULT_SEED = 0
 DEFAULT_BACKEND = "keras"
@@ -46,6 +50,8 @@ TRAIN_OPTIONS = (
     Param("epochs", "int", default=10, min=1, max=100_000, doc="passes over the training data"),
     Param("batch", "int_or_all", default=32, min=1, doc="samples per step, or all"),
     Param("val", "int_or_fraction", default=None, min=1, doc="fraction or count held out of train"),
+    Param("diagnostics", "bool", default=False, doc="record per-layer gradients and activations each epoch"),
+    *SCHEDULE_OPTIONS,
 )
 SHAPELESS_NOTE = "shapes and parameters are not inferred without 'input' or 'data'"
 
@@ -89,12 +95,22 @@ def collect(spec: Spec, out: Collector, backend: str | None = None) -> list[Plan
     name that backend cannot build is an error at the line that uses it.
     """
     _check_statements(spec, out)
+    options = PartialOptions(spec, TRAIN_OPTIONS)  # `train sgd|momentum momentum=0.9`: momentum= goes where it is taken
     if backend is not None:
         backend = get_registries().backends.get(backend).name
     plans = []
     for variant in spec.variants():
         out.remap = variant.origins  # an error in a swept value points where the value was written
-        plan = _plan(variant, out)
+        problems = repeat_problems(variant)  # `x$depth` with a value that is no count
+        for message, line, column in problems:
+            out.error(message, line, column, code="invalid-repeat")
+        if problems:
+            continue
+        if not variant.layers and any(isinstance(s, (LayerStmt, Block)) for s in spec.statements):
+            out.error(f"variant {variant_label(variant)} has no layers (every repeat count is 0)", 1, 1,
+                      code="no-layers")
+            continue
+        plan = _plan(options.narrow(variant), out)
         if plan is not None:
             if backend is not None:
                 plan = dataclasses.replace(plan, backend=backend)
@@ -102,6 +118,7 @@ def collect(spec: Spec, out: Collector, backend: str | None = None) -> list[Plan
                 check_implementations(plan, out)
             plans.append(plan)
     out.remap = None
+    options.report(out)
     return plans
 
 
@@ -300,7 +317,7 @@ def _plan(spec: Spec, out: Collector) -> Plan | None:
     if train is None or len(out.errors()) > errors_before:
         return None
     config, encoding = train
-    return Plan(
+    plan = Plan(
         spec=spec,
         dataset=dataset_name,
         dataset_options=dataset_options,
@@ -313,6 +330,8 @@ def _plan(spec: Spec, out: Collector) -> Plan | None:
         label_encoding=encoding,
         variant=spec.variant,
     )
+    find_pitfalls(plan, out)
+    return plan
 
 
 def _data(stmt: DataStmt, out: Collector):

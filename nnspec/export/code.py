@@ -35,6 +35,7 @@ def generate_code(spec_path: str | Path, backend: str = "keras", variant: str | 
         raise UsageError(f"no code generator for backend '{backend}'", hint="use --backend keras or tf1")
     spec = load(spec_path)
     plan = choose_variant(check(spec), variant)
+    _check_written_options(plan)
     kind = "Keras" if backend == "keras" else "TF1 graph"
     title = f"{Path(spec_path).name} as a {kind} script (written by nnspec code)."
     script = Script(title)
@@ -43,6 +44,22 @@ def generate_code(spec_path: str | Path, backend: str = "keras", variant: str | 
     else:
         write_tf1(plan, script)
     return script.render()
+
+
+SPREADS = ("init_stddev", "init_limit", "bias_stddev", "bias_limit")
+
+
+def _check_written_options(plan: Plan) -> None:
+    """bias=none and the initializers' spreads have no code generator yet: say so, not a KeyError."""
+    for layer in plan.layers:
+        given = [key for key in SPREADS if layer.args.get(key) is not None]
+        if layer.args.get("bias") == "none":
+            given.append("bias=none")
+        if given:
+            raise UsageError(
+                f"{layer.kind} on line {layer.line} uses {', '.join(given)}, which nnspec code does not write yet",
+                hint="train it with nnspec run, or leave those options out for the script",
+            )
 
 
 def choose_variant(plans: list[Plan], wanted: str | None) -> Plan:

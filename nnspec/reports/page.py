@@ -123,6 +123,13 @@ def _test_is_train_warning(run: "SavedRun") -> list[str]:
     ]
 
 
+def _run_warnings(run: "SavedRun", label: str = "") -> list[str]:
+    """The run's own warnings (a dead network), first thing on the page."""
+    prefix = f"{label}: " if label else ""
+    return [f'<p class="warning"><strong>{_e(prefix)}Warning</strong>: {_e(text)}</p>'
+            for text in run.results.get("warnings") or []]
+
+
 def _run_sections(report: "Report", run: "SavedRun", page_dir: Path, heading: str) -> list[str]:
     """Metrics, pictures and the misclassified table of one run, for its own page or a sweep's."""
     scope = "training data" if run.test_is_train else "test data"
@@ -165,6 +172,7 @@ def run_page(report: "Report", run: "SavedRun") -> Path:
     variant = ", ".join(f"{k}={v}" for k, v in (run.results.get("variant") or {}).items())
     title = f"nnspec run: {run.results.get('dataset') or run.dir.name}" + (f" ({variant})" if variant else "")
     body = [f"<h1>{_e(title)}</h1>", f'<p class="muted">{_e(run.dir.resolve())}</p>']
+    body += _run_warnings(run)
     body += _test_is_train_warning(run)
     body += ["<h2>Run</h2>", _table(_facts(run))]
     body += _run_sections(report, run, run.dir, "h2")
@@ -180,12 +188,21 @@ def sweep_page(report: "Report", sweep: "SavedSweep") -> Path:
     count = len(sweep.runs) + len(sweep.failed)
     title = f"nnspec sweep: {first.results.get('dataset') or sweep.dir.name}, {count} variants"
     body = [f"<h1>{_e(title)}</h1>", f'<p class="muted">{_e(sweep.dir.resolve())}</p>']
+    for entry, run in zip(sweep.entries, sweep.runs):
+        body += _run_warnings(run, entry["label"])
     if any(run.test_is_train for run in sweep.runs):
         body += _test_is_train_warning(first)
     body += [f'<p class="note">{_e(note)}</p>' for note in report.notes]
     links = {position: f"{entry['dir']}/{PAGE_FILE}" for position, entry in enumerate(sweep.entries)}
-    body += ["<h2>Variants compared</h2>", _table(report.table, links)]
-    body.append('<p class="muted">The same table: <a href="comparison.csv">comparison.csv</a>.</p>')
+    if report.runs_table is not None:  # seeds repeat: variants over their seeds, then each run
+        body += ["<h2>Variants compared over their seeds</h2>", _table(report.table)]
+        body.append('<p class="muted">Mean and sample sd (n - 1) of each test metric over the seeds; '
+                    'the same table: <a href="comparison.csv">comparison.csv</a>.</p>')
+        body += ["<h2>Every run</h2>", _table(report.runs_table, links)]
+        body.append('<p class="muted">The same table: <a href="comparison_runs.csv">comparison_runs.csv</a>.</p>')
+    else:
+        body += ["<h2>Variants compared</h2>", _table(report.table, links)]
+        body.append('<p class="muted">The same table: <a href="comparison.csv">comparison.csv</a>.</p>')
     body += _figures(report.pictures, sweep.dir)
     spec = sweep.spec_text or first.spec_text
     body += ["<h2>Spec</h2>", f"<pre>{_e(spec)}</pre>"]

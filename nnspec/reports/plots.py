@@ -50,6 +50,27 @@ def _series_groups(history: dict[str, list[float]]) -> dict[str, dict[str, list[
     return dict(sorted(groups.items(), key=lambda item: item[0] != "loss"))
 
 
+FLAT_SPAN = 0.01  # a series that moves less than this share of its size is drawn as a flat line
+
+
+def _plain_y(axis, series: Sequence[Sequence[float]]) -> None:
+    """No offset or scientific tick labels, and a flat series drawn flat.
+
+    Matplotlib zooms in on a series that barely moves and labels the ticks with an
+    offset (`+6.158e2`), so a dead network's constant loss looks like a noisy learning
+    curve; the axis is widened to at least FLAT_SPAN of the values' size instead.
+    """
+    axis.ticklabel_format(axis="y", useOffset=False, style="plain")
+    values = np.asarray([v for s in series for v in s if v is not None and math.isfinite(v)], dtype=np.float64)
+    if values.size == 0:
+        return
+    low, high = float(values.min()), float(values.max())
+    size = max(abs(low), abs(high), 1e-12)
+    if high - low < FLAT_SPAN * size:
+        middle, half = (low + high) / 2, max(size * 0.05, 1e-9)
+        axis.set_ylim(middle - half, middle + half)
+
+
 def _pretty(metric: str) -> str:
     short = {"mae": "MAE", "mse": "MSE", "rmse": "RMSE", "auc": "AUC", "lr": "learning rate"}
     return short.get(metric, metric.replace("_", " "))
@@ -75,13 +96,14 @@ def plot_curves(history: dict[str, list[float]], path: Path, title: str, best: i
             axis.plot(
                 epochs,
                 values,
-                label=part,
+                label="per epoch" if metric == "lr" else part,  # a schedule's rate, not a training series
                 linestyle="-" if part == "train" else "--",
                 marker="o" if len(values) <= MARKERS_UP_TO else None,
                 markersize=4,
             )
         if best is not None:
             axis.axvline(best, color="grey", linestyle=":", linewidth=1, label=f"best epoch ({best})")
+        _plain_y(axis, list(parts.values()))
         axis.set_title(_pretty(metric))
         axis.set_xlabel("epoch")
         axis.set_ylabel(_pretty(metric))
@@ -93,8 +115,13 @@ def plot_curves(history: dict[str, list[float]], path: Path, title: str, best: i
     return _save(figure, path)
 
 
-def plot_sweep_curves(histories: dict[str, dict[str, list[float]]], path: Path, title: str) -> Path | None:
-    """Each variant's curves overlaid: one panel per metric, a colour per variant."""
+def plot_sweep_curves(histories: dict[str, dict[str, list[float]]], path: Path, title: str,
+                      bands: dict[str, dict[str, list[float]]] | None = None) -> Path | None:
+    """Each variant's curves overlaid: one panel per metric, a colour per variant.
+
+    `bands`, when given, holds a half-width per series and epoch (a variant's sd over
+    its seeds): each curve is then drawn with a shaded band of that width around it.
+    """
     metrics: list[str] = []
     for history in histories.values():
         for metric in _series_groups(history):
@@ -110,7 +137,12 @@ def plot_sweep_curves(histories: dict[str, dict[str, list[float]]], path: Path, 
     for axis, metric in zip(axes, metrics):
         for colour, (label, history) in zip(colours, histories.items()):
             parts = _series_groups(history).get(metric, {})
+            widths = _series_groups((bands or {}).get(label, {})).get(metric, {})
             for part, values in parts.items():
+                if part in widths:
+                    epochs = np.arange(1, len(values) + 1)
+                    centre, width = np.asarray(values, float), np.asarray(widths[part][: len(values)], float)
+                    axis.fill_between(epochs, centre - width, centre + width, color=colour, alpha=0.15, linewidth=0)
                 axis.plot(
                     np.arange(1, len(values) + 1),
                     values,
@@ -118,6 +150,7 @@ def plot_sweep_curves(histories: dict[str, dict[str, list[float]]], path: Path, 
                     linestyle="-" if part == "train" else "--",
                     label=label if part == "train" or "train" not in parts else None,
                 )
+        _plain_y(axis, [v for h in histories.values() for v in _series_groups(h).get(metric, {}).values()])
         axis.set_title(_pretty(metric))
         axis.set_xlabel("epoch")
         axis.set_ylabel(_pretty(metric))

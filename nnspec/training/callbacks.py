@@ -21,7 +21,7 @@ class Callbacks:
     """The registered callbacks of one run, each with its own TrainingState."""
 
     def __init__(self, plan: Plan, model: Any, trainer: Any, arrays: Arrays, folder: Path,
-                 history: dict[str, list[float]], reporter: Progress) -> None:
+                 history: dict[str, list[float]], reporter: Progress, results: dict | None = None) -> None:
         from ..plugins import get_registries
 
         registry = get_registries().training_callbacks
@@ -32,7 +32,8 @@ class Callbacks:
             callback = registry.get(name)
             size = max(1, int(callback.probe_size))
             state = TrainingState(plan, model, trainer, arrays.x_train[:size], arrays.y_train[:size],
-                                  folder, plan.train.epochs, history=history)
+                                  folder, plan.train.epochs, history=history,
+                                  results=results if results is not None else {})
             self.active.append((callback, registry.provider.get(name, ""), state))
 
     def begin(self) -> None:

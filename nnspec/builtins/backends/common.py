@@ -13,10 +13,13 @@ from ...types import Plan, ResolvedLayer
 PREDICT_ROWS = 4096  # samples per forward pass when predicting
 
 
-def make_optimizer(plan: Plan, backend: str):
-    """The optimizer the spec names, as `backend` implements it: `impl(lr, **options)`."""
+def make_optimizer(plan: Plan, backend: str, lr=None):
+    """The optimizer the spec names, as `backend` implements it: `impl(lr, **options)`.
+
+    `lr` replaces the plan's rate (tf1 passes a tensor that a schedule feeds each epoch).
+    """
     t = plan.train
-    return plugin_impl("optimizers", "optimizer", t.optimizer, backend)(t.lr, **t.options)
+    return plugin_impl("optimizers", "optimizer", t.optimizer, backend)(t.lr if lr is None else lr, **t.options)
 
 
 def derived_seed(*parts: int) -> int:
@@ -118,6 +121,24 @@ class BuildContext:
         """The backend's initializer for a canonical name, seeded for this layer."""
         seed = self.seed()
         return plugin_impl("initializers", "initializer", name, self.backend)(seed)
+
+    def layer_initializer(self, which: str = "init"):
+        """The initializer a layer's `init=` (or `bias=`) names, with its `init_stddev=`/`init_limit=`.
+
+        Without a spread it is `initializer(name)`; with one, the backend's
+        `spread_initializer` draws from the normal or uniform the spec describes.
+        """
+        args = self.layer.args
+        name = args[which]
+        spread = args.get(f"{which}_stddev")
+        if spread is None:
+            spread = args.get(f"{which}_limit")
+        if spread is None:
+            return self.initializer(name)
+        return self.spread_initializer(name, float(spread), self.seed())
+
+    def spread_initializer(self, name: str, spread: float, seed: int):  # pragma: no cover - per backend
+        raise NotImplementedError
 
     def activation(self, name: str | None):
         """The backend's activation function for a name (None: None, no activation)."""

@@ -82,6 +82,16 @@ class KerasContext(BuildContext):
 
     backend = NAME
 
+    def spread_initializer(self, name: str, spread: float, seed: int):
+        """normal/truncated_normal with stddev `spread`, uniform on [-spread, spread]."""
+        from keras import initializers as init
+
+        if name == "uniform":
+            return init.RandomUniform(minval=-spread, maxval=spread, seed=seed)
+        if name == "truncated_normal":
+            return init.TruncatedNormal(mean=0.0, stddev=spread, seed=seed)
+        return init.RandomNormal(mean=0.0, stddev=spread, seed=seed)
+
     def activation(self, name: str | None):
         """The Keras activation function for a name (None: None)."""
         import keras
@@ -100,10 +110,17 @@ def build_dense(layer: ResolvedLayer, ctx: KerasContext):
     return layers.Dense(
         a["units"],
         activation=ctx.activation(a["activation"]),
-        kernel_initializer=ctx.initializer(a["init"]),
-        bias_initializer=ctx.initializer(a["bias"]),
+        kernel_initializer=ctx.layer_initializer("init"),
+        **_bias(ctx),
         name=layer.name,
     )
+
+
+def _bias(ctx: KerasContext) -> dict:
+    """Keras' bias arguments: `bias=none` builds the layer without one."""
+    if ctx.layer.args["bias"] == "none":
+        return {"use_bias": False}
+    return {"bias_initializer": ctx.layer_initializer("bias")}
 
 
 def build_dropout(layer: ResolvedLayer, ctx: KerasContext):
@@ -135,8 +152,8 @@ def build_conv2d(layer: ResolvedLayer, ctx: KerasContext):
         strides=tuple(a["stride"]),
         padding=a["padding"],
         activation=ctx.activation(a["activation"]),
-        kernel_initializer=ctx.initializer(a["init"]),
-        bias_initializer=ctx.initializer(a["bias"]),
+        kernel_initializer=ctx.layer_initializer("init"),
+        **_bias(ctx),
         name=layer.name,
     )
 
@@ -239,6 +256,7 @@ class KerasTrainer:
         model.optimizer.build(model.trainable_variables)
         self._run_steps = self._compile(self.jit)
         self._checked = False
+        self._probe = None
         x_spec = tf.TensorSpec([None, *plan.input_shape], input_dtype(plan))
 
         @tf.function(input_signature=[x_spec])
@@ -310,6 +328,10 @@ class KerasTrainer:
         self._checked = True
         return logs
 
+    def set_lr(self, lr: float) -> None:
+        """The learning rate of the next steps (a schedule's rate for this epoch)."""
+        self.model.optimizer.learning_rate = float(lr)
+
     def predict(self, x: np.ndarray) -> np.ndarray:
         """The last layer's outputs in evaluation mode (dropout off, moving statistics)."""
         return predict_in_chunks(self._forward, x, self.plan)
@@ -328,6 +350,14 @@ class KerasTrainer:
 
     def _state_variables(self) -> list:
         return [*self.model.variables, *self.model.optimizer.variables]
+
+    def probe(self, x: np.ndarray, y: np.ndarray):
+        """Layer outputs and kernel gradients on (x, y), nothing updated (training diagnostics)."""
+        if self._probe is None:
+            from .keras_probe import make_probe
+
+            self._probe = make_probe(self.plan, self.model, objectives.loss_function(self.plan, NAME))
+        return self._probe(x, y)
 
     def save(self, folder: Path) -> Path:
         """Save the model as `model.keras` in `folder`."""

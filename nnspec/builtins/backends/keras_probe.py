@@ -1,0 +1,67 @@
+"""The keras backend's probe: layer outputs and kernel gradients on a fixed batch.
+
+Training diagnostics (nnspec/builtins/layer_diagnostics.py) call it once per epoch. It runs
+the model's layers one by one in evaluation mode (dropout off), so every layer's
+output is seen, and takes the gradient of the training loss with respect to each
+kernel without applying it. TensorFlow is imported inside the functions only.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ...types import Probe
+from ... import objectives
+
+
+def make_probe(plan, model, loss_fn):
+    """A function (x, y) -> Probe for a built keras model and its loss (compiled once, reused each epoch)."""
+    import tensorflow as tf
+
+    wanted = {layer.name for layer in plan.layers}
+    kernel_owners = []
+    for layer in plan.layers:
+        kernel = getattr(_keras_layer(model, layer.name), "kernel", None)
+        if kernel is not None:
+            kernel_owners.append((layer.name, kernel))
+    kernels = [kernel for _, kernel in kernel_owners]
+
+    @tf.function
+    def forward_backward(x, y):
+        outputs = {}
+        with tf.GradientTape() as tape:
+            h = x
+            for keras_layer in model.layers:
+                h = keras_layer(h, training=False)
+                if keras_layer.name in wanted:
+                    outputs[keras_layer.name] = h
+            loss = objectives.batch_mean(loss_fn, y, h)
+        return outputs, tape.gradient(loss, kernels), loss
+
+    def probe(x: np.ndarray, y: np.ndarray) -> Probe:
+        outputs, gradients, loss = forward_backward(x, y)
+        return Probe(
+            outputs={name: value.numpy() for name, value in outputs.items()},
+            kernels={name: np.asarray(kernel.numpy()) for name, kernel in kernel_owners},
+            gradients={name: _dense(g) for (name, _), g in zip(kernel_owners, gradients)},
+            loss=float(loss),
+        )
+
+    return probe
+
+
+def _keras_layer(model, name: str):
+    try:
+        return model.get_layer(name)
+    except ValueError:  # a plugin's builder named its Keras layers otherwise
+        return None
+
+
+def _dense(gradient) -> np.ndarray:
+    import tensorflow as tf
+
+    if gradient is None:  # a kernel the loss does not reach
+        return np.zeros(0, np.float32)
+    if isinstance(gradient, tf.IndexedSlices):
+        gradient = tf.convert_to_tensor(gradient)
+    return gradient.numpy()
