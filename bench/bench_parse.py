@@ -1,10 +1,13 @@
-"""Parser and checker speed, and the cold start of `nnspec check` against `import tensorflow`.
+"""Parser, checker and formatter speed, and the cold start of `nnspec check` against `import tensorflow`.
 
-    python bench/bench_parse.py [--lines 10000] [--repeat 3]
+    python bench/bench_parse.py [--lines 10000] [--repeat 3] [--no-cold]
 
-Prints lines per second for parse and for parse+check of a generated spec, and the
-ratio of a cold `nnspec check specs/iris.nn` process to a cold `import tensorflow`
-process, both measured in this same invocation.
+Prints, for one generated spec and all in this one invocation: lines per second for
+parse, parse+check and diagnose; the formatter's time as a ratio to the parse time of
+the same text, and per 1,000 lines at a tenth, half and all of the size (flat when
+formatting is linear); the parse time of the reference grammar (grammar.lark, with
+lark's LALR parser) as a ratio; and the ratio of a cold `nnspec check
+specs/iris.nn` process to a cold `import tensorflow` process.
 """
 
 from __future__ import annotations
@@ -31,7 +34,13 @@ def generated_spec(lines: int, seed: int = 0) -> str:
         lambda: f"activation {rng.choice(['relu', 'swish'])}  # why not",
     ]
     while len(out) < lines - 2:
-        out.append(rng.choice(kinds)())
+        roll = rng.random()
+        if roll < 0.03:
+            out.append("")
+        elif roll < 0.06:
+            out.append("# a comment on its own line")
+        else:
+            out.append(rng.choice(kinds)())
     out.append("dense 10 softmax")
     out.append("train adam lr=0.001 loss=categorical_crossentropy metrics=accuracy epochs=5 batch=32")
     return "\n".join(out) + "\n"
@@ -55,6 +64,19 @@ def cold_seconds(args: list[str], repeat: int) -> float:
     return statistics.median(times)
 
 
+def lark_parse_seconds(text: str, repeat: int) -> float | None:
+    """The reference grammar's LALR parse of `text` (lark is a test dependency), or None."""
+    try:
+        from importlib import resources
+
+        from lark import Lark
+    except ImportError:
+        return None
+    grammar = resources.files("nnspec.dsl").joinpath("grammar.lark").read_text(encoding="utf-8")
+    lalr = Lark(grammar, parser="lalr")
+    return best_of(repeat, lambda: lalr.parse(text))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lines", type=int, default=10_000)
@@ -63,16 +85,34 @@ def main() -> None:
     args = parser.parse_args()
 
     import nnspec
+    from nnspec.dsl.format import format_spec
     from nnspec.dsl.validate import check
 
     text = generated_spec(args.lines)
     n = text.count("\n")
-    nnspec.parse("dense 1")  # build the LALR tables outside the timing
+    nnspec.parse("dense 1")  # imports and plugin loading outside the timing
+    check(nnspec.parse("input 2\ndense 1"))
     parse_s = best_of(args.repeat, lambda: nnspec.parse(text))
     check_s = best_of(args.repeat, lambda: check(nnspec.parse(text)))
+    diagnose_s = best_of(args.repeat, lambda: nnspec.diagnose(text))
+    spec = nnspec.parse(text)
+    format_s = best_of(args.repeat, lambda: format_spec(spec))
     print(f"spec: {n} lines (generated)")
     print(f"parse:         {parse_s:.3f} s  {n / parse_s:,.0f} lines/s")
     print(f"parse + check: {check_s:.3f} s  {n / check_s:,.0f} lines/s")
+    print(f"diagnose:      {diagnose_s:.3f} s  {n / diagnose_s:,.0f} lines/s")
+    print(f"format:        {format_s:.3f} s  {format_s / parse_s:.2f}x the parse time "
+          f"(parse + format {(parse_s + format_s) / parse_s:.2f}x; target <= 2)")
+    per_thousand = []
+    for fraction in (0.1, 0.5, 1.0):
+        part = generated_spec(max(int(args.lines * fraction), 10))
+        part_spec = nnspec.parse(part)
+        seconds = best_of(args.repeat, lambda: format_spec(part_spec))
+        per_thousand.append(f"{part.count(chr(10)):,} lines {1000 * seconds / part.count(chr(10)) * 1000:.1f} ms")
+    print(f"format per 1,000 lines: {'; '.join(per_thousand)}")
+    lark_s = lark_parse_seconds(text, args.repeat)
+    if lark_s is not None:
+        print(f"grammar.lark LALR parse (tree only): {lark_s:.3f} s  {lark_s / parse_s:.1f}x the nnspec parse time")
     if args.no_cold:
         return
     tf = cold_seconds([sys.executable, "-c", "import tensorflow"], args.repeat)

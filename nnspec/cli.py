@@ -16,7 +16,7 @@ import typer
 from typer.core import TyperGroup
 
 from .commands.plugin_warnings import warn_plugin_failures
-from .errors import NNSpecError, SpecErrors
+from .errors import NNSpecError
 
 
 class NNSpecGroup(TyperGroup):

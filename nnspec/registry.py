@@ -57,6 +57,8 @@ class Registry(Generic[T]):
 
     def resolve(self, name: str) -> str | None:
         """The canonical name for `name` or one of its aliases, or None."""
+        if name in self._items:  # the common case, without snake_case's regular expression
+            return name
         key = snake_case(str(name))
         if key in self._items:
             return key

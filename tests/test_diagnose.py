@@ -4,10 +4,12 @@ import json
 import subprocess
 import sys
 
+from hypothesis import given, settings
 from typer.testing import CliRunner
 
 import nnspec
 from nnspec.cli import app
+from spec_strategies import mutated_specs
 
 
 def by_code(diagnostics):
@@ -84,3 +86,15 @@ def test_diagnose_does_not_import_tensorflow():
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+@settings(max_examples=300, deadline=None)
+@given(mutated_specs())
+def test_diagnose_never_raises_and_every_range_is_ordered(text):
+    for d in nnspec.diagnose(text):
+        assert d.severity in ("error", "warning", "info")
+        assert (d.end_line, d.end_column) > (d.line, d.column) >= (1, 1), d
+
+
+def test_a_spec_with_data_and_no_layers_is_an_error_not_a_crash():
+    assert [d.code for d in nnspec.diagnose("data iris\n")] == ["no-layers"]

@@ -97,3 +97,23 @@ def test_a_file_that_is_not_a_model_is_an_error(tmp_path):
     (tmp_path / "junk.keras").write_bytes(b"\x00\x01")
     result = CliRunner().invoke(app, ["import", str(tmp_path / "junk.keras")])
     assert result.exit_code == 1 and "not a .keras file or a Keras JSON config" in result.output
+
+
+def test_import_and_code_never_import_tensorflow(tmp_path):
+    import subprocess
+    import sys
+
+    config = {"class_name": "Sequential", "config": {"layers": [
+        {"class_name": "InputLayer", "config": {"batch_shape": [None, 4]}},
+        {"class_name": "Dense", "config": {"name": "d", "units": 3, "activation": "softmax"}}]}}
+    (tmp_path / "model.json").write_text(json.dumps(config))
+    spec = SPECS[0]
+    code = (
+        "import sys\nfrom typer.testing import CliRunner\nfrom nnspec.cli import app\n"
+        f"for args in (['import', {str(tmp_path / 'model.json')!r}], ['code', {str(spec)!r}, '--backend', 'tf1']):\n"
+        "    result = CliRunner().invoke(app, args)\n"
+        "    assert result.exit_code == 0, result.output\n"
+        "assert 'tensorflow' not in sys.modules and 'keras' not in sys.modules, 'TensorFlow was imported'\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr

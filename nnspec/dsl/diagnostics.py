@@ -87,7 +87,15 @@ SYNTAX_CODES = frozenset({
     "not-text", "unexpected-character", "unterminated-string", "unexpected-token",
     "expected-value", "unclosed-brace", "unmatched-brace", "repeat-not-last",
     "positional-after-option", "duplicate-option", "missing-value", "too-many-values",
-    "no-options", "cannot-repeat", "not-in-block", "bad-repeat", "number-too-large", "syntax",
+    "no-options", "cannot-repeat", "not-in-block", "bad-repeat", "repeat-count", "empty-block",
+    "number-too-large", "syntax",
+})
+
+# of those, the ones the reference grammar (grammar.lark) itself rejects; the others are
+# rules of single statements that the reader applies after the grammar
+GRAMMAR_CODES = frozenset({
+    "unexpected-character", "unterminated-string", "unexpected-token", "expected-value",
+    "unclosed-brace", "unmatched-brace", "repeat-not-last", "bad-repeat", "empty-block",
 })
 
 # the end of a token that starts at a column, when only the start is known

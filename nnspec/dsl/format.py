@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import re
 
+from ..errors import source_lines
 from .ast import (
     Alt,
     BackendStmt,
     Block,
+    Comment,
     DataStmt,
     InputStmt,
     LayerStmt,
@@ -91,39 +93,62 @@ def format_statement(stmt) -> str:
 def _last_line(stmt) -> int:
     if isinstance(stmt, Block):
         return max([stmt.line, stmt.end_line, *(_last_line(s) for s in stmt.body)])
-    return stmt.line
+    return max(stmt.line, stmt.end_line)
 
 
 class _Writer:
-    """Emits statements and comments in source order, keeping one blank line where there were some."""
+    """Emits statements and comments in source order, keeping one blank line where there were some.
+
+    Linear in the file: comments are consumed in line order through a cursor (own-line
+    comments) and a by-line table (comments after code), and "was there a blank line
+    between a and b" is a difference of two prefix counts.
+    """
 
     def __init__(self, spec: Spec) -> None:
         self.lines: list[str] = []
-        self.comments = sorted(spec.comments, key=lambda c: (c.line, c.column))
-        self.used: set[int] = set()
-        source_lines = (spec.source or "").splitlines()
-        self.blank = {i + 1 for i, text in enumerate(source_lines) if not text.strip()}
+        ordered = sorted(spec.comments, key=lambda c: (c.line, c.column))
+        self.own = [c for c in ordered if c.own_line]
+        self.next_own = 0
+        self.after_code: dict[int, list[Comment]] = {}
+        for comment in ordered:
+            if not comment.own_line:
+                self.after_code.setdefault(comment.line, []).append(comment)
+        self.blanks_upto = [0]  # blanks_upto[n]: blank source lines among lines 1..n
+        for text in source_lines(spec.source or ""):
+            self.blanks_upto.append(self.blanks_upto[-1] + (not text.strip(" \t\f")))
         self.last_line = 0  # source line of what was emitted last
 
+    def blank_between(self, after: int, before: int) -> bool:
+        """True when a blank source line lies strictly between lines `after` and `before`."""
+        top = len(self.blanks_upto) - 1
+        hi = min(before - 1, top)
+        lo = min(after, top)
+        return hi > lo and self.blanks_upto[hi] > self.blanks_upto[lo]
+
     def emit(self, text: str, source_line: int, last_line: int | None = None) -> None:
-        if self.lines and self.lines[-1] != "" and any(self.last_line < n < source_line for n in self.blank):
+        if self.lines and self.lines[-1] != "" and self.blank_between(self.last_line, source_line):
             self.lines.append("")
         self.lines.append(text)
         self.last_line = max(self.last_line, last_line or source_line)
 
     def comments_before(self, line: int, indent: str) -> None:
-        for i, comment in enumerate(self.comments):
-            if i not in self.used and comment.own_line and comment.line < line:
-                self.used.add(i)
-                self.emit(indent + comment.text.rstrip(), comment.line)
+        while self.next_own < len(self.own) and self.own[self.next_own].line < line:
+            comment = self.own[self.next_own]
+            self.next_own += 1
+            self.emit(indent + comment.text, comment.line)
 
     def trailing(self, first: int, last: int) -> str:
         texts = []
-        for i, comment in enumerate(self.comments):
-            if i not in self.used and not comment.own_line and first <= comment.line <= last:
-                self.used.add(i)
-                texts.append(comment.text.rstrip())
+        if self.after_code:
+            for line in range(first, last + 1):
+                texts.extend(c.text for c in self.after_code.pop(line, ()))
         return ("  " + " ".join(texts)) if texts else ""
+
+    def has_comments(self, first: int, last: int) -> bool:
+        """Unwritten comments inside lines first..last (a comment after the last line's code excepted)."""
+        if self.next_own < len(self.own) and self.own[self.next_own].line <= last:
+            return True
+        return any(line in self.after_code for line in range(first, last)) if self.after_code else False
 
     def statements(self, statements, indent: str) -> None:
         for i, stmt in enumerate(statements):
@@ -137,12 +162,7 @@ class _Writer:
         last_for_comments = last if take_trailing else last - 1
         if isinstance(stmt, Block):
             one_line = indent + format_statement(stmt)
-            has_comments = any(
-                stmt.line <= c.line <= last and (c.own_line or c.line < last)
-                for i, c in enumerate(self.comments)
-                if i not in self.used
-            )
-            if len(one_line) <= MAX_LINE and not has_comments:
+            if len(one_line) <= MAX_LINE and not self.has_comments(stmt.line, last):
                 self.emit(one_line + self.trailing(stmt.line, last_for_comments), stmt.line, last)
                 return
             self.emit(indent + "{" + self.trailing(stmt.line, stmt.line), stmt.line)
@@ -159,7 +179,7 @@ def format_spec(spec: Spec) -> str:
     writer = _Writer(spec)
     writer.statements(spec.statements, "")
     writer.comments_before(10**9, "")
-    for i, comment in enumerate(writer.comments):  # trailing comments of lines without statements
-        if i not in writer.used:
-            writer.emit(comment.text.rstrip(), comment.line)
+    for line in sorted(writer.after_code):  # comments after code that no statement took
+        for comment in writer.after_code[line]:
+            writer.emit(comment.text, comment.line)
     return "\n".join(writer.lines) + "\n" if writer.lines else ""

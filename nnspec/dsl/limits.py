@@ -171,9 +171,10 @@ def _check_variants(spec) -> None:
 
 def _sweep_sizes(spec):
     """((line, column), number of values) of every sweep axis that makes variants."""
-    from .ast import Alt, _walk_values, used_variables
+    from .ast import Alt
+    from .sweeps import used_variables, walk_values as _walk_values
 
-    used = used_variables(spec.statements)
+    used = used_variables(spec.statements) if spec.lets else set()
     for let in spec.lets:
         if let.name in used:
             yield (let.line, let.column), len(let.values)
@@ -181,7 +182,6 @@ def _sweep_sizes(spec):
         for _, value in _walk_values(stmt):
             if isinstance(value, Alt):
                 yield (stmt.line, stmt.column), len(value.values)
-
 
 
 def check_layer(total_params: int, output_shape, line: int, column: int) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from ..errors import SpecError
+from ..plugins import get_registries
 from ..registry import closest_name, did_you_mean
 from ..types import REQUIRED, Param
 from .ast import Alt, ShapeValue, Text, Var
@@ -154,8 +155,6 @@ def _range(param: Param, value: float, label: str, minimum=None, maximum=None) -
 
 
 def _registered(param: Param, value: Any, label: str) -> Any:
-    from ..plugins import get_registries
-
     registry = get_registries().by_kind(param.type)
     items = value if param.type == "metrics" and isinstance(value, tuple) else (value,)
     out = []

@@ -25,7 +25,6 @@ from .ast import (
     Spec,
     TrainStmt,
     Var,
-    _walk_values,
     keyword_of,
     shape_text,
 )
@@ -33,6 +32,7 @@ from . import limits
 from .backend_check import check_implementations
 from .diagnostics import Collector, Diagnostic
 from .options import coerce, default_of, describe
+from .sweeps import walk_values as _walk_values
 from .train_check import check_train
 from .pitfalls import find_pitfalls
 
@@ -95,6 +95,7 @@ def collect(spec: Spec, out: Collector, backend: str | None = None) -> list[Plan
         backend = get_registries().backends.get(backend).name
     plans = []
     for variant in spec.variants():
+        out.remap = variant.origins  # an error in a swept value points where the value was written
         plan = _plan(variant, out)
         if plan is not None:
             if backend is not None:
@@ -102,6 +103,7 @@ def collect(spec: Spec, out: Collector, backend: str | None = None) -> list[Plan
             if backend is not None or variant.backend is not None:  # a backend chosen, not the default
                 check_implementations(plan, out)
             plans.append(plan)
+    out.remap = None
     return plans
 
 
@@ -280,7 +282,7 @@ def _plan(spec: Spec, out: Collector) -> Plan | None:
 
     layers = _layers(spec, tuple(input_shape), meta, out)
     training = _train_options(spec, out)
-    if layers is None or training is None:
+    if not layers or training is None:  # no layers: reported once, by _check_statements
         return None
     train = check_train(spec, layers, meta, training, out)
     seed = spec.seed if spec.seed is not None else DEFAULT_SEED
