@@ -13,10 +13,11 @@ and the report in nnspec.reports; this module only ties them together.
 from __future__ import annotations
 
 import dataclasses
+import os
 import shutil
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Sequence, TextIO
 
 from .errors import DataError, TrainingError, UsageError
 from .files import TEMP_PREFIX
@@ -27,6 +28,8 @@ from .training.environment import import_tensorflow_quietly, seed_everything
 from .training.evaluation import rank
 from .training.progress import Progress, make_progress
 from .training.variants import backend_name, backend_named, run_plans
+from .dsl.sweep import seed_axes, with_seeds
+from .summary import group_runs, rank_groups
 from .types import Data, Plan
 
 if TYPE_CHECKING:
@@ -66,6 +69,12 @@ def run(
     data: Data | None = None,
     report: bool = True,
     diagnostics: bool = False,
+    seeds: Sequence[int] | None = None,
+    jobs: int | None = None,
+    ray: str | bool | None = None,
+    workers: int | None = None,
+    cluster: str | Sequence[str] | None = None,
+    task: int | None = None,
 ) -> RunResults:
     """Train, evaluate and save every variant of a spec: RunResults, best first.
 
@@ -78,6 +87,13 @@ def run(
     `.failures`. `diagnostics=True` records per-layer gradients and activations each
     epoch, as `train ... diagnostics=true` does. A NaN loss raises TrainingError; in a
     sweep the other variants still run first. The error's `.result` holds the RunResults.
+    `seeds` repeats every variant once per seed; `.groups` then summarise each variant
+    over its seeds (mean, sd, n), best mean first. `jobs=N` trains a sweep's variants in
+    N local processes at a time, `ray=True` on a local Ray instance and `ray="ADDRESS"`
+    on a Ray cluster: the numbers and the run folder are the serial run's. `workers=N`
+    trains one keras model data-parallel on N local processes; `cluster="h1:port,h2:port"`
+    with `task=I` (or a TF_CONFIG in the environment) makes this process worker I of a
+    cluster, worker 0 writing the run folder (nnspec/training/distributed.py).
     """
     reporter = make_progress(progress, stream or sys.stdout)
     name = spec_or_path if isinstance(spec_or_path, (str, Path)) and str(spec_or_path).endswith(".nn") else "the spec"
@@ -88,7 +104,19 @@ def run(
         backend = backend_name(backend)  # a wrong name is the caller's, not the spec's line
     spec = apply_overrides(spec, epochs=epochs, batch=batch, lr=lr, seed=seed, backend=backend,
                            diagnostics=diagnostics or None)
+    if seeds is not None:
+        spec = with_seeds(spec, seeds)
     plans = plans_for(spec)
+    repeated = frozenset(seed_axes(spec))
+    if workers is not None or cluster is not None or "TF_CONFIG" in os.environ:
+        from .training import distributed
+
+        joined = distributed.prepare_cluster(plans, workers, cluster, task)
+        if joined is None:  # this process starts the local workers and waits for the chief's result
+            return distributed.run_local_workers(workers, run, dict(
+                spec_or_path=spec, out=out, progress=progress, data=data, report=report))
+        return distributed.run_as_worker(spec, plans, joined, out, progress, stream, data,
+                                         _write_report if report else None)
     if data is None:
         check_data_present(plans)
     stem = Path(spec.filename).stem if getattr(spec, "filename", None) else "spec"
@@ -100,8 +128,13 @@ def run(
         from .dsl.format import format_spec
 
         write_text(root / SPEC_FILE, format_spec(spec))
-    results, errors = run_plans(plans, root, DataLoader(data), reporter)
-    return _finish(plans, root, results, errors, reporter, report)
+    if sweep and (jobs is not None or ray):
+        from .training.parallel import run_in_parallel
+
+        results, errors = run_in_parallel(plans, root, data, reporter, repeated, jobs=jobs, ray=ray)
+    else:
+        results, errors = run_plans(plans, root, DataLoader(data), reporter, seed_axes=repeated)
+    return _finish(plans, root, results, errors, reporter, report, repeated)
 
 
 def resume(folder: str | Path, *, progress: str = "auto", stream: TextIO | None = None,
@@ -184,12 +217,19 @@ def _remove_strays(folder: Path) -> None:
         shutil.rmtree(stray) if stray.is_dir() else stray.unlink()
 
 
-def _finish(plans, root: Path, results, errors, reporter: Progress, report: bool) -> RunResults:
-    """Rank, report, and raise the variants' training errors, as a fresh run does."""
+def _finish(plans, root: Path, results, errors, reporter: Progress, report: bool,
+            repeated: frozenset = frozenset()) -> RunResults:
+    """Rank, report, and raise the variants' training errors, as a fresh run does.
+
+    `repeated` names the seed's sweep axes: the runs are then grouped by variant.
+    """
     reporter.close()
     sweep = len(plans) > 1
     failures = [error.result for error in errors]
     outcome = RunResults(rank(results), root, failures, sweep=sweep)
+    if sweep and repeated:
+        outcome.groups = rank_groups(group_runs(results + failures))
+        outcome[:] = [r for group in outcome.groups for r in group.members if r.error is None]
     if report and results:
         _write_report(root, reporter)
     if errors:

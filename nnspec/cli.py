@@ -269,8 +269,10 @@ app = build_app()
 
 def main() -> None:
     """Console-script entry point."""
+    from .commands.run import optional_ray_address
+
     try:
-        app()
+        app(args=optional_ray_address(sys.argv[1:]), prog_name="nnspec")
     except NNSpecError as error:  # raised outside a command (e.g. while parsing options)
         typer.echo(error.render(), err=True)
         sys.exit(error.exit_code)

@@ -54,6 +54,7 @@ class RunResult:
     save_error: str | None = None  # the model could not be saved; the results still stand
     spec_file: str | None = None  # the spec file it ran from (relative data paths resolve beside it)
     data_file: str | None = None  # the file a file-based dataset (csv) read: titles name it, not "csv"
+    group: dict[str, Any] | None = None  # the variant without its seed, when seeds repeat
     dir: Path | None = None
     model: Any = field(default=None, repr=False)
     extras: dict[str, Any] = field(default_factory=dict)  # training callbacks' own results.json keys
@@ -86,6 +87,7 @@ class RunResults(list):
         self.dir = dir
         self.failures = list(failures)
         self.sweep = sweep
+        self.groups: list = []  # seeds repeated: one summary.Group per variant, best mean first
 
     @property
     def best(self) -> RunResult | None:

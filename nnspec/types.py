@@ -263,7 +263,8 @@ class TrainConfig:
     training set or a count of samples held out of it (None: no validation split).
     `from_logits` is true when the last layer has no activation. `options` holds
     optimizer options (`momentum=`, ...). `diagnostics` asks for per-layer training
-    diagnostics (`train ... diagnostics=true`).
+    diagnostics (`train ... diagnostics=true`). `schedule` is the learning-rate schedule
+    (`{"kind": "step", "decay": 0.5, "every": 10}`; None: constant), see nnspec/schedules.py.
     """
 
     optimizer: str
@@ -276,6 +277,7 @@ class TrainConfig:
     from_logits: bool = False
     options: Mapping[str, Any] = field(default_factory=dict)
     diagnostics: bool = False  # record per-layer gradients and activations each epoch
+    schedule: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True)

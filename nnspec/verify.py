@@ -148,7 +148,9 @@ def _sample_plan(kind, name: str):
     from .dsl.parser import parse
     from .dsl.validate import check
 
-    args = " ".join(_sample_value(param) for param in kind.positional if param.required)
+    # a positional that defaults to None stands for "say this or an option" (dropout's rate or keep=)
+    args = " ".join(_sample_value(param) for param in kind.positional
+                    if param.required or (param.default is None and param.type != "activation"))
     options = " ".join(f"{p.name}={_sample_value(p)}" for p in kind.options if p.required)
     if any(p.type == "activation" and not p.required for p in kind.params()):
         options += " activation=tanh"

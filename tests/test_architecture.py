@@ -21,9 +21,9 @@ MAX_LINES = 400
 # is placed by the longest prefix of its dotted name found here.
 LAYERS = (
     ("core", ("nnspec.errors", "nnspec.types", "nnspec.registry", "nnspec.hookspecs", "nnspec.version",
-              "nnspec.results", "nnspec.files")),
+              "nnspec.results", "nnspec.files", "nnspec.summary")),
     ("plugin manager", ("nnspec.plugins",)),
-    ("language", ("nnspec.dsl", "nnspec.objectives")),
+    ("language", ("nnspec.dsl", "nnspec.objectives", "nnspec.schedules")),
     ("built-ins", ("nnspec.builtins",)),
     ("training and run folder", ("nnspec.training", "nnspec.rundir")),
     ("reports", ("nnspec.reports",)),

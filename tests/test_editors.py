@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 import nnspec
+from nnspec.lsp.tokens import TOKEN_TYPES, semantic_tokens
 from nnspec.dsl.ast import Alt, Block, LayerStmt, LetStmt, ShapeValue, Text, Var, keyword_of
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -183,3 +184,30 @@ def test_vscode_extension_uses_the_shipped_grammar_and_starts_nnspec_lsp():
     assert json.loads((VSCODE / language["configuration"]).read_text(encoding="utf-8"))["comments"]["lineComment"] == "#"
     main = (VSCODE / package["main"]).read_text(encoding="utf-8")
     assert "'lsp'" in main and "vscode-languageclient" in main
+
+
+# the scope the grammar gives to what the server calls each semantic token type
+SCOPE_OF_TOKEN = {
+    "keyword": ("keyword.control",),
+    "function": ("entity.name.function",),
+    "parameter": ("variable.parameter",),
+    "number": ("constant.numeric",),
+    "string": ("string.quoted",),
+    "variable": ("variable.other",),
+    "comment": ("comment.line",),
+    "operator": ("keyword.operator",),
+    "enumMember": ("support.constant", "constant.language"),
+}
+
+
+@pytest.mark.parametrize("path", CORPUS + ["EXTRA"], ids=lambda p: getattr(p, "name", p))
+def test_semantic_tokens_agree_with_the_grammar(path):
+    text = EXTRA if path == "EXTRA" else path.read_text(encoding="utf-8")
+    rules = load_rules()
+    lines = text.split("\n")
+    tokens = semantic_tokens(lines)
+    assert tokens
+    for line, start, length, kind in tokens:
+        scope = scope_at(tokenize(lines[line], rules), start)
+        assert scope is not None and scope.startswith(SCOPE_OF_TOKEN[TOKEN_TYPES[kind]]), \
+            (lines[line], lines[line][start:start + length], TOKEN_TYPES[kind], scope)

@@ -22,6 +22,7 @@ from nnspec.lsp.completion import complete
 from nnspec.lsp.definition import definition, references
 from nnspec.lsp.hover import hover
 from nnspec.lsp.symbols import symbols
+from nnspec.lsp.tokens import semantic_tokens
 from nnspec.lsp.words import slot_at
 from nnspec.types import LayerKind, Named, Param
 
@@ -310,6 +311,9 @@ def test_garbage_never_raises(text, line, character):
     hover(analysis, line, character)
     complete(lines, line, character)
     definition(lines, line, character)
+    references(lines, line, character)
+    symbols(analysis)
+    semantic_tokens(lines)
     formatted(text)
 
 

@@ -259,6 +259,22 @@ def test_outline_lists_statements_with_layer_shapes(server):
     assert found[1].kind == lsp.SymbolKind.Function and found[1].detail.startswith("→ 32, ")
 
 
+def test_semantic_tokens_highlight_through_the_server(server):
+    uri = doc("tokens").uri
+    server.open(uri, 'data csv path="é.csv"  # c\ndense 8 relu\n')
+    legend = server.initialized.capabilities.semantic_tokens_provider.legend.token_types
+    data = server.call(server.client.text_document_semantic_tokens_full_async(
+        lsp.SemanticTokensParams(lsp.TextDocumentIdentifier(uri)))).data
+    decoded, line, start = [], 0, 0
+    for index in range(0, len(data), 5):
+        delta_line, delta_start, length, kind, _ = data[index:index + 5]
+        line, start = line + delta_line, (start if delta_line == 0 else 0) + delta_start
+        decoded.append((line, start, length, legend[kind]))
+    assert decoded == [(0, 0, 4, "keyword"), (0, 5, 3, "enumMember"), (0, 9, 4, "parameter"), (0, 13, 1, "operator"),
+                       (0, 14, 7, "string"), (0, 23, 3, "comment"), (1, 0, 5, "function"), (1, 6, 1, "number"),
+                       (1, 8, 4, "enumMember")]
+
+
 def test_code_action_offers_the_suggested_fix(server):
     uri = doc("fix").uri
     server.open(uri, "input 4\ndense 8 relv\ndense 3 softmax\n")
@@ -310,6 +326,8 @@ def test_garbage_never_crashes_the_server(server):
             server.call(server.client.text_document_definition_async(lsp.DefinitionParams(identifier, position)))
         server.call(server.client.text_document_formatting_async(
             lsp.DocumentFormattingParams(identifier, lsp.FormattingOptions(4, True))))
+        server.call(server.client.text_document_document_symbol_async(lsp.DocumentSymbolParams(identifier)))
+        server.call(server.client.text_document_semantic_tokens_full_async(lsp.SemanticTokensParams(identifier)))
         server.change(uri, text[::-1])
         server.diagnostics(uri)
     assert "**relu**" in server.hover(doc("iris-name").uri, 1, 10).contents.value  # still serving

@@ -107,7 +107,7 @@ def test_the_backends_keep_no_tables_of_names():
         for word in ("GlorotUniform", "glorot_uniform_initializer", "AdamOptimizer", "optimizers.Adam",
                      "CategoricalCrossentropy", "0.999"):
             assert word not in text, f"{name} still names {word}"
-        assert len(text.splitlines()) < 400
+    # their size is held to the 400-line rule by tests/test_architecture.py
 
 
 # ------------------------------------------------------------------ defaults, functional builders

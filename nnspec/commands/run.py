@@ -14,6 +14,25 @@ from ..results import RunResult, RunResults
 from .plugin_warnings import warn_plugin_failures
 
 
+LOCAL_RAY = "local"
+
+
+def optional_ray_address(argv: list[str]) -> list[str]:
+    """`--ray` with no address becomes `--ray local`, so that the address may be left out.
+
+    The word after `--ray` is its address when it looks like one (host:port, ray://...,
+    auto, local); otherwise (the spec file, another option, nothing) it is left alone.
+    """
+    out = []
+    for i, arg in enumerate(argv):
+        out.append(arg)
+        if arg == "--ray":
+            following = argv[i + 1] if i + 1 < len(argv) else ""
+            if not (":" in following or following in ("auto", LOCAL_RAY)):
+                out.append(LOCAL_RAY)
+    return out
+
+
 def _batch(value: Optional[str]) -> int | str | None:
     if value is None or value == "all":
         return value
@@ -37,10 +56,29 @@ def run_command(
     batch: Annotated[Optional[str], typer.Option(help="Override the batch size (a number, or all).")] = None,
     lr: Annotated[Optional[float], typer.Option(min=0.0, help="Override the learning rate.")] = None,
     seed: Annotated[Optional[int], typer.Option(min=0, help="Override the seed.")] = None,
+    seeds: Annotated[
+        Optional[str],
+        typer.Option(help="Repeat every variant once per seed: a list (0,1,2) or a count (5: seeds 0-4)."),
+    ] = None,
     out: Annotated[Optional[Path], typer.Option(help="Run folder (default: runs/<spec name>/<time>/).")] = None,
     diagnostics: Annotated[
         bool, typer.Option("--diagnostics", help="Record per-layer gradients and activations each epoch.")
     ] = False,
+    workers: Annotated[
+        Optional[int], typer.Option(min=1, help="Train one keras model data-parallel on N local worker processes.")
+    ] = None,
+    cluster: Annotated[
+        Optional[str], typer.Option(help="Worker addresses host:port,host:port for training across machines.")
+    ] = None,
+    task: Annotated[Optional[int], typer.Option(min=0, help="This machine's place in --cluster (0: the chief).")] = None,
+    jobs: Annotated[
+        Optional[int], typer.Option(min=1, help="Train a sweep's variants in N local processes at a time.")
+    ] = None,
+    ray: Annotated[
+        Optional[str],
+        typer.Option(metavar="[ADDRESS]", help="Train a sweep's variants on Ray: a cluster's ADDRESS "
+                     "(host:port, ray://host:port), or nothing for a local Ray instance."),
+    ] = None,
     resume: Annotated[
         Optional[Path], typer.Option(help="Continue an interrupted run in this folder from its last checkpoint.")
     ] = None,
@@ -51,6 +89,7 @@ def run_command(
 ) -> None:
     """Train and evaluate the network a spec describes; save results, model and predictions."""
     from .. import api
+    from ..dsl.sweep import parse_seeds
 
     warn_plugin_failures()
     specs = list(specs or [])
@@ -63,6 +102,11 @@ def run_command(
     for spec in specs:
         if not spec.is_file():
             raise UsageError(f"no spec file at '{spec}'")
+    if seed is not None and seeds is not None:
+        raise UsageError("give --seed or --seeds, not both")
+    seed_list = parse_seeds(seeds) if seeds is not None else None
+    if jobs is not None and ray is not None:
+        raise UsageError("give --jobs or --ray, not both")
     progress = "none" if quiet else "auto"
     stream = sys.stderr if as_json else sys.stdout
     _stop_on_sigterm()
@@ -72,7 +116,9 @@ def run_command(
     for spec in specs:
         try:
             outcome = api.run(spec, backend, epochs=epochs, batch=_batch(batch), lr=lr, seed=seed, out=out,
-                              progress=progress, stream=stream, diagnostics=diagnostics)
+                              progress=progress, stream=stream, diagnostics=diagnostics, seeds=seed_list,
+                              jobs=jobs, workers=workers, cluster=cluster, task=task,
+                              ray=None if ray is None else (True if ray == LOCAL_RAY else ray))
         except TrainingError as error:
             partial = getattr(error, "result", None)
             if isinstance(partial, RunResults) and partial.sweep:  # show what did train, then fail
@@ -99,6 +145,11 @@ def _print(outcome: RunResults, as_json: bool) -> None:
     if as_json:
         payload = [r.to_dict() | {"dir": str(r.dir)} for r in results]
         typer.echo(json.dumps(payload if outcome.sweep else payload[0], indent=2))
+        return
+    if outcome.groups:  # seeds repeated: one row per variant over its seeds
+        from ..summary import summary_table
+
+        typer.echo(summary_table(outcome.groups))
     else:
         typer.echo(results_table(results))
         if outcome.dir is not None:

@@ -21,7 +21,7 @@ _RULES = (
     # `x1.5` is neither a repeat nor the name `x1` followed by `.5`: reading it either way
     # would let the formatter change its meaning, so it is an error of its own.
     ("BAD_REPEAT", r"x[0-9]+\.[0-9A-Za-z_.]*"),
-    ("REPEAT", r"x[0-9]+(?![A-Za-z0-9_.])"),
+    ("REPEAT", r"x(?:[0-9]+|\$[A-Za-z_][A-Za-z0-9_]*)(?![A-Za-z0-9_.])"),  # x3, or x$depth (swept)
     ("SHAPE", r"[0-9]+(?:x[0-9]+)+(?![A-Za-z0-9_.])"),
     ("NUMBER", r"[+-]?(?:[0-9]+\.[0-9]*|\.[0-9]+|[0-9]+)(?:[eE][+-]?[0-9]+)?"),
     ("NAME", r"[A-Za-z_][A-Za-z0-9_]*"),

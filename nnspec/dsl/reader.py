@@ -335,7 +335,9 @@ class Reader:
             return text.lower()
         return text
 
-    def repeat(self, token: Token) -> int:
+    def repeat(self, token: Token) -> int | Var:
+        if token.text[1:2] == "$":  # `x$depth`: the count is a sweep variable
+            return Var(token.text[2:])
         count = self.integer(token.text[1:], token)
         if count is not None and count < 1:
             self.error(f"repeat count must be at least 1, found '{token.text}'", token, "repeat-count")

@@ -15,7 +15,7 @@ from .nodes import STATEMENT_TYPES, Arg, Comment, Option, keyword_of
 from .values import value_from_json, value_to_json
 
 FORMAT_VERSION = 0
-_VALUE_FIELDS = {"value", "shape", "optimizer", "name"}
+_VALUE_FIELDS = {"value", "shape", "optimizer", "name", "repeat"}
 _POSITIONS = ("line", "column", "end_line", "end_column")
 
 

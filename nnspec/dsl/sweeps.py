@@ -30,7 +30,6 @@ def walk_values(stmt):
     if isinstance(stmt, Block):
         for inner in stmt.body:
             yield from walk_values(inner)
-        return
     if isinstance(stmt, LayerStmt):
         for arg in stmt.args:
             yield stmt.kind, arg.value
@@ -39,6 +38,8 @@ def walk_values(stmt):
         yield label, getattr(stmt, attribute)
     for option in getattr(stmt, "options", ()):
         yield option.key, option.value
+    if isinstance(getattr(stmt, "repeat", None), Var):  # `x$depth`: a swept repeat count
+        yield "repeat", stmt.repeat
 
 
 def used_variables(statements) -> set[str]:
@@ -135,8 +136,11 @@ def _substitute(stmt, chosen, inline_values, origins):
     meet their chosen values in order.
     """
     if isinstance(stmt, Block):
-        return replace(stmt, body=tuple(_substitute(s, chosen, inline_values, origins) for s in stmt.body))
+        return replace(stmt, body=tuple(_substitute(s, chosen, inline_values, origins) for s in stmt.body),
+                       repeat=_sub_value(stmt.repeat, chosen, inline_values, origins, (stmt.line, stmt.column)))
     changes = {}
+    if isinstance(stmt, LayerStmt):
+        changes["repeat"] = _sub_value(stmt.repeat, chosen, inline_values, origins, (stmt.line, stmt.column))
     if isinstance(stmt, LayerStmt):
         changes["args"] = tuple(
             replace(a, value=_sub_value(a.value, chosen, inline_values, origins, (a.line, a.column)))

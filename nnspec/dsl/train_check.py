@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..plugins import get_registries
+from ..schedules import misplaced as misplaced_schedule_options
+from ..schedules import schedule_of
 from ..types import DatasetMeta, ResolvedLayer, TrainConfig
 from .ast import Spec, TrainStmt, shape_text
 from .options import describe
@@ -85,6 +87,11 @@ def check_train(spec: Spec, layers: tuple[ResolvedLayer, ...], meta: DatasetMeta
     if meta and meta.train_size and isinstance(val, int) and val >= meta.train_size:
         out.error(f"val={val} holds out every training sample (data {output.data} has {meta.train_size})",
                   *position("val"), code="bad-value")
+    # an optimizer's own option of the same name (a plugin's decay=) is the optimizer's
+    own = {p.name for p in optimizer.options}
+    schedule_options = {key: value for key, value in options.items() if key not in own}
+    for key, message in misplaced_schedule_options(schedule_options):
+        out.error(message, *position(key), code="bad-value")
     config = TrainConfig(
         optimizer=optimizer.name,
         lr=float(lr),
@@ -96,6 +103,7 @@ def check_train(spec: Spec, layers: tuple[ResolvedLayer, ...], meta: DatasetMeta
         from_logits=output.activation in (None, "linear") and getattr(loss, "logits", None) is not None,
         options={p.name: options[p.name] for p in optimizer.options if p.name != "lr"},
         diagnostics=options.get("diagnostics", False),
+        schedule=schedule_of(schedule_options),
     )
     return config, label_encoding(loss, output)
 

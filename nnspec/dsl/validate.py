@@ -31,8 +31,11 @@ from .ast import (
 from . import limits
 from .backend_check import check_implementations
 from .diagnostics import Collector, Diagnostic
+from ..schedules import OPTIONS as SCHEDULE_OPTIONS
 from .options import coerce, default_of, describe
 from .sweeps import walk_values as _walk_values
+from .sweep import PartialOptions, repeat_problems
+from .sweep import variant_label_of as variant_label
 from .train_check import check_train
 from .pitfalls import find_pitfalls
 
@@ -48,6 +51,7 @@ TRAIN_OPTIONS = (
     Param("batch", "int_or_all", default=32, min=1, doc="samples per step, or all"),
     Param("val", "int_or_fraction", default=None, min=1, doc="fraction or count held out of train"),
     Param("diagnostics", "bool", default=False, doc="record per-layer gradients and activations each epoch"),
+    *SCHEDULE_OPTIONS,
 )
 SHAPELESS_NOTE = "shapes and parameters are not inferred without 'input' or 'data'"
 
@@ -91,12 +95,22 @@ def collect(spec: Spec, out: Collector, backend: str | None = None) -> list[Plan
     name that backend cannot build is an error at the line that uses it.
     """
     _check_statements(spec, out)
+    options = PartialOptions(spec, TRAIN_OPTIONS)  # `train sgd|momentum momentum=0.9`: momentum= goes where it is taken
     if backend is not None:
         backend = get_registries().backends.get(backend).name
     plans = []
     for variant in spec.variants():
         out.remap = variant.origins  # an error in a swept value points where the value was written
-        plan = _plan(variant, out)
+        problems = repeat_problems(variant)  # `x$depth` with a value that is no count
+        for message, line, column in problems:
+            out.error(message, line, column, code="invalid-repeat")
+        if problems:
+            continue
+        if not variant.layers and any(isinstance(s, (LayerStmt, Block)) for s in spec.statements):
+            out.error(f"variant {variant_label(variant)} has no layers (every repeat count is 0)", 1, 1,
+                      code="no-layers")
+            continue
+        plan = _plan(options.narrow(variant), out)
         if plan is not None:
             if backend is not None:
                 plan = dataclasses.replace(plan, backend=backend)
@@ -104,6 +118,7 @@ def collect(spec: Spec, out: Collector, backend: str | None = None) -> list[Plan
                 check_implementations(plan, out)
             plans.append(plan)
     out.remap = None
+    options.report(out)
     return plans
 
 

@@ -24,6 +24,7 @@ from .completion import complete
 from .definition import definition, references
 from .hover import hover
 from .symbols import symbols
+from .tokens import TOKEN_TYPES, semantic_tokens
 
 SEVERITY = {
     "error": lsp.DiagnosticSeverity.Error,
@@ -314,7 +315,30 @@ def build_server() -> NNSpecLanguageServer:
                  for line, start, end in found[1]]
         return lsp.WorkspaceEdit(changes={uri: edits})
 
+    @server.feature(
+        lsp.TEXT_DOCUMENT_SEMANTIC_TOKENS_FULL,
+        lsp.SemanticTokensLegend(token_types=list(TOKEN_TYPES), token_modifiers=[]),
+    )
+    @_guarded()
+    def on_semantic_tokens(ls: NNSpecLanguageServer, params: lsp.SemanticTokensParams):
+        codec = _Codec(ls, ls.workspace.get_text_document(params.text_document.uri).source)
+        return lsp.SemanticTokens(data=_encode_tokens(codec, semantic_tokens(codec.lines)))
+
     return server
+
+
+def _encode_tokens(codec: _Codec, tokens) -> list[int]:
+    """LSP's relative form: per token, line and start as deltas from the previous one."""
+    data: list[int] = []
+    last_line = last_start = 0
+    for line, start, length, kind in tokens:
+        text = codec.lines[line]
+        begin = codec.units(text[:start])
+        delta_line = line - last_line
+        data += [delta_line, begin - last_start if delta_line == 0 else begin,
+                 codec.units(text[start:start + length]), kind, 0]
+        last_line, last_start = line, begin
+    return data
 
 
 def _document_symbol(codec: _Codec, found) -> lsp.DocumentSymbol:

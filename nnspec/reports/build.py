@@ -18,6 +18,7 @@ from .sections import add_sections
 from .tables import (
     class_names_of,
     comparison_table,
+    seed_summary_table,
     misclassified_table,
     predicted_classes,
     probabilities,
@@ -25,6 +26,7 @@ from .tables import (
 
 DEFAULT_GRID_SIZE = 16
 COMPARISON_FILE = "comparison.csv"
+RUNS_FILE = "comparison_runs.csv"  # one row per run, when seeds repeat and comparison.csv is by variant
 
 
 def report(result_or_dir, label: int | str | None = None, n: int | None = None) -> Report:
@@ -206,7 +208,14 @@ def _sweep_report(sweep: SavedSweep, label, n) -> Report:
     for entry, run in zip(sweep.entries, sweep.runs):
         report.variants[entry["label"]] = _run_report(run, label, n)
     report.notes += [f"variant {entry['label']} failed: {entry['error']}" for entry in sweep.failed]
+    from ..summary import group_runs, is_repeated
+
     report.table = comparison_table(sweep)
+    repeated = is_repeated(sweep.entries)
+    if repeated:
+        report.runs_table = report.table
+        write_atomically(sweep.dir / RUNS_FILE, report.runs_table.to_csv(index=False), sync=False)
+        report.table = seed_summary_table(sweep)
     write_atomically(sweep.dir / COMPARISON_FILE, report.table.to_csv(index=False), sync=False)
     tables = [
         variant.misclassified.assign(variant=name)[["variant", *variant.misclassified.columns]]
@@ -215,11 +224,20 @@ def _sweep_report(sweep: SavedSweep, label, n) -> Report:
     ]
     report.misclassified = pd.concat(tables, ignore_index=True) if tables else None
     title = sweep.runs[0].results.get("data_file") or sweep.runs[0].results.get("dataset") or sweep.dir.name
-    curves = plots.plot_sweep_curves(
-        {entry["label"]: run.history for entry, run in zip(sweep.entries, sweep.runs)},
-        sweep.dir / "sweep_curves.png",
-        f"Training curves of {len(sweep.runs)} variants: {title}",
-    )
+    if repeated:
+        groups = group_runs([{**entry, "history": run.history} for entry, run in zip(sweep.entries, sweep.runs)])
+        curves = plots.plot_sweep_curves(
+            {group.label: group.mean_history()[0] for group in groups},
+            sweep.dir / "sweep_curves.png",
+            f"Mean training curves of {len(groups)} variants over their seeds (band: ± 1 sd): {title}",
+            bands={group.label: group.mean_history()[1] for group in groups},
+        )
+    else:
+        curves = plots.plot_sweep_curves(
+            {entry["label"]: run.history for entry, run in zip(sweep.entries, sweep.runs)},
+            sweep.dir / "sweep_curves.png",
+            f"Training curves of {len(sweep.runs)} variants: {title}",
+        )
     if curves:
         report.pictures["sweep_curves"] = curves
     diagnostic_plots.add_sweep_pictures(sweep, report)

@@ -194,8 +194,15 @@ def sweep_page(report: "Report", sweep: "SavedSweep") -> Path:
         body += _test_is_train_warning(first)
     body += [f'<p class="note">{_e(note)}</p>' for note in report.notes]
     links = {position: f"{entry['dir']}/{PAGE_FILE}" for position, entry in enumerate(sweep.entries)}
-    body += ["<h2>Variants compared</h2>", _table(report.table, links)]
-    body.append('<p class="muted">The same table: <a href="comparison.csv">comparison.csv</a>.</p>')
+    if report.runs_table is not None:  # seeds repeat: variants over their seeds, then each run
+        body += ["<h2>Variants compared over their seeds</h2>", _table(report.table)]
+        body.append('<p class="muted">Mean and sample sd (n - 1) of each test metric over the seeds; '
+                    'the same table: <a href="comparison.csv">comparison.csv</a>.</p>')
+        body += ["<h2>Every run</h2>", _table(report.runs_table, links)]
+        body.append('<p class="muted">The same table: <a href="comparison_runs.csv">comparison_runs.csv</a>.</p>')
+    else:
+        body += ["<h2>Variants compared</h2>", _table(report.table, links)]
+        body.append('<p class="muted">The same table: <a href="comparison.csv">comparison.csv</a>.</p>')
     body += _figures(report.pictures, sweep.dir)
     spec = sweep.spec_text or first.spec_text
     body += ["<h2>Spec</h2>", f"<pre>{_e(spec)}</pre>"]

@@ -96,7 +96,7 @@ def plot_curves(history: dict[str, list[float]], path: Path, title: str, best: i
             axis.plot(
                 epochs,
                 values,
-                label=part,
+                label="per epoch" if metric == "lr" else part,  # a schedule's rate, not a training series
                 linestyle="-" if part == "train" else "--",
                 marker="o" if len(values) <= MARKERS_UP_TO else None,
                 markersize=4,
@@ -115,8 +115,13 @@ def plot_curves(history: dict[str, list[float]], path: Path, title: str, best: i
     return _save(figure, path)
 
 
-def plot_sweep_curves(histories: dict[str, dict[str, list[float]]], path: Path, title: str) -> Path | None:
-    """Each variant's curves overlaid: one panel per metric, a colour per variant."""
+def plot_sweep_curves(histories: dict[str, dict[str, list[float]]], path: Path, title: str,
+                      bands: dict[str, dict[str, list[float]]] | None = None) -> Path | None:
+    """Each variant's curves overlaid: one panel per metric, a colour per variant.
+
+    `bands`, when given, holds a half-width per series and epoch (a variant's sd over
+    its seeds): each curve is then drawn with a shaded band of that width around it.
+    """
     metrics: list[str] = []
     for history in histories.values():
         for metric in _series_groups(history):
@@ -132,7 +137,12 @@ def plot_sweep_curves(histories: dict[str, dict[str, list[float]]], path: Path, 
     for axis, metric in zip(axes, metrics):
         for colour, (label, history) in zip(colours, histories.items()):
             parts = _series_groups(history).get(metric, {})
+            widths = _series_groups((bands or {}).get(label, {})).get(metric, {})
             for part, values in parts.items():
+                if part in widths:
+                    epochs = np.arange(1, len(values) + 1)
+                    centre, width = np.asarray(values, float), np.asarray(widths[part][: len(values)], float)
+                    axis.fill_between(epochs, centre - width, centre + width, color=colour, alpha=0.15, linewidth=0)
                 axis.plot(
                     np.arange(1, len(values) + 1),
                     values,

@@ -20,7 +20,8 @@ class Report:
     confidence), None for regression; for a sweep it stacks every variant's rows
     with a `variant` column first. `pictures` maps a picture's name to its PNG;
     a sweep's own pictures are here and each variant's are in `variants[label]`.
-    `table` is a sweep's comparison of its variants.
+    `table` is a sweep's comparison of its variants (seeds repeated: by variant, with
+    mean, sd and n per metric, and one row per run in `runs_table`).
     """
 
     dir: Path
@@ -31,6 +32,7 @@ class Report:
     metrics: dict[str, float] = field(default_factory=dict)
     test_is_train: bool = False
     table: pd.DataFrame | None = None
+    runs_table: pd.DataFrame | None = None  # one row per run when seeds repeat (table is then by variant)
     variants: dict[str, "Report"] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     sections: list[SectionContent] = field(default_factory=list)  # what report-section plugins added

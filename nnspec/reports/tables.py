@@ -73,6 +73,18 @@ def metrics_table(metrics: dict[str, float]) -> pd.DataFrame:
     return pd.DataFrame({"metric": list(metrics), "value": [format_number(v) for v in metrics.values()]})
 
 
+def seed_summary_table(sweep: SavedSweep) -> pd.DataFrame:
+    """Runs repeated over seeds, one row per variant: `<metric>_mean`, `<metric>_sd`, `n`, best mean first."""
+    from ..summary import group_runs, rank_groups, summary_rows
+
+    entries = [
+        {**entry, "seed": entry.get("seed", run.results.get("seed")), "metrics": entry.get("metrics") or run.metrics}
+        for entry, run in zip(sweep.entries, sweep.runs)
+    ]
+    entries += [{**entry, "error": entry["error"]} for entry in sweep.failed]
+    return pd.DataFrame(summary_rows(rank_groups(group_runs(entries))))
+
+
 def comparison_table(sweep: SavedSweep) -> pd.DataFrame:
     """One row per variant: its values, final test metrics, best epoch and train seconds."""
     rows = []

@@ -27,6 +27,7 @@ from .write import (
     save_model,
     slug,
     unique_slug,
+    variant_folders,
     write_history,
     write_json,
     write_npz,
@@ -40,6 +41,7 @@ __all__ = [
     "CHECKPOINT_FILE", "HISTORY_FILE", "PREDICTIONS_FILE", "RESULTS_FILE", "RUN_MARKER", "SPEC_FILE", "SWEEP_FILE",
     "Predictions", "SavedRun", "SavedSweep", "best_epoch", "check_folder", "is_sweep",
     "load_run", "load_sweep", "read_json",
-    "default_folder", "new_folder", "save_model", "slug", "unique_slug", "write_history", "write_json",
+    "default_folder", "new_folder", "save_model", "slug", "unique_slug", "variant_folders", "write_history",
+    "write_json",
     "write_npz", "write_predictions", "write_results", "write_sweep", "write_text",
 ]

@@ -67,6 +67,14 @@ def slug(label: str) -> str:
     return re.sub(r"[^A-Za-z0-9._+-]", "-", text) or "variant"
 
 
+def variant_folders(root: Path, labels: Iterable[str]) -> list[Path]:
+    """One folder under the sweep folder per variant label, named after it, never twice."""
+    taken: list[str] = []
+    for label in labels:
+        taken.append(unique_slug(label, taken))
+    return [root / name for name in taken]
+
+
 def unique_slug(label: str, taken: Iterable[str]) -> str:
     """`slug(label)`, numbered `-2`, `-3`... past the folder names already taken."""
     taken = set(taken)
@@ -152,11 +160,14 @@ def _sweep_entry(result: RunResult, root: Path) -> dict[str, Any]:
     entry = {
         "label": result.label,
         "variant": result.variant,
+        "seed": result.seed,
         "dir": result.dir.relative_to(root).as_posix() if result.dir is not None else None,
         "metrics": result.metrics,
         "best_epoch": result.best_epoch,
         "train_seconds": result.train_seconds,
     }
+    if result.group is not None:  # seeds repeat: the variant without its seed
+        entry["group"] = result.group
     if result.error:
         entry["error"] = result.error
     return entry

@@ -11,6 +11,7 @@ import numpy as np
 from ..errors import TrainingError
 from ..results import RunResult
 from ..rundir import best_epoch, write_history, write_results
+from ..schedules import lr_at
 from ..types import Plan
 from .callbacks import Callbacks, record
 from .checkpoint import Checkpointer, Position
@@ -44,6 +45,12 @@ def train_loop(plan: Plan, trainer, arrays: Arrays, reporter: Progress, result: 
     history: dict[str, list[float]] = {name: [] for name in names}
     if arrays.x_val is not None:
         history.update({f"val_{name}": [] for name in names})
+    schedule = plan.train.schedule
+    if schedule:
+        history["lr"] = []
+        if not callable(getattr(trainer, "set_lr", None)):
+            raise TrainingError(f"backend {plan.backend} cannot change the learning rate, so schedule="
+                                f"{schedule['kind']} cannot run on it", hint="remove schedule= or use keras or tf1")
     start = start or Position(epoch=0)
     if start.rng_state:
         rng.bit_generator.state = start.rng_state
@@ -58,6 +65,9 @@ def train_loop(plan: Plan, trainer, arrays: Arrays, reporter: Progress, result: 
     started = time.perf_counter() - start.train_seconds
     for epoch in range(start.epoch + 1, plan.train.epochs + 1):
         epoch_started = time.perf_counter()
+        if schedule:
+            rate = lr_at(plan.train.lr, schedule, epoch, plan.train.epochs)
+            trainer.set_lr(rate)  # computed here, once, so that every backend trains with the same rate
         epoch_rng = rng.bit_generator.state  # the permutation below is drawn from this state again on resume
         order = rng.permutation(n) if steps > 1 else None
         partial = epoch == start.epoch + 1 and start.rows > 0
@@ -88,6 +98,8 @@ def train_loop(plan: Plan, trainer, arrays: Arrays, reporter: Progress, result: 
                 checkpoints.save(Position(epoch - 1, row + chunk_rows, epoch_rng, totals.tolist(), seen, done,
                                           history, result.epoch_seconds, time.perf_counter() - started))
         logs = {name: totals[i] / seen for i, name in enumerate(names)}
+        if schedule:
+            logs["lr"] = rate
         if arrays.x_val is not None:
             outputs = trainer.predict(arrays.x_val)
             logs.update({f"val_{k}": v for k, v in evaluate(plan, arrays.y_val, outputs).items()})

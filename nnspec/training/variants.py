@@ -17,7 +17,7 @@ from ..rundir import (
     CHECKPOINT_FILE,
     SPEC_FILE,
     save_model,
-    unique_slug,
+    variant_folders,
     write_predictions,
     write_results,
     write_sweep,
@@ -34,22 +34,23 @@ from .progress import Progress
 
 
 def run_plans(plans: list[Plan], root: Path, loader: DataLoader, reporter: Progress,
-              resume=None) -> tuple[list[RunResult], list[TrainingError]]:
+              resume=None, seed_axes: frozenset = frozenset(), backend=None) -> tuple[list[RunResult], list[TrainingError]]:
     """Run each plan into `root` (a sweep: one subfolder each); the results and the training errors.
 
     A variant that fails with a TrainingError does not stop the others; its error
     (with `.result` set) is returned. Any other NNSpecError stops the run. `resume`
-    (a checkpoint) continues a single interrupted run.
+    (a checkpoint) continues a single interrupted run. `seed_axes` name the sweep axes
+    that only choose the seed (runs repeated over seeds); `backend`, when given, builds
+    and trains instead of the plan's (several workers).
     """
     sweep = len(plans) > 1
     results: list[RunResult] = []
     errors: list[TrainingError] = []
-    for number, plan in enumerate(plans, 1):
-        taken = [r.dir.name for r in results + [e.result for e in errors] if r.dir is not None]
-        folder = root / unique_slug(plan.variant_label, taken) if sweep else root
+    folders = variant_folders(root, [plan.variant_label for plan in plans]) if sweep else [root]
+    for number, (plan, folder) in enumerate(zip(plans, folders), 1):
         reporter.start_variant(plan.variant_label if sweep else "", number, len(plans))
         try:
-            result = run_plan(plan, folder, loader, reporter, resume)
+            result = run_plan(plan, folder, loader, reporter, resume, seed_axes, backend)
         except TrainingError as error:
             errors.append(error)
             if sweep:
@@ -61,14 +62,16 @@ def run_plans(plans: list[Plan], root: Path, loader: DataLoader, reporter: Progr
     return results, errors
 
 
-def run_plan(plan: Plan, folder: Path, loader: DataLoader, reporter: Progress, resume=None) -> RunResult:
+def run_plan(plan: Plan, folder: Path, loader: DataLoader, reporter: Progress, resume=None,
+             seed_axes: frozenset = frozenset(), backend=None) -> RunResult:
     """Train, evaluate and save one checked plan into `folder`.
 
     `resume` is a checkpoint (Position, trainer state) to continue from. results.json is
     written before the first epoch and after every one, marked interrupted until the
     end, so Ctrl-C or a kill leaves a folder that `nnspec report` reads and
     `nnspec run --resume` continues. A model that cannot be saved is recorded in
-    `result.save_error`; it never hides the results.
+    `result.save_error`; it never hides the results. `seed_axes` and `backend` as in
+    run_plans.
     """
     folder.mkdir(parents=True, exist_ok=True)
     write_text(folder / SPEC_FILE, format_spec(plan.spec))
@@ -81,8 +84,10 @@ def run_plan(plan: Plan, folder: Path, loader: DataLoader, reporter: Progress, r
         raise DataError(f"out of memory while preparing data {plan.dataset} for training") from None
     result = _blank_result(plan, data)
     result.dir = folder
+    if seed_axes:
+        result.group = {name: value for name, value in result.variant.items() if name not in seed_axes}
     result.interrupted = True
-    backend = backend_named(plan.backend)
+    backend = backend or backend_named(plan.backend)
     seed_everything(plan.seed)
     try:
         with _backend_errors(plan):

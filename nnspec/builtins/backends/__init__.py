@@ -17,7 +17,8 @@ outputs, and writes the run folder. A backend registers
   (one optimizer step per consecutive slice of `batch` rows; x and y are already
   shuffled and encoded), `predict(x) -> outputs of the last layer` (evaluation
   mode; `common.predict_in_chunks` does the chunking), `save(folder) -> path
-  written`, and `close()`.
+  written`, and `close()`; optionally `set_lr(lr)`, the learning rate of the next
+  steps (a spec's `schedule=` calls it once per epoch).
 
 A small third-party backend, say one that trains a Keras model with `fit`:
 

@@ -13,10 +13,13 @@ from ...types import Plan, ResolvedLayer
 PREDICT_ROWS = 4096  # samples per forward pass when predicting
 
 
-def make_optimizer(plan: Plan, backend: str):
-    """The optimizer the spec names, as `backend` implements it: `impl(lr, **options)`."""
+def make_optimizer(plan: Plan, backend: str, lr=None):
+    """The optimizer the spec names, as `backend` implements it: `impl(lr, **options)`.
+
+    `lr` replaces the plan's rate (tf1 passes a tensor that a schedule feeds each epoch).
+    """
     t = plan.train
-    return plugin_impl("optimizers", "optimizer", t.optimizer, backend)(t.lr, **t.options)
+    return plugin_impl("optimizers", "optimizer", t.optimizer, backend)(t.lr if lr is None else lr, **t.options)
 
 
 def derived_seed(*parts: int) -> int:

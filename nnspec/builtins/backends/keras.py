@@ -328,6 +328,10 @@ class KerasTrainer:
         self._checked = True
         return logs
 
+    def set_lr(self, lr: float) -> None:
+        """The learning rate of the next steps (a schedule's rate for this epoch)."""
+        self.model.optimizer.learning_rate = float(lr)
+
     def predict(self, x: np.ndarray) -> np.ndarray:
         """The last layer's outputs in evaluation mode (dropout off, moving statistics)."""
         return predict_in_chunks(self._forward, x, self.plan)

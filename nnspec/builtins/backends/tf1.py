@@ -57,9 +57,10 @@ from typing import Any
 
 import numpy as np
 
-from ...types import Plan, ResolvedLayer
+from ...types import Plan
 from ... import objectives
 from . import tf1_probe
+from .tf1_layers import BUILDERS  # noqa: F401  (registered by builtins/backends/__init__.py)
 from .common import (
     BuildContext,
     build_layers,
@@ -142,109 +143,7 @@ class TF1Context(BuildContext):
         return tf.compat.v1.get_variable(name, shape=[int(d) for d in shape], dtype=tf.float32, initializer=initializer)
 
 
-# ------------------------------------------------------------------ core layer builders
-
-
-def _activate(x, name: str | None, ctx: TF1Context):
-    fn = ctx.activation(name)
-    return x if fn is None else fn(x)
-
-
-def build_dense(x, layer: ResolvedLayer, ctx: TF1Context):
-    import tensorflow as tf
-
-    a = layer.args
-    out = tf.matmul(x, ctx.weights("kernel", [layer.input_shape[0], a["units"]]))
-    if a["bias"] != "none":
-        out = out + ctx.weights("bias", [a["units"]])
-    return _activate(out, a["activation"], ctx)
-
-
-def build_dropout(x, layer: ResolvedLayer, ctx: TF1Context):
-    import tensorflow as tf
-
-    keep_prob = ctx.keep_prob(layer.args["rate"])
-    return tf.nn.dropout(x, rate=1.0 - keep_prob, seed=ctx.seed())
-
-
-def build_flatten(x, layer: ResolvedLayer, ctx: TF1Context):
-    import tensorflow as tf
-
-    return tf.reshape(x, [-1, math.prod(layer.output_shape)])
-
-
-def build_batchnorm(x, layer: ResolvedLayer, ctx: TF1Context):
-    import tensorflow as tf
-
-    a = layer.args
-    channels = layer.input_shape[-1]
-    gamma = ctx.variable("gamma", [channels], "ones")
-    beta = ctx.variable("beta", [channels], "zeros")
-    moving_mean = ctx.variable("moving_mean", [channels], "zeros", trainable=False)
-    moving_variance = ctx.variable("moving_variance", [channels], "ones", trainable=False)
-    axes = list(range(len(layer.input_shape)))  # every axis but the channels (batch included)
-    momentum = a["momentum"]
-
-    def batch_statistics():
-        mean, variance = tf.nn.moments(x, axes)
-        updates = [
-            moving_mean.assign(moving_mean * momentum + mean * (1.0 - momentum)),
-            moving_variance.assign(moving_variance * momentum + variance * (1.0 - momentum)),
-        ]
-        with tf.control_dependencies(updates):
-            return tf.identity(mean), tf.identity(variance)
-
-    def moving_statistics():
-        return tf.identity(moving_mean), tf.identity(moving_variance)
-
-    mean, variance = tf.cond(ctx.training, batch_statistics, moving_statistics)
-    return tf.nn.batch_normalization(x, mean, variance, beta, gamma, a["epsilon"])
-
-
-def build_conv2d(x, layer: ResolvedLayer, ctx: TF1Context):
-    import tensorflow as tf
-
-    a = layer.args
-    kernel_h, kernel_w = a["kernel"]
-    weights = ctx.weights("kernel", [kernel_h, kernel_w, layer.input_shape[-1], a["filters"]])
-    stride_h, stride_w = a["stride"]
-    out = tf.nn.conv2d(x, weights, strides=[1, stride_h, stride_w, 1], padding=a["padding"].upper())
-    if a["bias"] != "none":
-        out = out + ctx.weights("bias", [a["filters"]])
-    return _activate(out, a["activation"], ctx)
-
-
-def build_maxpool(x, layer: ResolvedLayer, ctx: TF1Context):
-    import tensorflow as tf
-
-    a = layer.args
-    return tf.nn.max_pool2d(
-        x, ksize=[1, *a["pool"], 1], strides=[1, *a["stride"], 1], padding=a["padding"].upper()
-    )
-
-
-def build_embedding(x, layer: ResolvedLayer, ctx: TF1Context):
-    import tensorflow as tf
-
-    a = layer.args
-    table = ctx.variable("embeddings", [a["vocab"], a["dim"]], "uniform")
-    return tf.nn.embedding_lookup(table, tf.cast(x, tf.int32))
-
-
-def build_activation(x, layer: ResolvedLayer, ctx: TF1Context):
-    return _activate(x, layer.args["activation"], ctx)
-
-
-BUILDERS = {
-    "dense": build_dense,
-    "dropout": build_dropout,
-    "flatten": build_flatten,
-    "batchnorm": build_batchnorm,
-    "conv2d": build_conv2d,
-    "maxpool": build_maxpool,
-    "embedding": build_embedding,
-    "activation": build_activation,
-}
+# the core layer builders live in tf1_layers.py; BUILDERS maps each kind to its own
 
 
 # ------------------------------------------------------------------ the model
@@ -274,11 +173,15 @@ class TF1Model:
     saver: Any
     variables: list = field(default_factory=list)  # the network's own variables (no optimizer slots)
     probe_ops: Any = None  # training diagnostics' fetches (tf1_probe.py), when the plan asks for them
+    lr: Any = None  # the learning-rate placeholder when the plan has a schedule
+    lr_value: float | None = None
 
     @property
     def train_feed(self) -> dict:
         feed = {self.training: True} if self.training is not None else {}
         feed.update({placeholder: 1.0 - rate for rate, placeholder in self.keep_probs.items()})
+        if self.lr is not None and self.lr_value is not None:
+            feed[self.lr] = self.lr_value
         return feed
 
     def count_params(self) -> int:
@@ -322,17 +225,19 @@ def build(plan: Plan) -> TF1Model:
             name: objectives.batch_mean(fn, y, output)
             for name, fn in objectives.metric_functions(plan, NAME).items()
         }
+        # a schedule feeds each epoch's rate; without one the rate stays a constant, as the course writes it
+        rate = v1.placeholder_with_default(np.float32(plan.train.lr), [], name="lr") if plan.train.schedule else None
         with tf.control_dependencies(v1.get_collection(v1.GraphKeys.UPDATE_OPS)):
             # a network without weights (`input 4; activation softmax`) has nothing to train
             trainable = v1.trainable_variables()
-            train_op = make_optimizer(plan, NAME).minimize(loss) if trainable else tf.no_op()
+            train_op = make_optimizer(plan, NAME, rate).minimize(loss) if trainable else tf.no_op()
         saver = v1.train.Saver(allow_empty=True)  # a network without weights saves nothing
         probes = tf1_probe.probe_ops(plan, loss, layer_outputs)  # run only when a callback probes
         session = v1.Session(graph=graph)
         session.run(v1.global_variables_initializer())
     graph.finalize()  # nothing may add ops after this: a leak would slow every step
     return TF1Model(plan, graph, session, x, y, output, loss, metrics, train_op, ctx._training,
-                    dict(ctx.keep_probs), saver, variables, probes)
+                    dict(ctx.keep_probs), saver, variables, probes, lr=rate)
 
 
 class TF1Trainer:
@@ -356,6 +261,10 @@ class TF1Trainer:
             logs.append(run(self._fetches, feed)[1:])
         values = np.asarray(logs, dtype=np.float32).reshape(len(logs), len(self.names))
         return {name: values[:, i] for i, name in enumerate(self.names)}
+
+    def set_lr(self, lr: float) -> None:
+        """The learning rate the next steps feed (a schedule's rate for this epoch)."""
+        self.model.lr_value = float(lr)
 
     def predict(self, x: np.ndarray) -> np.ndarray:
         return self.model.predict(x)
