@@ -33,7 +33,7 @@ from .backend_check import check_implementations
 from .diagnostics import Collector, Diagnostic
 from ..schedules import OPTIONS as SCHEDULE_OPTIONS
 from .options import coerce, default_of, describe
-from .sweeps import walk_values as _walk_values
+from .spec_checks import SHAPELESS_NOTE, check_statements  # noqa: F401  (SHAPELESS_NOTE: callers read it here)
 from .sweep import PartialOptions, repeat_problems
 from .sweep import variant_label_of as variant_label
 from .train_check import check_train
@@ -53,7 +53,6 @@ TRAIN_OPTIONS = (
     Param("diagnostics", "bool", default=False, doc="record per-layer gradients and activations each epoch"),
     *SCHEDULE_OPTIONS,
 )
-SHAPELESS_NOTE = "shapes and parameters are not inferred without 'input' or 'data'"
 
 
 @dataclass
@@ -94,7 +93,7 @@ def collect(spec: Spec, out: Collector, backend: str | None = None) -> list[Plan
     With a backend chosen (`backend`, or the spec's `backend` line), a layer kind or a
     name that backend cannot build is an error at the line that uses it.
     """
-    _check_statements(spec, out)
+    check_statements(spec, out)
     options = PartialOptions(spec, TRAIN_OPTIONS)  # `train sgd|momentum momentum=0.9`: momentum= goes where it is taken
     if backend is not None:
         backend = get_registries().backends.get(backend).name
@@ -139,89 +138,6 @@ def check(spec: Spec) -> list[Plan]:
 def param_count(spec: Spec) -> int:
     """The number of weights of the network (of the first variant, for a sweep)."""
     return check(spec)[0].param_count
-
-
-# ------------------------------------------------------------------ whole-spec checks
-
-
-def _check_statements(spec: Spec, out: Collector) -> None:
-    singles: dict[type, Any] = {}
-    for stmt in spec.statements:
-        if isinstance(stmt, (LayerStmt, Block)):
-            continue
-        kind = type(stmt)
-        if kind is LetStmt:
-            continue
-        if kind in singles:
-            out.error(
-                f"a second '{keyword_of(stmt)}' statement",
-                stmt.line,
-                stmt.column,
-                hint=f"the first is on line {singles[kind].line}",
-                code="duplicate-statement",
-            )
-        else:
-            singles[kind] = stmt
-    defined: dict[str, Any] = {}
-    for let in spec.lets:
-        if let.name in defined:
-            out.error(f"variable '{let.name}' is defined twice", let.line, let.column,
-                      hint=f"the first definition is on line {defined[let.name].line}", code="duplicate-variable")
-        defined[let.name] = let
-        if len(let.values) < 2:
-            out.warn(f"variable '{let.name}' has one value: it sweeps nothing", let.line, let.column, code="single-value-sweep")
-    used = set()
-    for stmt in spec.statements:
-        for _, value in _walk_values(stmt):
-            for var in _vars(value):
-                used.add(var.name)
-                if var.name not in defined:
-                    line, column = _position_of(stmt, value)
-                    out.error(f"undefined variable '${var.name}'", line, column,
-                              hint=_suggest_var(var.name, defined) or f"define it with 'let {var.name} = a | b'", code="undefined-variable")
-    for name, let in defined.items():
-        if name not in used:
-            out.warn(f"variable '{name}' is never used", let.line, let.column, code="unused-variable")
-    if not any(isinstance(s, (LayerStmt, Block)) for s in spec.statements):
-        out.error("the spec has no layers", 1, 1, hint="add one, e.g. 'dense 10 softmax'", code="no-layers")
-    if spec.data is None and spec.input is None:
-        # legal (the design card's `dense 256 relu x4; dense 10 softmax`): names and
-        # arguments are checked, shapes wait for `input` or `data`; check() refuses it
-        out.add("info", SHAPELESS_NOTE, 1, 1, code="no-input")
-
-
-def _vars(value):
-    if isinstance(value, Var):
-        yield value
-    elif isinstance(value, tuple):
-        for item in value:
-            yield from _vars(item)
-    elif hasattr(value, "values") and isinstance(getattr(value, "values"), tuple):
-        for item in value.values:
-            yield from _vars(item)
-
-
-def _suggest_var(name: str, defined) -> str | None:
-    from ..registry import did_you_mean
-
-    hint = did_you_mean(name, defined)
-    return hint.replace("'", "'$", 1) if hint else None
-
-
-def _position_of(stmt, value) -> tuple[int, int]:
-    if isinstance(stmt, Block):
-        for inner in stmt.body:
-            for _, v in _walk_values(inner):
-                if v is value:
-                    return _position_of(inner, value)
-        return stmt.line, stmt.column
-    for arg in getattr(stmt, "args", ()):
-        if arg.value is value:
-            return arg.line, arg.column
-    for option in getattr(stmt, "options", ()):
-        if option.value is value:
-            return option.line, option.value_column
-    return stmt.line, getattr(stmt, "value_column", 0) or getattr(stmt, "optimizer_column", 0) or stmt.column
 
 
 # ------------------------------------------------------------------ one variant
@@ -297,7 +213,7 @@ def _plan(spec: Spec, out: Collector) -> Plan | None:
 
     layers = _layers(spec, tuple(input_shape), meta, out)
     training = _train_options(spec, out)
-    if not layers or training is None:  # no layers: reported once, by _check_statements
+    if not layers or training is None:  # no layers: reported once, by check_statements
         return None
     train = check_train(spec, layers, meta, training, out)
     seed = spec.seed if spec.seed is not None else DEFAULT_SEED
