@@ -61,6 +61,15 @@ def test_repeated_groups_of_layers_become_a_block(tmp_path):
     assert "{ dense 64 relu; dropout 0.3 } x4\ndense 10 softmax\n" in import_model(path)
 
 
+def test_layers_without_bias_come_back_as_bias_none(tmp_path):
+    plan = check(parse("input 8x8x1\nconv2d 4 3x3 relu bias=none\nflatten\ndense 3 softmax bias=none\n"))[0]
+    path = tmp_path / "model.json"
+    path.write_text(_keras_model(plan).to_json())
+    imported = check(parse(import_model(path)))[0]
+    assert _layers(imported) == _layers(plan)
+    assert imported.param_count == plan.param_count
+
+
 def test_conv_pool_batchnorm_embedding_and_options_are_written(tmp_path):
     text = ("input 28x28x1\nconv2d 8 3x3 relu stride=2x2 padding=same init=he_uniform bias=ones\n"
             "batchnorm momentum=0.9\nmaxpool 2x2 stride=1x1\nflatten\nactivation tanh\ndense 10\n")

@@ -102,7 +102,6 @@ def _layer(layer: dict, path) -> str:
         if c.get(option) is not None:
             raise NNSpecError(f"{path}: layer '{name}' ({kind}) has a {option}, which nnspec cannot express")
     if kind == "Dense":
-        _require(c, name, kind, path, use_bias=True)
         return f"dense {c['units']}{_activation(c, name, path)}{_inits(c, name, path)}"
     if kind == "Dropout":
         return f"dropout {_number(c['rate'])}"
@@ -114,7 +113,7 @@ def _layer(layer: dict, path) -> str:
         options += [f"epsilon={_number(c['epsilon'])}"] if c.get("epsilon", 0.001) != 0.001 else []
         return " ".join(["batchnorm", *options])
     if kind == "Conv2D":
-        _require(c, name, kind, path, use_bias=True, dilation_rate=[1, 1], groups=1, data_format="channels_last")
+        _require(c, name, kind, path, dilation_rate=[1, 1], groups=1, data_format="channels_last")
         text = f"conv2d {c['filters']} {_pair(c['kernel_size'])}{_activation(c, name, path)}"
         text += f" stride={_pair(c['strides'])}" if list(c.get("strides", [1, 1])) != [1, 1] else ""
         text += " padding=same" if c.get("padding") == "same" else ""
@@ -158,6 +157,9 @@ def _activation(c: dict, name: str, path) -> str:
 def _inits(c: dict, name: str, path) -> str:
     text = ""
     for key, option, default in (("kernel_initializer", "init", "xavier"), ("bias_initializer", "bias", "zeros")):
+        if key == "bias_initializer" and c.get("use_bias", True) is False:
+            text += " bias=none"  # a layer built without bias (`bias=none`)
+            continue
         value = _initializer(c.get(key), name, path)
         if value is not None and value != default:
             text += f" {option}={value}"
