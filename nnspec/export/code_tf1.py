@@ -170,10 +170,10 @@ def _batchnorm(graph: Graph, layer, x: str, out: str) -> None:
     m = a["momentum"]
     graph.lines += [
         f"batch_mean{n}, batch_variance{n} = tf.nn.moments({x}, axes={axes})",
-        f"{V1}.add_to_collection({V1}.GraphKeys.UPDATE_OPS, {V1}.assign({mean}, {mean} * {m!r} + "
-        f"batch_mean{n} * {1 - m:.6g}))",
-        f"{V1}.add_to_collection({V1}.GraphKeys.UPDATE_OPS, {V1}.assign({variance}, {variance} * {m!r} + "
-        f"batch_variance{n} * {1 - m:.6g}))",
+        f"update_mean{n} = {V1}.assign({mean}, {mean} * {m!r} + batch_mean{n} * {1 - m:.6g})",
+        f"update_variance{n} = {V1}.assign({variance}, {variance} * {m!r} + batch_variance{n} * {1 - m:.6g})",
+        f"{V1}.add_to_collection({V1}.GraphKeys.UPDATE_OPS, update_mean{n})",
+        f"{V1}.add_to_collection({V1}.GraphKeys.UPDATE_OPS, update_variance{n})",
         f"mean{n}, variance{n} = tf.cond(training, lambda: (batch_mean{n}, batch_variance{n}),",
         f"                             lambda: (tf.identity({mean}), tf.identity({variance})))",
         f"{out} = tf.nn.batch_normalization({x}, mean{n}, variance{n}, {beta}, {gamma}, {a['epsilon']!r})",
