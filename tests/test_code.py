@@ -19,6 +19,7 @@ pytest.importorskip("tensorflow")
 
 SPECS = sorted((Path(__file__).resolve().parent.parent / "specs").glob("*.nn"))
 BACKENDS = ("keras", "tf1")
+IRIS = next(spec for spec in SPECS if spec.name == "iris.nn")
 # Runs each script of one backend with --build-only in this one process (TensorFlow loads
 # once); tf1 scripts build into the default graph, so it is reset between them.
 RUN_ALL = """
@@ -111,3 +112,13 @@ def test_tf1_script_feeds_keep_prob_while_training_and_builds_batchnorm(tmp_path
 def test_an_unknown_backend_is_a_usage_error():
     result = CliRunner().invoke(app, ["code", str(SPECS[0]), "--backend", "torch"])
     assert result.exit_code == 2 and "no code generator for backend 'torch'" in result.output
+
+
+def test_out_writes_the_script_whole_and_an_unwritable_out_is_an_error(tmp_path):
+    out = tmp_path / "iris.py"
+    written = CliRunner().invoke(app, ["code", str(IRIS), "--out", str(out)])
+    assert written.exit_code == 0 and out.read_text(encoding="utf-8") == generate_code(IRIS, "keras")
+    missing = tmp_path / "no such folder" / "iris.py"
+    failed = CliRunner().invoke(app, ["code", str(IRIS), "--out", str(missing)])
+    assert failed.exit_code == 1 and "Traceback" not in failed.output
+    assert str(missing) in failed.output

@@ -41,11 +41,7 @@ def code_command(
     if not spec.is_file():
         raise UsageError(f"no spec file at '{spec}'")
     text = generate_code(spec, backend, variant)
-    if out is None:
-        typer.echo(text, nl=False)
-    else:
-        out.write_text(text, encoding="utf-8")
-        typer.echo(f"wrote {out}")
+    _emit(text, out)
 
 
 def import_command(
@@ -57,11 +53,7 @@ def import_command(
     from ..export.importer import import_model
 
     text = import_model(model)
-    if out is None:
-        typer.echo(text, nl=False)
-    else:
-        out.write_text(text, encoding="utf-8")
-        typer.echo(f"wrote {out}")
+    _emit(text, out)
 
 
 def predict_command(
@@ -77,8 +69,15 @@ def predict_command(
     from ..export.predict import predict
 
     text = predict(run_dir, inputs, prepared=prepared).to_csv()
+    _emit(text, out)
+
+
+def _emit(text: str, out: Path | None) -> None:
+    """Print `text`, or write it whole to `out` (a file that cannot be written is an NNSpecError)."""
     if out is None:
         typer.echo(text, nl=False)
-    else:
-        out.write_text(text, encoding="utf-8")
-        typer.echo(f"wrote {out}")
+        return
+    from ..files import write_atomically
+
+    write_atomically(out, text)
+    typer.echo(f"wrote {out}")
