@@ -54,6 +54,15 @@ def write_atomically(path: str | Path, data: str | bytes, *, mode: int | None = 
     return target
 
 
+def write_figure(figure, path: str | Path) -> Path:
+    """Save a matplotlib figure as PNG, drawn in memory and renamed into place: never half a picture."""
+    import io
+
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    return write_atomically(path, buffer.getvalue(), sync=False)
+
+
 def check_writable(path: str | Path) -> None:
     """Raise the error write_atomically would, before any work is done (file and folder)."""
     target = Path(os.path.realpath(path))

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from ..files import write_figure
 from ..hookspecs import hookimpl
 from ..types import ReportSection, SectionContent
 
@@ -75,7 +76,7 @@ def plot_gradient_norms(diagnostics: dict[str, Any], path: Path, title: str) -> 
     axis.grid(alpha=0.3, which="both")
     axis.set_title(title, fontsize=TITLE_SIZE)
     figure.legend(*axis.get_legend_handles_labels(), loc="outside right upper", fontsize="small", title="layer")
-    figure.savefig(path, format="png")
+    write_figure(figure, path)
     return path
 
 
@@ -107,7 +108,7 @@ def plot_activation_histograms(diagnostics: dict[str, Any], path: Path, title: s
     for axis in axes[len(layers):]:
         axis.set_visible(False)
     axes[0].set_ylabel("share of outputs")
-    figure.savefig(path, format="png")
+    write_figure(figure, path)
     return path
 
 

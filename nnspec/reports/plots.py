@@ -28,13 +28,9 @@ def _figure(width: float, height: float):
 
 
 def _save(figure, path: Path) -> Path:
-    import io
+    from ..files import write_figure
 
-    from ..files import write_atomically
-
-    buffer = io.BytesIO()  # drawn in memory, then renamed into place: never half a picture
-    figure.savefig(buffer, format="png")
-    write_atomically(path, buffer.getvalue(), sync=False)
+    write_figure(figure, path)
     return path
 
 
