@@ -138,6 +138,7 @@ def _check_spec(spec) -> None:
 def _count_layers(stmt, errors: list[SpecError]) -> int:
     """How many layers `stmt` unrolls to (capped arithmetic: stops at the first repeat past the limit)."""
     from .ast import Block
+    from .graph import MERGES
 
     repeat = stmt.repeat if isinstance(stmt.repeat, int) else 1
     if repeat > MAX_REPEAT:
@@ -148,7 +149,7 @@ def _count_layers(stmt, errors: list[SpecError]) -> int:
         ))
         return 0
     if isinstance(stmt, Block):
-        inner = 0
+        inner = 1 if stmt.kind in MERGES else 0  # a head's merge layer
         for child in stmt.body:
             inner += _count_layers(child, errors)
             if errors:

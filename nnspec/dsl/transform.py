@@ -117,35 +117,12 @@ class NodeBuilder(Transformer):
     # ---- statements
     def stmt(self, children):
         state = STATE.get()
-        head = children[0]
         repeat = children[-1] if len(children) > 1 and getattr(children[-1], "type", None) == "REPEAT" else None
-        items = children[1:-1] if repeat is not None else children[1:]
+        head = children[0]
         if is_placeholder(head):
             state.mark = len(state.out.diagnostics)
             return None
-        keyword = name(head)
-        args: list[Arg] = []
-        options: list[Option] = []
-        seen: dict[str, Option] = {}
-        end = head
-        for item in items:
-            if isinstance(item, Token):
-                item = atom(item)
-            end = item
-            if item.value is _MISSING:
-                continue
-            if isinstance(item, Option):
-                if item.key in seen:
-                    state.error(f"duplicate option '{item.key}'", (item.line, item.column, item.line,
-                                item.column + len(item.key)), "duplicate-option",
-                                hint=f"it was already given at column {seen[item.key].column}")
-                seen[item.key] = item
-                options.append(item)
-            else:
-                if options:
-                    state.error("positional argument after options", span_of(item), "positional-after-option",
-                                hint="write positional arguments first, then key=value options")
-                args.append(item)
+        keyword, args, options, end = _head(children[:-1] if repeat is not None else children)
         counted = None
         if repeat is not None and repeat.start_pos in state.dropped_repeats:
             end, repeat = repeat, None
@@ -179,9 +156,10 @@ class NodeBuilder(Transformer):
 
     def block(self, children):
         state = STATE.get()
-        opening = children[0]
+        brace = next(i for i, c in enumerate(children) if getattr(c, "type", None) == "LBRACE")
+        head = _head(children[:brace]) if brace else None  # `residual {`: the head, read as a layer's is
         repeat = children[-1] if getattr(children[-1], "type", None) == "REPEAT" else None
-        *inner, closing = children[1:-1] if repeat is not None else children[1:]
+        *inner, closing = children[brace + 1:-1] if repeat is not None else children[brace + 1:]
         if repeat is not None and repeat.start_pos in state.dropped_repeats:
             repeat = None
         body = []
@@ -194,20 +172,52 @@ class NodeBuilder(Transformer):
                 state.error(f"'{keyword_of(node)}' cannot be inside a block: only layers can", span_of(node),
                             "not-in-block")
         last = repeat or closing
-        span = (opening.line, opening.column, last.end_line, last.end_column)
+        start = children[0]
+        span = (start.line, start.column, last.end_line, last.end_column)
         if not body and not is_placeholder(closing):
-            state.error("a block needs at least one layer", (opening.line, opening.column, closing.end_line,
+            state.error("a block needs at least one layer", (start.line, start.column, closing.end_line,
                         closing.end_column), "empty-block")
         node = None
         if body:
             count = repeat_count(repeat) if repeat is not None else 1
-            node = Block(tuple(body), count, opening.line, opening.column, repeat.column if repeat else 0,
-                         last.end_line, last.end_column)
+            kind, args, options = head[:3] if head is not None else ("", [], [])
+            node = Block(tuple(body), count, start.line, start.column, repeat.column if repeat else 0,
+                         last.end_line, last.end_column, kind, tuple(args), tuple(options))
         if any(d.code != "name-case" and (span[0], span[1]) <= (d.line, d.column) <= (span[2], span[3])
                for d in state.out.diagnostics):
             state.broken.append(("block", span))
         state.mark = len(state.out.diagnostics)
         return node
+
+
+def _head(children) -> tuple[str, list[Arg], list[Option], object]:
+    """`NAME item*`: the name, the positional arguments and options, and the last of them read."""
+    state = STATE.get()
+    head = children[0]
+    keyword = name(head)
+    args: list[Arg] = []
+    options: list[Option] = []
+    seen: dict[str, Option] = {}
+    end = head
+    for item in children[1:]:
+        if isinstance(item, Token):
+            item = atom(item)
+        end = item
+        if item.value is _MISSING:
+            continue
+        if isinstance(item, Option):
+            if item.key in seen:
+                state.error(f"duplicate option '{item.key}'", (item.line, item.column, item.line,
+                            item.column + len(item.key)), "duplicate-option",
+                            hint=f"it was already given at column {seen[item.key].column}")
+            seen[item.key] = item
+            options.append(item)
+        else:
+            if options:
+                state.error("positional argument after options", span_of(item), "positional-after-option",
+                            hint="write positional arguments first, then key=value options")
+            args.append(item)
+    return keyword, args, options, end
 
 
 def span_of(node) -> Span:

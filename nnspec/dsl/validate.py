@@ -9,30 +9,26 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from ..errors import NNSpecError, SpecError, SpecWarning
 from ..plugins import get_registries
-from ..types import REQUIRED, DatasetMeta, Param, Plan, ResolvedLayer
+from ..types import DatasetMeta, Param, Plan
 from .ast import (
     BackendStmt,
     Block,
     DataStmt,
     LayerStmt,
-    LetStmt,
-    Option,
     SeedStmt,
     Spec,
     TrainStmt,
-    Var,
-    keyword_of,
     shape_text,
 )
 from . import limits
 from .backend_check import check_implementations
+from .layer_check import check_layers, options_of as _options
 from .diagnostics import Collector, Diagnostic
 from ..schedules import OPTIONS as SCHEDULE_OPTIONS
-from .options import coerce, default_of, describe
+from .options import coerce
 from .spec_checks import SHAPELESS_NOTE, check_statements  # noqa: F401  (SHAPELESS_NOTE: callers read it here)
 from .sweep import PartialOptions, repeat_problems
 from .sweep import variant_label_of as variant_label
@@ -143,43 +139,7 @@ def param_count(spec: Spec) -> int:
 # ------------------------------------------------------------------ one variant
 
 
-def _options(params: tuple[Param, ...], options: tuple[Option, ...], what: str, out: Collector,
-             line: int, column: int, extra: dict | None = None) -> dict | None:
-    """Checked options by name with defaults filled; None when any was wrong."""
-    from ..registry import did_you_mean
-
-    declared = {p.name: p for p in params}
-    values: dict[str, Any] = dict(extra or {})
-    ok = True
-    for option in options:
-        param = declared.get(option.key)
-        if param is None:
-            known = ", ".join(sorted(declared)) or "none"
-            out.error(f"{what} has no option '{option.key}' (its options: {known})", option.line, option.column,
-                      hint=did_you_mean(option.key, declared), code="unknown-option")
-            ok = False
-            continue
-        try:
-            values[option.key] = coerce(param, option.value, what)
-        except SpecError as error:
-            out.error(error, option.line, option.value_column)
-            ok = False
-    for param in params:
-        if param.name not in values:
-            if param.default is REQUIRED:
-                out.error(f"{what} needs {param.name}=", line, column, code="missing-option")
-                ok = False
-            else:
-                try:
-                    values[param.name] = default_of(param, what)
-                except SpecError as error:
-                    out.error(error, line, column)
-                    ok = False
-    return values if ok else None
-
-
 def _plan(spec: Spec, out: Collector) -> Plan | None:
-    registries = get_registries()
     errors_before = len(out.errors())
 
     dataset_name, dataset_options, meta = "", {}, None
@@ -207,11 +167,11 @@ def _plan(spec: Spec, out: Collector) -> Plan | None:
         if data is not None and meta is not None:
             out.error(f"data {dataset_name} does not say its input shape", data.line, data.column,
                       hint="add 'input SHAPE'", code="no-input")
-        _layers(spec, None, meta, out)  # still check names and arguments
+        check_layers(spec, None, meta, out)  # still check names and arguments
         _train_options(spec, out)
         return None
 
-    layers = _layers(spec, tuple(input_shape), meta, out)
+    layers = check_layers(spec, tuple(input_shape), meta, out)
     training = _train_options(spec, out)
     if not layers or training is None:  # no layers: reported once, by check_statements
         return None
@@ -295,88 +255,6 @@ def _option_named_in(stmt: DataStmt, message: str) -> tuple[int, int] | None:
         if f"{option.key}=" in message:
             return option.line, option.column
     return None
-
-
-def _layers(spec: Spec, shape: tuple | None, meta: DatasetMeta | None, out: Collector):
-    registries = get_registries()
-    resolved: list[ResolvedLayer] = []
-    counts: dict[str, int] = {}
-    total_params = 0
-    ok = True
-    for index, layer in enumerate(spec.layers):
-        stmt = layer.stmt
-        if stmt is not None and stmt.repeat < 1:
-            continue
-        try:
-            kind = registries.layers.get(layer.kind)
-        except SpecError as error:
-            hint = error.hint
-            if layer.kind in ("dataset", "optimizer", "epochs", "lr", "loss", "batch"):
-                hint = "statements are data, input, train, seed, backend, let, or a layer"
-            out.error(SpecError(error.message, hint=hint), layer.line, layer.column, code="unknown-name")
-            ok = False
-            continue
-        name = registries.layers.resolve(layer.kind)
-        args = _layer_args(kind, name, stmt, out)
-        if args is None or shape is None:
-            ok = False
-            continue
-        try:
-            if kind.finalize is not None:
-                args = kind.finalize(args, meta)
-            out_shape = tuple(kind.output_shape(shape, args))
-            params = int(kind.param_count(shape, args))
-            total_params += params
-            limits.check_layer(total_params, out_shape, layer.line, layer.column)
-        except SpecError as error:  # past a size limit: the layers after it would only repeat it
-            out.error(error, layer.line, layer.column, code="too-large")
-            return None
-        except ValueError as exc:
-            out.error(str(exc), layer.line, layer.column, code="shape")
-            ok = False
-            continue
-        except Exception as exc:
-            out.error(f"layer plugin '{name}' failed: {type(exc).__name__}: {exc}", layer.line, layer.column, code="plugin-failed")
-            ok = False
-            continue
-        counts[name] = counts.get(name, 0) + 1
-        resolved.append(
-            ResolvedLayer(index, name, f"{name}_{counts[name]}", args, shape, out_shape, params,
-                          layer.line, layer.column)
-        )
-        shape = out_shape
-    return tuple(resolved) if ok else None
-
-
-def _layer_args(kind, name: str, stmt: LayerStmt, out: Collector) -> dict | None:
-    """Positional arguments matched to the kind's parameters, then its options."""
-    values: dict[str, Any] = {}
-    ok = True
-    if len(stmt.args) > len(kind.positional):
-        extra = stmt.args[len(kind.positional)]
-        expected = " ".join(p.name for p in kind.positional) or "no positional arguments"
-        out.error(f"{name} takes {len(kind.positional)} positional argument(s) ({expected}), "
-                  f"found '{describe(extra.value)}'", extra.line, extra.column,
-                  hint="options are written key=value" if kind.options else None, code="too-many-arguments")
-        ok = False
-    for param, arg in zip(kind.positional, stmt.args):
-        try:
-            values[param.name] = coerce(param, arg.value, name)
-        except SpecError as error:
-            out.error(error, arg.line, arg.column)
-            values[param.name] = None  # written, though wrongly: not also "missing"
-            ok = False
-    option_params = tuple(kind.options) + tuple(p for p in kind.positional if p.name not in values)
-    for option in stmt.options:
-        if option.key in values:
-            out.error(f"{name} {option.key} is given twice (as a positional argument and as an option)",
-                      option.line, option.column, code="duplicate-argument")
-            ok = False
-    options = _options(option_params, tuple(o for o in stmt.options if o.key not in values), name, out,
-                       stmt.line, stmt.column, extra=values)
-    if options is None or not ok:
-        return None
-    return options
 
 
 def _train_options(spec: Spec, out: Collector):
