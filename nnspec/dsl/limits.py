@@ -66,7 +66,7 @@ def check_text(text: str, filename: str | None = None) -> None:
 def _check_text(text: str) -> None:
     check_file_size(len(text.encode("utf-8", "surrogatepass")))
     depth = 0
-    # lines end where the lexer ends them (\n, \r\n or \r): a comment or a string that
+    # lines end where the grammar ends them (\n, \r\n or \r): a comment or a string that
     # ran on past a bare \r would hide the braces after it from this count
     for number, line in enumerate(source_lines(text), 1):
         if len(line) > MAX_LINE_LENGTH:
