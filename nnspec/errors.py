@@ -21,10 +21,16 @@ _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 def source_lines(text: str) -> list[str]:
     """The lines of spec text, split exactly where the grammar ends lines."""
-    lines = _LINE_BREAK.split(text)
+    lines = editor_lines(text)
     if lines and lines[-1] == "":
         lines.pop()
     return lines
+
+
+def editor_lines(text: str) -> list[str]:
+    """The lines as an editor has them: split as the grammar splits, the empty line after a
+    final line end included (a cursor can be there; LSP ends lines at \\n, \\r\\n and \\r too)."""
+    return _LINE_BREAK.split(text)
 
 
 class NNSpecError(Exception):

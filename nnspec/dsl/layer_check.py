@@ -12,46 +12,11 @@ from typing import Any
 
 from ..errors import SpecError
 from ..plugins import get_registries
-from ..types import REQUIRED, DatasetMeta, Param, ResolvedLayer
+from ..types import DatasetMeta, ResolvedLayer
 from . import limits
-from .ast import LayerStmt, Option, Spec
+from .ast import LayerStmt, Spec
 from .diagnostics import Collector
-from .options import coerce, default_of, describe
-
-
-def options_of(params: tuple[Param, ...], options: tuple[Option, ...], what: str, out: Collector,
-             line: int, column: int, extra: dict | None = None) -> dict | None:
-    """Checked options by name with defaults filled; None when any was wrong."""
-    from ..registry import did_you_mean
-
-    declared = {p.name: p for p in params}
-    values: dict[str, Any] = dict(extra or {})
-    ok = True
-    for option in options:
-        param = declared.get(option.key)
-        if param is None:
-            known = ", ".join(sorted(declared)) or "none"
-            out.error(f"{what} has no option '{option.key}' (its options: {known})", option.line, option.column,
-                      hint=did_you_mean(option.key, declared), code="unknown-option")
-            ok = False
-            continue
-        try:
-            values[option.key] = coerce(param, option.value, what)
-        except SpecError as error:
-            out.error(error, option.line, option.value_column)
-            ok = False
-    for param in params:
-        if param.name not in values:
-            if param.default is REQUIRED:
-                out.error(f"{what} needs {param.name}=", line, column, code="missing-option")
-                ok = False
-            else:
-                try:
-                    values[param.name] = default_of(param, what)
-                except SpecError as error:
-                    out.error(error, line, column)
-                    ok = False
-    return values if ok else None
+from .options import check_options, coerce, describe
 
 
 def check_layers(spec: Spec, shape: tuple | None, meta: DatasetMeta | None, out: Collector):
@@ -143,8 +108,8 @@ def _layer_args(kind, name: str, stmt: LayerStmt, out: Collector) -> dict | None
             out.error(f"{name} {option.key} is given twice (as a positional argument and as an option)",
                       option.line, option.column, code="duplicate-argument")
             ok = False
-    options = options_of(option_params, tuple(o for o in stmt.options if o.key not in values), name, out,
-                       stmt.line, stmt.column, extra=values)
+    options = check_options(option_params, tuple(o for o in stmt.options if o.key not in values), name, out,
+                            stmt.line, stmt.column, extra=values)
     if options is None or not ok:
         return None
     return options
