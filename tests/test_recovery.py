@@ -198,3 +198,14 @@ def test_parsing_loads_lark_and_not_tensorflow():
             "print('lark' in sys.modules, 'tensorflow' in sys.modules)\n")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.stdout.split() == ["True", "False"], result.stderr
+
+
+def test_a_nul_byte_after_a_lone_carriage_return_is_placed_on_its_own_line():
+    assert codes("input 4\r\x00\n") == [("not-text", 2, 1)]
+
+
+def test_a_carriage_return_in_quoted_text_formats_as_an_escape_and_reads_back():
+    spec = ast.Spec((ast.DataStmt("csv", (ast.Option("path", ast.Text("a\rb")),)),))
+    text = format_spec(spec)
+    assert text == 'data csv path="a\\rb"\n'
+    assert nnspec.parse(text).data.options[0].value == ast.Text("a\rb")

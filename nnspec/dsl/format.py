@@ -45,7 +45,8 @@ def format_value(value) -> str:
     if isinstance(value, ShapeValue):
         return str(value)
     if isinstance(value, Text):
-        escaped = value.value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\t", "\\t")
+        escaped = (value.value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\t", "\\t")
+                   .replace("\r", "\\r"))
         return f'"{escaped}"'
     if isinstance(value, Var):
         return f"${value.name}"

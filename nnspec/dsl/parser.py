@@ -133,7 +133,12 @@ def read_spec_text(path: str | Path) -> str:
 
 
 def _position(content: str | bytes, index: int) -> tuple[int, int]:
-    """(line, column) from 1 of an index into text or bytes: where a binary file goes wrong."""
-    newline = b"\n" if isinstance(content, bytes) else "\n"
-    line_start = content.rfind(newline, 0, index) + 1
-    return content.count(newline, 0, index) + 1, index - line_start + 1
+    """(line, column) from 1 of an index into text or bytes: where a binary file goes wrong.
+
+    Lines end at \n, \r\n or \r, as everywhere in the language."""
+    head = content[:index]
+    if isinstance(head, bytes):
+        head = head.decode("latin-1")  # one character per byte: the same offsets
+    ends = list(re.finditer(r"\r\n|\r|\n", head))
+    line_start = ends[-1].end() if ends else 0
+    return len(ends) + 1, index - line_start + 1
