@@ -1,52 +1,33 @@
 """`nnspec import`: the spec of a Keras Sequential model, from a .keras file or a Keras JSON config.
 
 Only the model's configuration is read (a .keras file is a zip holding config.json),
-so importing needs neither TensorFlow nor the weights. Each Keras layer becomes the
-nnspec layer that builds it again (dense, dropout, flatten, batchnorm, conv2d,
-maxpool, embedding, activation); runs of identical layers, or of identical groups
-of layers, are written once with `xN`. Anything nnspec cannot say (another layer
-class, a regularizer, an initializer with other settings) is an error naming it.
+so importing needs neither TensorFlow nor the weights. Nothing here names a layer or
+a name: each Keras layer class is read by the keras `LayerBuilder` that lists it in
+`reads` (its `read(config, reader)` gives the layer kind's arguments), and each
+activation, initializer, optimizer, loss and metric is found by the `KerasForm`s its
+registration lists, plugins' included. Every value is written into the spec text by
+`spec_line`, checked against the kind's `Param`s. Runs of identical layers, or of
+identical groups of layers, are written once with `xN`. Anything nnspec cannot say
+(another layer class, a regularizer, an initializer with other settings) is an error
+naming it.
 """
 
 from __future__ import annotations
 
 import json
+import math
+import re
+import struct
 import zipfile
 from pathlib import Path
 from typing import Any
 
 from ..errors import NNSpecError, UsageError
+from ..forms import KerasForm
 
-ACTIVATIONS = {
-    "relu": "relu", "sigmoid": "sigmoid", "tanh": "tanh", "softmax": "softmax", "linear": None,
-    "elu": "elu", "selu": "selu", "leaky_relu": "leaky_relu", "gelu": "gelu", "silu": "swish", "swish": "swish",
-}
-# Keras initializer class -> (nnspec name, the settings nnspec's name stands for)
-INITIALIZERS = {
-    "GlorotUniform": ("xavier", {}),
-    "GlorotNormal": ("xavier_normal", {}),
-    "HeNormal": ("he", {}),
-    "HeUniform": ("he_uniform", {}),
-    "LecunNormal": ("lecun_normal", {}),
-    "LecunUniform": ("lecun_uniform", {}),
-    "Zeros": ("zeros", {}),
-    "Ones": ("ones", {}),
-    "RandomNormal": ("normal", {"mean": 0.0, "stddev": 1.0}),
-    "RandomUniform": ("uniform", {"minval": -0.05, "maxval": 0.05}),
-    "TruncatedNormal": ("truncated_normal", {"mean": 0.0, "stddev": 0.05}),
-}
-OPTIMIZERS = {"Adam": "adam", "RMSprop": "rmsprop", "Adagrad": "adagrad", "SGD": "sgd"}
-LOSSES = {
-    "CategoricalCrossentropy": "categorical_crossentropy",
-    "SparseCategoricalCrossentropy": "sparse_categorical_crossentropy",
-    "BinaryCrossentropy": "binary_crossentropy",
-    "MeanSquaredError": "mse",
-    "MeanAbsoluteError": "mae",
-}
-METRICS = {"accuracy": "accuracy", "mae": "mae", "mse": "mse", "mean_absolute_error": "mae",
-           "mean_squared_error": "mse"}
 UNUSED_OPTIONS = ("kernel_regularizer", "bias_regularizer", "activity_regularizer",
-                  "kernel_constraint", "bias_constraint")
+                  "kernel_constraint", "bias_constraint", "recurrent_regularizer", "recurrent_constraint")
+WORD = re.compile(r"[a-z_][a-z0-9_]*")
 
 
 def import_model(path: str | Path) -> str:
@@ -59,10 +40,11 @@ def import_model(path: str | Path) -> str:
         )
     layers = config.get("config", {}).get("layers", [])
     shape = _input_shape(config, layers, path)
-    lines = [_layer(layer, path) for layer in layers if layer.get("class_name") != "InputLayer"]
+    reader = Reader(path)
+    lines = [reader.layer_line(layer) for layer in layers if layer.get("class_name") != "InputLayer"]
     text = [f"# imported from {Path(path).name}", "# add a data line (`nnspec datasets` lists them) to train it",
             f"input {'x'.join(str(d) for d in shape)}", *_repeats(lines)]
-    train = _train(config.get("compile_config"), path)
+    train = reader.train_line(config.get("compile_config"))
     if train:
         text.append(train)
     return "\n".join(text) + "\n"
@@ -95,126 +77,209 @@ def _input_shape(config: dict, layers: list, path) -> list[int]:
     return [int(d) for d in shape[1:]]
 
 
-def _layer(layer: dict, path) -> str:
-    kind, c = layer.get("class_name"), layer.get("config", {})
-    name = c.get("name", kind)
-    for option in UNUSED_OPTIONS:
-        if c.get(option) is not None:
-            raise NNSpecError(f"{path}: layer '{name}' ({kind}) has a {option}, which nnspec cannot express")
-    if kind == "Dense":
-        return f"dense {c['units']}{_activation(c, name, path)}{_inits(c, name, path)}"
-    if kind == "Dropout":
-        return f"dropout {_number(c['rate'])}"
-    if kind == "Flatten":
-        return "flatten"
-    if kind == "BatchNormalization":
-        _require(c, name, kind, path, axis=-1, center=True, scale=True)
-        options = [f"momentum={_number(c['momentum'])}"] if c.get("momentum", 0.99) != 0.99 else []
-        options += [f"epsilon={_number(c['epsilon'])}"] if c.get("epsilon", 0.001) != 0.001 else []
-        return " ".join(["batchnorm", *options])
-    if kind == "Conv2D":
-        _require(c, name, kind, path, dilation_rate=[1, 1], groups=1, data_format="channels_last")
-        text = f"conv2d {c['filters']} {_pair(c['kernel_size'])}{_activation(c, name, path)}"
-        text += f" stride={_pair(c['strides'])}" if list(c.get("strides", [1, 1])) != [1, 1] else ""
-        text += " padding=same" if c.get("padding") == "same" else ""
-        return text + _inits(c, name, path)
-    if kind == "MaxPooling2D":
-        _require(c, name, kind, path, data_format="channels_last")
-        text = f"maxpool {_pair(c['pool_size'])}"
-        strides = c.get("strides") or c["pool_size"]
-        text += f" stride={_pair(strides)}" if list(strides) != list(c["pool_size"]) else ""
-        return text + (" padding=same" if c.get("padding") == "same" else "")
-    if kind == "Embedding":
-        return f"embedding {c['output_dim']} vocab={c['input_dim']}"
-    if kind == "Activation":
-        activation = _activation(c, name, path).strip()
-        return f"activation {activation or 'linear'}"
-    raise NNSpecError(
-        f"{path}: layer '{name}' is a {kind}, which nnspec has no layer kind for",
-        hint="nnspec imports Dense, Dropout, Flatten, BatchNormalization, Conv2D, MaxPooling2D, Embedding "
-        "and Activation layers",
-    )
+class Reader:
+    """What a keras builder's `read(config, reader)` receives: Keras' names mapped back through the registrations."""
+
+    def __init__(self, path) -> None:
+        from ..plugins import get_registries
+
+        self.path = path
+        self.registries = get_registries()
+        self.layer_name = ""
+        self.layer_class = ""
+
+    # ---- for the builders' read functions
+
+    def fail(self, message: str, hint: str | None = None) -> NNSpecError:
+        """An error about the layer being read (raise it)."""
+        return NNSpecError(f"{self.path}: layer '{self.layer_name}' {message}", hint=hint)
+
+    def require(self, config: dict, **settings) -> None:
+        """Settings nnspec's layer always has; a model with others cannot be written as a spec."""
+        for key, value in settings.items():
+            have = config.get(key, value)
+            if (list(have) if isinstance(have, (list, tuple)) else have) != value:
+                raise self.fail(f"({self.layer_class}) has {key}={have!r}, which nnspec cannot express")
+
+    def activation(self, config: dict, key: str = "activation") -> str | None:
+        """The nnspec activation of `config[key]` (None for linear, Keras' 'no activation')."""
+        value = config.get(key, "linear")
+        if isinstance(value, dict):  # a serialized function or activation object
+            inner = value.get("config")
+            value = inner if isinstance(inner, str) else (inner or {}).get("name") or value.get("class_name")
+        name = self._named("activations", value)
+        if name is None:
+            raise self.fail(f"uses activation '{value}', which nnspec has no name for")
+        return None if name == "linear" else name
+
+    def initializer(self, value) -> str | None:
+        """The nnspec initializer of a Keras initializer config (a name or a dict); None when absent."""
+        if value is None:
+            return None
+        if isinstance(value, str):
+            value = {"class_name": "".join(part.title() for part in value.split("_")), "config": {}}
+        kind, settings = value.get("class_name"), value.get("config") or {}
+        found = self._match("initializers", kind, settings)
+        if found is None:
+            fixed = self._forms("initializers", kind)
+            if fixed:  # the class is known, with other settings
+                name, form = fixed[0]
+                key = next(k for k, v in form.fixed.items() if not _same(settings.get(k, v), v))
+                raise self.fail(f"uses {kind}({key}={settings[key]}); nnspec's '{name}' has {key}={form.fixed[key]}")
+            raise self.fail(f"uses initializer {kind}, which nnspec has no name for")
+        return found[0]
+
+    # ---- layers and the train line
+
+    def layer_line(self, layer: dict) -> str:
+        """One Keras layer as a spec line, read by the builder that lists its class."""
+        from ..plugins import resolve_reference
+
+        self.layer_class, config = layer.get("class_name"), layer.get("config") or {}
+        self.layer_name = config.get("name", self.layer_class)
+        for option in UNUSED_OPTIONS:
+            if config.get(option) is not None:
+                raise self.fail(f"({self.layer_class}) has a {option}, which nnspec cannot express")
+        readers = [b for (backend, _), b in self.registries.layer_builders.items()
+                   if backend == "keras" and self.layer_class in b.reads and b.read is not None]
+        for builder in readers:
+            args = resolve_reference(builder.read)(config, self)
+            if args is not None:
+                return spec_line(builder.kind, args, self)
+        known = sorted({c for (backend, _), b in self.registries.layer_builders.items() if backend == "keras"
+                        for c in b.reads})
+        raise NNSpecError(f"{self.path}: layer '{self.layer_name}' is a {self.layer_class}, which nnspec has no "
+                          "layer kind for", hint="nnspec imports " + ", ".join(known))
+
+    def train_line(self, compile_config) -> str | None:
+        """The train line from the model's compile settings, when it was saved compiled."""
+        if not compile_config:
+            return None
+        optimizer = compile_config.get("optimizer") or {}
+        if isinstance(optimizer, str):
+            optimizer = {"class_name": optimizer.title(), "config": {}}
+        settings = optimizer.get("config") or {}
+        found = self._match("optimizers", optimizer.get("class_name"), settings)
+        if found is None:
+            return None
+        name, form = found
+        params = {p.name: p for p in self.registries.optimizers.get(name).options}
+        parts = ["train", name]
+        written = {"lr": settings.get("learning_rate"),
+                   **{option: settings.get(key) for key, option in form.options.items()}}
+        for option, value in written.items():
+            param = params.get(option)
+            if param is not None and isinstance(value, (bool, int, float)) and not _same(value, param.default):
+                parts.append(f"{option}={_value(param, value, self)}")
+        loss = compile_config.get("loss")
+        loss = self._named("losses", loss.get("class_name") if isinstance(loss, dict) else loss)
+        if loss:
+            parts.append(f"loss={loss}")
+        metrics = [self._named("metrics", _metric_name(m)) for m in compile_config.get("metrics") or []]
+        if any(metrics):
+            parts.append("metrics=" + ",".join(m for m in metrics if m))
+        return " ".join(parts)
+
+    # ---- the registrations' KerasForms
+
+    def _forms(self, registry: str, keras_name) -> list[tuple[str, KerasForm]]:
+        """(nnspec name, form) for each registered name with a form of this Keras name."""
+        names = getattr(self.registries, registry)
+        found = []
+        for name in names.names():
+            for form in names.get(name).keras:
+                form = form if isinstance(form, KerasForm) else KerasForm(form)
+                if form.name == keras_name or (isinstance(keras_name, str) and form.name.lower() == keras_name.lower()):
+                    found.append((name, form))
+        return found
+
+    def _match(self, registry: str, keras_name, settings: dict) -> tuple[str, KerasForm] | None:
+        """The name whose form has this Keras name and whose fixed settings the config has (the most specific)."""
+        candidates = [(name, form) for name, form in self._forms(registry, keras_name)
+                      if all(_same(settings.get(k, v), v) for k, v in form.fixed.items())]
+        return max(candidates, key=lambda item: len(item[1].fixed), default=None)
+
+    def _named(self, registry: str, keras_name) -> str | None:
+        found = self._match(registry, keras_name, {}) if keras_name else None
+        return found[0] if found else None
 
 
-def _require(c: dict, name: str, kind: str, path, **settings) -> None:
-    """Settings nnspec's layer always has; a model with others cannot be written as a spec."""
-    for key, value in settings.items():
-        have = c.get(key, value)
-        if (list(have) if isinstance(have, (list, tuple)) else have) != value:
-            raise NNSpecError(f"{path}: layer '{name}' ({kind}) has {key}={have!r}, which nnspec cannot express")
-
-
-def _activation(c: dict, name: str, path) -> str:
-    activation = c.get("activation", "linear")
-    if isinstance(activation, dict):  # a serialized function or activation object
-        activation = activation.get("config", {}).get("name") or activation.get("class_name")
-    if activation not in ACTIVATIONS:
-        raise NNSpecError(f"{path}: layer '{name}' uses activation '{activation}', which nnspec has no name for")
-    mapped = ACTIVATIONS[activation]
-    return f" {mapped}" if mapped else ""
-
-
-def _inits(c: dict, name: str, path) -> str:
-    text = ""
-    for key, option, default in (("kernel_initializer", "init", "xavier"), ("bias_initializer", "bias", "zeros")):
-        if key == "bias_initializer" and c.get("use_bias", True) is False:
-            text += " bias=none"  # a layer built without bias (`bias=none`)
-            continue
-        value = _initializer(c.get(key), name, path)
-        if value is not None and value != default:
-            text += f" {option}={value}"
-    return text
-
-
-def _initializer(config, name: str, path) -> str | None:
-    if config is None:
-        return None
-    if isinstance(config, str):
-        config = {"class_name": "".join(part.title() for part in config.split("_")), "config": {}}
-    kind, settings = config.get("class_name"), config.get("config") or {}
-    if kind not in INITIALIZERS:
-        raise NNSpecError(f"{path}: layer '{name}' uses initializer {kind}, which nnspec has no name for")
-    nnspec_name, fixed = INITIALIZERS[kind]
-    for key, value in fixed.items():
-        if abs(float(settings.get(key, value)) - value) > 1e-9:
-            raise NNSpecError(
-                f"{path}: layer '{name}' uses {kind}({key}={settings[key]}); nnspec's '{nnspec_name}' "
-                f"has {key}={value}"
-            )
-    return nnspec_name
-
-
-def _train(compile_config, path) -> str | None:
-    """The train line from the model's compile settings, when it was saved compiled."""
-    if not compile_config:
-        return None
-    optimizer = compile_config.get("optimizer") or {}
-    if isinstance(optimizer, str):
-        optimizer = {"class_name": optimizer.title(), "config": {}}
-    kind, settings = optimizer.get("class_name"), optimizer.get("config") or {}
-    name = OPTIMIZERS.get(kind)
-    if name is None:
-        return None
-    parts = ["train", "momentum" if name == "sgd" and settings.get("momentum") else name]
-    lr = settings.get("learning_rate")
-    if isinstance(lr, (int, float)):
-        parts.append(f"lr={_number(lr)}")
-    loss = compile_config.get("loss")
-    if isinstance(loss, dict):
-        loss = LOSSES.get(loss.get("class_name"))
-    if loss in LOSSES.values():
-        parts.append(f"loss={loss}")
-    metrics = [_metric(m) for m in compile_config.get("metrics") or []]
-    metrics = [m for m in metrics if m]
-    if metrics:
-        parts.append("metrics=" + ",".join(metrics))
-    return " ".join(parts)
-
-
-def _metric(metric) -> str | None:
+def _metric_name(metric) -> str | None:
     if isinstance(metric, dict):
-        metric = (metric.get("config") or {}).get("name") or metric.get("class_name")
-    return METRICS.get(str(metric).lower()) if metric else None
+        return (metric.get("config") or {}).get("name") or metric.get("class_name")
+    return metric
+
+
+def _same(a, b) -> bool:
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)) and not isinstance(a, bool):
+        return abs(float(a) - float(b)) <= 1e-9
+    return a == b
+
+
+# ------------------------------------------------------------------ writing a layer's arguments
+
+
+def spec_line(kind_name: str, args: dict, reader: Reader) -> str:
+    """`kind positional ... option=value ...`: the arguments that differ from the kind's defaults.
+
+    Positional arguments are written in order as long as none before them was left
+    out; the others as `key=value`. Each value is checked against its `Param` first.
+    """
+    kind = reader.registries.layers.get(kind_name)
+    words, in_order = [kind_name], True
+    for param in kind.positional:
+        value = args.get(param.name, param.default)
+        if not param.required and _same(value, param.default):
+            in_order = False
+            continue
+        text = _value(param, value, reader)
+        words.append(text if in_order else f"{param.name}={text}")
+    for param in kind.options:
+        value = args.get(param.name, param.default)
+        if param.required or not _same(value, param.default):
+            words.append(f"{param.name}={_value(param, value, reader)}")
+    return " ".join(words)
+
+
+def _value(param, value, reader: Reader) -> str:
+    """One value as spec text, when it is what the parameter takes (a crafted config cannot inject text)."""
+    kind = param.type
+    if kind == "bool" and isinstance(value, bool):
+        return "true" if value else "false"
+    if kind == "shape" and isinstance(value, (list, tuple)) and value and all(_whole(v) for v in value):
+        return "x".join(str(int(v)) for v in value)
+    if kind == "shape" and _whole(value):
+        return str(int(value))
+    if kind in ("int", "int_or_all") and _whole(value):
+        return str(int(value))
+    if kind in ("float", "number", "fraction", "int_or_fraction") and _number(value):
+        return str(int(value)) if _whole(value) else _float_text(float(value))
+    if kind not in ("int", "float", "number", "fraction", "bool", "shape") and isinstance(value, str) \
+            and WORD.fullmatch(value):
+        return value
+    raise reader.fail(f"({reader.layer_class}) has {param.name}={value!r}, which is not a {kind} nnspec can write")
+
+
+def _float_text(value: float) -> str:
+    """The shortest text that reads back as `value` (`0.3`, `1e-05`), as a float32 when Keras stored one."""
+    single = _float32(value) == value  # 0.009999999776482582 is Keras' float32 0.01
+    for digits in range(1, 18):
+        text = f"{value:.{digits}g}"
+        if float(text) == value or (single and _float32(float(text)) == value):
+            return text
+    return repr(value)
+
+
+def _float32(value: float) -> float:
+    return struct.unpack("f", struct.pack("f", value))[0]
+
+
+def _number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _whole(value) -> bool:
+    return _number(value) and isinstance(value, int)
 
 
 def _repeats(lines: list[str]) -> list[str]:
@@ -238,12 +303,3 @@ def _repeats(lines: list[str]) -> list[str]:
             out.append("{ " + "; ".join(group) + f" }} x{best_count}")
         i += best_size * best_count
     return out
-
-
-def _pair(value) -> str:
-    value = list(value) if isinstance(value, (list, tuple)) else [value, value]
-    return "x".join(str(int(v)) for v in value)
-
-
-def _number(value) -> str:
-    return f"{float(value):g}" if isinstance(value, float) else str(value)
