@@ -13,7 +13,7 @@ def register_layers(register):
 
 @hookspec
 def register_layer_builders(register):
-    """Register how a backend builds a layer kind: `register(LayerBuilder(backend, kind, fn))`."""
+    """Register how a backend builds (and writes, and reads back) a layer kind: `register(LayerBuilder(backend, kind, fn))`."""
 
 
 @hookspec

@@ -64,12 +64,12 @@ def metric_functions(plan, backend: str | None = None) -> dict[str, PerSample]:
 def _impl(registry: str, what: str, name: str, plan, backend: str | None):
     if backend is not None:
         return plugin_impl(registry, what, name, backend)
-    from .plugins import get_registries
+    from .plugins import get_registries, resolve_reference
 
     impl = getattr(get_registries(), registry).get(name).impl
     for candidate in (plan.backend, *TENSORFLOW_BACKENDS):
         if candidate in impl:
-            return impl[candidate]
+            return resolve_reference(impl[candidate])
     return plugin_impl(registry, what, name, plan.backend)  # raises: no implementation
 
 

@@ -235,7 +235,7 @@ def plugin_failures() -> list[PluginInfo]:
 
 
 def plugin_impl(registry: str, what: str, name: str, backend: str) -> Any:
-    """What a plugin registered for `name` on `backend` (`Named.impl[backend]`)."""
+    """What a plugin registered for `name` on `backend` (`Named.impl[backend]`), references imported."""
     named = getattr(get_registries(), registry).get(name)
     impl = named.impl.get(backend)
     if impl is None:
@@ -243,8 +243,50 @@ def plugin_impl(registry: str, what: str, name: str, backend: str) -> Any:
             f"{what} '{name}' has no implementation for backend '{backend}'",
             hint=f"its plugin must register it with impl={{'{backend}': ...}}",
         )
-    return impl
+    return resolve_reference(impl)
+
+
+def is_reference(value: Any) -> bool:
+    """Whether `value` is a `"module:attribute"` reference (what a plugin registers to defer an import)."""
+    return isinstance(value, str) and re.fullmatch(r"[A-Za-z_][\w.]*:[A-Za-z_][\w.]*", value) is not None
+
+
+def resolve_reference(value: Any) -> Any:
+    """The object a `"module:attribute"` reference names, imported now; anything else as it is."""
+    if not is_reference(value):
+        return value
+    module_name, _, attribute = value.partition(":")
+    try:
+        found: Any = importlib.import_module(module_name)
+        for part in attribute.split("."):
+            found = getattr(found, part)
+    except (ImportError, AttributeError) as exc:
+        raise PluginError(f"cannot import '{value}', which a plugin registered: {type(exc).__name__}: {exc}",
+                          hint="the plugin's author must fix the reference") from None
+    return found
+
+
+def keras_modules() -> list[str]:
+    """The modules the loaded plugins' keras references name (their Keras classes and functions)."""
+    registries = get_registries()
+    references = [builder.build for (backend, _), builder in registries.layer_builders.items() if backend == "keras"]
+    for registry in (registries.activations, registries.initializers, registries.optimizers,
+                     registries.losses, registries.metrics):
+        references += [registry.get(name).impl.get("keras") for name in registry.names()]
+    return sorted({value.partition(":")[0] for value in references if is_reference(value)})
+
+
+def import_keras_objects() -> list[str]:
+    """Import every module holding a loaded plugin's Keras objects, so that a `model.keras` using them loads.
+
+    Call it before `keras.models.load_model` in a process that did not build the
+    model; returns the modules imported. Importing them imports Keras.
+    """
+    modules = keras_modules()
+    for module in modules:
+        resolve_reference(f"{module}:__name__")
+    return modules
 
 
 __all__ = ["get_plugin_manager", "get_registries", "register_plugin", "unregister_plugin", "reset",
-           "plugin_failures", "plugin_impl", "NNSpecError"]
+           "plugin_failures", "plugin_impl", "resolve_reference", "import_keras_objects", "NNSpecError"]

@@ -8,6 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Protocol
 
+from .forms import Code, KerasForm
+from .observers import ReportSection, SectionContent, TrainingCallback, TrainingState  # noqa: F401 (re-exported)
+
 REQUIRED: Any = object()
 """Marks a `Param` that has no default and must be written."""
 
@@ -72,11 +75,13 @@ class LayerKind:
 class Named:
     """A named thing (activation, initializer, optimizer, loss, metric).
 
-    `options` lists extra `key=value` options it accepts with their defaults
-    (optimizers: `momentum=`; an optimizer's `lr` option gives its default learning
-    rate). `impl` maps a backend name to what that backend needs to use it
-    (docs/plugins.md lists what each backend expects); the built-in names register
-    theirs exactly so.
+    `options`: extra `key=value` options with their defaults (an optimizer's `lr`
+    gives its default learning rate). `impl` maps a backend name to what that backend
+    needs to use it (docs/plugins.md), or to a `"module:attribute"` string imported
+    when first needed (a plugin's Keras objects may live in a module that imports
+    Keras at its top). `code` maps a backend to how `nnspec code` writes the name (a
+    `Code` or a template); `keras` lists the `KerasForm`s (or plain Keras names)
+    `nnspec import` reads back as this name.
     """
 
     name: str
@@ -84,6 +89,8 @@ class Named:
     aliases: tuple[str, ...] = ()
     options: tuple[Param, ...] = ()
     impl: Mapping[str, Any] = field(default_factory=dict)
+    code: Mapping[str, str | Code] = field(default_factory=dict)
+    keras: tuple[KerasForm | str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -163,6 +170,9 @@ class Dataset:
     TensorFlow; `load(options, seed)` returns `Data` or raises `DataError`.
     `options` passed to each are complete: defaults filled in, types checked.
     `samples(options, n)` optionally returns printable samples (imdb decodes text).
+    `prepare(options, x, seed)` optionally turns raw samples (a float64 array, one row
+    per sample, as `nnspec predict` reads them from a CSV or .npy file) into what the
+    network takes, as `load(options, seed)` prepares its own (scaling, encoding).
     """
 
     name: str
@@ -173,14 +183,11 @@ class Dataset:
     aliases: tuple[str, ...] = ()
     availability: Callable[[Mapping[str, Any]], str] = lambda options: "will download"
     samples: Callable[[Mapping[str, Any], int], list[str]] | None = None
+    prepare: Callable[[Mapping[str, Any], Any, int], Any] | None = None  # raw samples -> the network's inputs
 
 
 class Trainer(Protocol):
-    """What a backend's `train(plan, model)` returns; the runner drives it.
-
-    The runner does everything else (data, shuffling, batching, progress, NaN
-    checks, validation and test metrics, the run folder).
-    """
+    """What a backend's `train(plan, model)` returns; the runner drives it and does the rest."""
 
     def train_steps(self, x: Any, y: Any, batch: int) -> Mapping[str, Any]:
         """One optimizer step per consecutive slice of `batch` rows of the shuffled,
@@ -215,11 +222,23 @@ class Backend:
 
 @dataclass(frozen=True)
 class LayerBuilder:
-    """How one backend builds one layer kind (a plugin's layer on a built-in backend)."""
+    """How one backend builds one layer kind, writes it in a script, and reads it back.
+
+    `build` makes the layer (its signature is the backend's, docs/plugins.md). `code`,
+    when given, writes it in the script `nnspec code` generates: keras `code(layer,
+    script) -> expression`, tf1 `code(x, layer, graph) -> the output's name`. A keras
+    builder may also say which Keras layer classes `nnspec import` reads as this kind
+    (`reads`) and how: `read(config, reader) -> args` (the kind's arguments by name;
+    None when the config is not this kind's). Each callable may be given as a
+    `"module:function"` string, imported when first used.
+    """
 
     backend: str
     kind: str
-    build: Callable[..., Any]
+    build: Callable[..., Any] | str
+    code: Callable[..., str] | str | None = None
+    reads: tuple[str, ...] = ()
+    read: Callable[[Mapping[str, Any], Any], Mapping[str, Any] | None] | str | None = None
 
 
 @dataclass
@@ -327,74 +346,3 @@ class Plan:
     def input_dtype(self) -> str:
         """int32 when the network starts with an embedding (word indexes), else float32."""
         return "int32" if self.layers and self.layers[0].kind == "embedding" else "float32"
-
-
-@dataclass
-class TrainingState:
-    """What a training callback receives: the run so far, and the epoch's logs it may add to.
-
-    `probe_x`/`probe_y` are the first `TrainingCallback.probe_size` training samples
-    (after validation is held out; labels encoded as the loss needs them), the same
-    batch at every call. `logs` is the epoch's losses and metrics by name (`val_`
-    ones included): numbers added to it are saved in the history (history.csv,
-    results.json) and shown on the epoch line. `results` takes what does not fit a
-    number per epoch: each key a callback sets (its own, e.g. `diagnostics`) is saved
-    at the top level of results.json, unless RunResult already has a field of that
-    name. `epoch` is 0 in `on_train_begin`.
-    """
-
-    plan: Plan
-    model: Any  # what the backend's build returned (keras.Model, TF1Model...)
-    trainer: Any  # what the backend's train returned: train_steps, predict, save
-    probe_x: Any  # numpy array
-    probe_y: Any  # numpy array
-    folder: Any  # pathlib.Path of the run folder, for files of the callback's own
-    epochs: int
-    epoch: int = 0
-    logs: dict[str, float] = field(default_factory=dict)
-    history: Mapping[str, list[float]] = field(default_factory=dict)
-    results: dict[str, Any] = field(default_factory=dict)  # JSON values saved in results.json by key
-
-
-@dataclass(frozen=True)
-class TrainingCallback:
-    """Code run while a variant trains: each function takes a TrainingState and returns nothing.
-
-    A callback that raises is named in a warning and skipped for the rest of that
-    run; the run itself goes on.
-    """
-
-    name: str
-    on_train_begin: Callable[[TrainingState], None] | None = None
-    on_epoch_end: Callable[[TrainingState], None] | None = None
-    on_train_end: Callable[[TrainingState], None] | None = None
-    probe_size: int = 32
-    doc: str = ""
-
-
-@dataclass
-class SectionContent:
-    """What a report section adds to a run's page: a heading, text, pictures and tables.
-
-    `pictures` maps a caption to a PNG the section wrote (into the run folder);
-    `tables` maps a caption to a pandas DataFrame.
-    """
-
-    title: str
-    text: str = ""
-    pictures: dict[str, Any] = field(default_factory=dict)
-    tables: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class ReportSection:
-    """A part of every run's report: `build(run)` -> SectionContent, or None for nothing.
-
-    `run` is a `nnspec.rundir.SavedRun` (results, history, predictions, `dir`). A
-    section that raises is named in the report's notes; the rest of the report is
-    still written.
-    """
-
-    name: str
-    build: Callable[[Any], SectionContent | None]
-    doc: str = ""

@@ -50,7 +50,7 @@ def test_a_keras_file_gives_layers_repeats_and_the_train_line(tmp_path):
     result = CliRunner().invoke(app, ["import", str(tmp_path / "model.keras")])
     assert result.exit_code == 0, result.output
     lines = [line for line in result.output.splitlines() if not line.startswith("#")]
-    assert lines == ["input 4", "dense 32 relu init=he x3", "dense 3 softmax",
+    assert lines == ["input 4", "dense 32 relu init=he_normal x3", "dense 3 softmax",
                      "train rmsprop lr=0.01 loss=categorical_crossentropy metrics=accuracy"]
 
 

@@ -69,14 +69,14 @@ MODEL = {
 }
 EXPECTED = [
     "input 28x28x1",
-    "conv2d 8 3x3 relu padding=same init=he",
+    "conv2d 8 3x3 relu padding=same init=he_normal",
     "batchnorm momentum=0.9",
     "maxpool 2x2",
     "flatten",
     "{ dense 32 relu; dropout 0.3 } x2",
     "activation tanh",
     "dense 10 softmax init=normal bias=none",
-    "train adam lr=0.001 loss=categorical_crossentropy metrics=accuracy",
+    "train adam loss=categorical_crossentropy metrics=accuracy",  # lr=0.001 is adam's default
 ]
 
 

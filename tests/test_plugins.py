@@ -13,7 +13,6 @@ import importlib
 import importlib.metadata
 import json
 import os
-import shutil
 import subprocess
 import sys
 import textwrap
@@ -30,7 +29,6 @@ from nnspec.dsl.options import complete_options
 from nnspec.dsl.validate import check
 from nnspec.errors import NNSpecError
 
-EXAMPLE_SOURCE = Path(__file__).parent / "plugin_example"
 MOONS_SPEC = """\
 data two_moons n=400 noise=0.2
 dense 16 mish
@@ -41,54 +39,6 @@ train adam lr=0.01 epochs=5
 
 
 # ------------------------------------------------------------------ fixtures
-
-
-@pytest.fixture(scope="session")
-def example_site(tmp_path_factory) -> Path:
-    """The example plugin pip-installed into a private folder (never the shared site-packages)."""
-    root = tmp_path_factory.mktemp("example_plugin")
-    # pip builds a local project in place (build/, *.egg-info): build a copy, keep the repo clean
-    source = shutil.copytree(
-        EXAMPLE_SOURCE, root / "source", ignore=shutil.ignore_patterns("build", "*.egg-info", "__pycache__")
-    )
-    site = root / "site"
-    result = subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--no-deps", "--no-build-isolation", "--no-index",
-         "--quiet", "--disable-pip-version-check", "--target", str(site), str(source)],
-        capture_output=True, text=True, env={**os.environ, "PIP_ROOT_USER_ACTION": "ignore"},
-    )
-    assert result.returncode == 0, f"pip could not install the example plugin:\n{result.stderr}"
-    return site
-
-
-@pytest.fixture
-def use_plugins(monkeypatch):
-    """`use_plugins(folder, ..., only=None)`: plugins installed in these folders, for one test.
-
-    `only` sets NNSPEC_PLUGINS (None leaves it unset: every plugin loads). Afterwards
-    sys.path, the environment, the imported plugin modules and nnspec's plugin caches
-    are as they were.
-    """
-    folders: list[Path] = []
-
-    def use(*where: Path, only: str | None = None) -> plugins.PluginManager:
-        for folder in where:
-            monkeypatch.syspath_prepend(str(folder))
-            folders.append(Path(folder))
-        if only is None:
-            monkeypatch.delenv(plugins.ENV_VAR, raising=False)
-        else:
-            monkeypatch.setenv(plugins.ENV_VAR, only)
-        plugins.reset()
-        return plugins.get_plugin_manager()
-
-    monkeypatch.delenv(plugins.ENV_VAR, raising=False)
-    yield use
-    for name, module in list(sys.modules.items()):
-        location = getattr(module, "__file__", None) or ""
-        if any(Path(location).is_relative_to(folder) for folder in folders):
-            del sys.modules[name]
-    plugins.reset()
 
 
 def make_plugin(folder: Path, dist: str, source: str, entry_name: str | None = None) -> Path:
@@ -132,10 +82,11 @@ def test_example_plugin_is_found_through_its_entry_point(example_site, use_plugi
     info = pm.infos["example"]
     assert (info.package, info.version, info.builtin, info.error) == ("nnspec-example-plugin", "0.1.0", False, None)
     assert info.provides == {
-        "layer kind": ["gaussian_noise"],
-        "layer builder": ["gaussian_noise (keras)", "gaussian_noise (tf1)"],
+        "layer kind": ["gaussian_noise", "scale"],
+        "layer builder": ["gaussian_noise (keras)", "gaussian_noise (tf1)", "scale (keras)", "scale (tf1)"],
         "dataset": ["two_moons"],
         "activation": ["mish"],
+        "initializer": ["narrow_glorot"],
     }
 
 
@@ -143,7 +94,7 @@ def test_spec_uses_the_plugins_layer_dataset_and_activation(example_site, use_pl
     use_plugins(example_site)
     plan = check(nnspec.parse(MOONS_SPEC))[0]
     assert plan.dataset == "two_moons"
-    assert plan.dataset_options == {"n": 400, "noise": 0.2, "test": 0.25, "seed": None}
+    assert plan.dataset_options == {"n": 400, "noise": 0.2, "test": 0.25, "seed": None, "normalize": False}
     assert (plan.meta.task, plan.meta.train_size, plan.meta.test_size) == ("binary", 300, 100)
     assert [(layer.kind, layer.output_shape, layer.param_count) for layer in plan.layers] == [
         ("dense", (16,), 2 * 16 + 16),
@@ -231,13 +182,13 @@ def test_nnspec_plugins_lists_the_example_with_package_version_and_what_it_provi
     for line in (
         "  activation: mish",
         "  dataset: two_moons",
-        "  layer builder: gaussian_noise (keras), gaussian_noise (tf1)",
-        "  layer kind: gaussian_noise",
+        "  layer builder: gaussian_noise (keras), gaussian_noise (tf1), scale (keras), scale (tf1)",
+        "  layer kind: gaussian_noise, scale",
     ):
         assert line in block.splitlines()
     listed = {item["name"]: item for item in json.loads(invoke("plugins", "--json").stdout)}
     assert listed["example"]["package"] == "nnspec-example-plugin"
-    assert listed["example"]["provides"]["layer kind"] == ["gaussian_noise"]
+    assert listed["example"]["provides"]["layer kind"] == ["gaussian_noise", "scale"]
     assert listed["layers"]["builtin"] is True
 
 
@@ -611,5 +562,6 @@ def test_verify_plugin_passes_on_the_example_plugin(example_site, use_plugins):
 
     use_plugins(example_site)
     rows = verify_plugin("example").rows
-    assert {row.item for row in rows} == {"layer kind gaussian_noise", "activation mish"}
+    assert {row.item for row in rows} == {"layer kind gaussian_noise", "layer kind scale", "activation mish",
+                                          "initializer narrow_glorot"}
     assert ("same outputs", "keras=tf1") in {(row.check, row.backend) for row in rows}

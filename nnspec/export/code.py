@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..errors import UsageError
+from ..errors import NNSpecError, UsageError
 from ..types import Plan
 from .code_keras import write_keras
 from .code_tf1 import write_tf1
@@ -39,10 +39,10 @@ def generate_code(spec_path: str | Path, backend: str = "keras", variant: str | 
     kind = "Keras" if backend == "keras" else "TF1 graph"
     title = f"{Path(spec_path).name} as a {kind} script (written by nnspec code)."
     script = Script(title)
-    if backend == "keras":
-        write_keras(plan, script)
-    else:
-        write_tf1(plan, script)
+    try:
+        (write_keras if backend == "keras" else write_tf1)(plan, script)
+    except NNSpecError as error:  # a layer or a name without code: at the line that uses it
+        raise error.located(spec.filename, spec.source) from None
     return script.render()
 
 
@@ -50,16 +50,15 @@ SPREADS = ("init_stddev", "init_limit", "bias_stddev", "bias_limit")
 
 
 def _check_written_options(plan: Plan) -> None:
-    """bias=none and the initializers' spreads have no code generator yet: say so, not a KeyError."""
+    """The initializers' spreads have no code generator yet: say so at the layer, not a KeyError."""
     for layer in plan.layers:
         given = [key for key in SPREADS if layer.args.get(key) is not None]
-        if layer.args.get("bias") == "none":
-            given.append("bias=none")
         if given:
-            raise UsageError(
-                f"{layer.kind} on line {layer.line} uses {', '.join(given)}, which nnspec code does not write yet",
+            raise NNSpecError(
+                f"{layer.kind} uses {', '.join(given)}, which nnspec code does not write yet",
+                line=layer.line or None, column=layer.column or None,
                 hint="train it with nnspec run, or leave those options out for the script",
-            )
+            ).located(plan.spec.filename, plan.spec.source)
 
 
 def choose_variant(plans: list[Plan], wanted: str | None) -> Plan:

@@ -1,30 +1,67 @@
-"""The Keras script for a plan: Sequential, compile, fit, evaluate (see code.py)."""
+"""The Keras script for a plan: the network, compile, fit, evaluate (see code.py).
+
+Each layer is written by the `code` function its keras `LayerBuilder` registered
+(nnspec/builtins/backends/keras_layers.py for the core kinds), each name by its
+registration (`Named.code["keras"]`, or its first `KerasForm`): this module keeps no
+table of its own. A layer's code is the expression of a new Keras layer; the network
+is then a `keras.Sequential`. Code that is a template of the incoming tensor `{x}`
+(a layer that is a function of its input, such as self-attention) makes the script
+write the network with Keras' functional API instead.
+"""
 
 from __future__ import annotations
 
 from ..types import Plan
-from .script import Script, has_validation, input_dtype, unsupported, write_data
+from .script import (
+    Script,
+    has_validation,
+    input_dtype,
+    layer_code,
+    name_code,
+    optimizer_fields,
+    py,
+    train_where,
+    write_data,
+)
 
-# nnspec's initializer names as Keras writes them; `normal` is tf.random_normal's stddev 1
-INITIALIZERS = {
-    "xavier_uniform": '"glorot_uniform"',
-    "xavier_normal": '"glorot_normal"',
-    "he_normal": '"he_normal"',
-    "he_uniform": '"he_uniform"',
-    "lecun_normal": '"lecun_normal"',
-    "lecun_uniform": '"lecun_uniform"',
-    "zeros": '"zeros"',
-    "ones": '"ones"',
-    "normal": "normal",  # defined before the model, see NORMAL
-    "uniform": '"random_uniform"',  # Keras' default range, -0.05 to 0.05
-    "truncated_normal": '"truncated_normal"',  # Keras' default stddev, 0.05
-}
-NORMAL = "normal = keras.initializers.RandomNormal(stddev=1.0)  # nnspec's `normal`: tf.random_normal's stddev"
-LOSSES = {
-    "categorical_crossentropy": "CategoricalCrossentropy",
-    "sparse_categorical_crossentropy": "SparseCategoricalCrossentropy",
-    "binary_crossentropy": "BinaryCrossentropy",
-}
+
+class KerasWriter:
+    """What a keras layer's `code(layer, script)` receives: how names and values are written."""
+
+    def __init__(self, plan: Plan, script: Script) -> None:
+        self.plan = plan
+        self.script = script
+        self.layer = None
+        self.definitions: dict[str, str] = {}  # initializer name -> its line before the model
+
+    def activation(self, name: str | None) -> str | None:
+        """The text of `activation=` for an activation name (None: None)."""
+        if name is None:
+            return None
+        return name_code(self.script, "activation", name, "keras", self._where())
+
+    def initializer(self, name: str) -> str:
+        """The text of `kernel_initializer=` (or any initializer argument) for an initializer name.
+
+        An initializer written as a call (`keras.initializers.RandomNormal(...)`) is defined
+        once before the model and named after the nnspec name.
+        """
+        code = name_code(self.script, "initializer", name, "keras", self._where())
+        if code.startswith('"') or code.isidentifier():
+            return code
+        self.definitions.setdefault(name, f"{name} = {code}")
+        return name
+
+    def need(self, line: str) -> None:
+        """Add an import line to the script (once)."""
+        self.script.need(line)
+
+    def literal(self, value) -> str:
+        """A Python literal, strings double-quoted."""
+        return py(value)
+
+    def _where(self) -> tuple[int, int]:
+        return (self.layer.line, self.layer.column) if self.layer is not None else (0, 0)
 
 
 def write_keras(plan: Plan, script: Script) -> None:
@@ -32,14 +69,22 @@ def write_keras(plan: Plan, script: Script) -> None:
     for line in ("import sys", "import keras"):
         script.need(line)
     script.add(f"keras.utils.set_random_seed({plan.seed})")
-    layers = [f"    keras.Input(shape={tuple(plan.input_shape)!r}, dtype=\"{input_dtype(plan)}\"),"]
-    layers += [f"    {_layer(layer)}," for layer in plan.layers]
-    uses_normal = any("normal" in (layer.args.get("init"), layer.args.get("bias")) for layer in plan.layers)
-    network = "# the network\n" + (NORMAL + "\n" if uses_normal else "")
-    script.add(network + "model = keras.Sequential([\n" + "\n".join(layers) + "\n])")
+    writer = KerasWriter(plan, script)
+    written = []
+    for layer in plan.layers:
+        writer.layer = layer
+        written.append(layer_code(layer, "keras")(layer, writer))
+    definitions = "".join(line + "\n" for line in writer.definitions.values())
+    script.add("# the network\n" + definitions + _network(plan, written))
+    where = train_where(plan)
+    t = plan.train
+    optimizer = name_code(script, "optimizer", t.optimizer, "keras", where, **optimizer_fields(plan))
+    loss = name_code(script, "loss", t.loss, "keras", where, from_logits=t.from_logits)
+    metrics = [name_code(script, "metric", m, "keras", where, label_encoding=plan.label_encoding,
+                         from_logits=t.from_logits) for m in t.metrics]
     script.add(
-        f"model.compile(\n    optimizer={_optimizer(plan)},\n    loss={_loss(plan)},\n"
-        f"    metrics=[{', '.join(_metric(plan, m) for m in plan.train.metrics)}],\n)\n"
+        f"model.compile(\n    optimizer={optimizer},\n    loss={loss},\n"
+        f"    metrics=[{', '.join(metrics)}],\n)\n"
         "model.summary()\n"
         "print(\"parameters:\", model.count_params())\n"
         "if \"--build-only\" in sys.argv:  # stop before loading data and training\n"
@@ -60,80 +105,13 @@ def write_keras(plan: Plan, script: Script) -> None:
     )
 
 
-def _layer(layer) -> str:
-    a = layer.args
-    if layer.kind == "dense":
-        return f"keras.layers.Dense({a['units']}{_activation(a['activation'])}{_inits(a)})"
-    if layer.kind == "dropout":
-        return f"keras.layers.Dropout({a['rate']!r})"
-    if layer.kind == "flatten":
-        return "keras.layers.Flatten()"
-    if layer.kind == "batchnorm":
-        return f"keras.layers.BatchNormalization(momentum={a['momentum']!r}, epsilon={a['epsilon']!r})"
-    if layer.kind == "conv2d":
-        return (
-            f"keras.layers.Conv2D({a['filters']}, {tuple(a['kernel'])!r}, strides={tuple(a['stride'])!r}, "
-            f"padding=\"{a['padding']}\"{_activation(a['activation'])}{_inits(a)})"
-        )
-    if layer.kind == "maxpool":
-        return (
-            f"keras.layers.MaxPooling2D({tuple(a['pool'])!r}, strides={tuple(a['stride'])!r}, "
-            f"padding=\"{a['padding']}\")"
-        )
-    if layer.kind == "embedding":
-        return f"keras.layers.Embedding({a['vocab']}, {a['dim']})"
-    if layer.kind == "activation":
-        return f"keras.layers.Activation(\"{a['activation']}\")"
-    raise unsupported(layer)
-
-
-def _activation(name) -> str:
-    return f", activation=\"{name}\"" if name else ""
-
-
-def _inits(args) -> str:
-    text = ""
-    if args["init"] != "xavier_uniform":  # Keras' default, glorot_uniform
-        text += f", kernel_initializer={INITIALIZERS[args['init']]}"
-    if args["bias"] != "zeros":
-        text += f", bias_initializer={INITIALIZERS[args['bias']]}"
-    return text
-
-
-def _optimizer(plan: Plan) -> str:
-    t, o = plan.train, dict(plan.train.options)
-    lr = f"learning_rate={t.lr!r}"
-    table = {
-        "sgd": f"keras.optimizers.SGD({lr})",
-        "momentum": f"keras.optimizers.SGD({lr}, momentum={o.get('momentum', 0.9)!r}, "
-        f"nesterov={o.get('nesterov', False)!r})",
-        "adagrad": f"keras.optimizers.Adagrad({lr})",
-        "rmsprop": f"keras.optimizers.RMSprop({lr}, rho={o.get('rho', 0.9)!r})",
-        "adam": f"keras.optimizers.Adam({lr}, beta_1={o.get('beta1', 0.9)!r}, beta_2={o.get('beta2', 0.999)!r})",
-    }
-    if t.optimizer not in table:
-        from ..errors import UsageError
-
-        raise UsageError(f"optimizer '{t.optimizer}' has no code generator", hint="use one of: " + ", ".join(table))
-    return table[t.optimizer]
-
-
-def _loss(plan: Plan) -> str:
-    t = plan.train
-    if t.loss in LOSSES and t.from_logits:
-        return f"keras.losses.{LOSSES[t.loss]}(from_logits=True)"
-    if t.loss in LOSSES or t.loss in ("mse", "mae"):
-        return f"\"{t.loss}\""
-    from ..errors import UsageError
-
-    raise UsageError(f"loss '{t.loss}' has no code generator")
-
-
-def _metric(plan: Plan, name: str) -> str:
-    if name == "accuracy" and plan.label_encoding == "column" and plan.train.from_logits:
-        return "keras.metrics.BinaryAccuracy(threshold=0.0, name=\"accuracy\")"  # logits split at 0
-    if name in ("accuracy", "mae", "mse"):
-        return f"\"{name}\""
-    from ..errors import UsageError
-
-    raise UsageError(f"metric '{name}' has no code generator")
+def _network(plan: Plan, written: list[str]) -> str:
+    """`model = keras.Sequential([...])`, or the functional form when a layer is a function of `{x}`."""
+    inputs = f"keras.Input(shape={tuple(plan.input_shape)!r}, dtype=\"{input_dtype(plan)}\")"
+    if not any("{x}" in text for text in written):
+        return "model = keras.Sequential([\n" + "".join(f"    {line},\n" for line in [inputs, *written]) + "])"
+    lines = [f"inputs = {inputs}", "x = inputs"]
+    for text in written:
+        lines.append(f"x = {text.replace('{x}', 'x')}" if "{x}" in text else f"x = {text}(x)")
+    lines.append("model = keras.Model(inputs, x)")
+    return "\n".join(lines)

@@ -3,73 +3,102 @@
 Placeholders for inputs and labels, `get_variable` weights with the spec's
 initializers, the layers as `tf.matmul` / `tf.nn` ops, a `tf.compat.v1.train`
 optimizer, a `Session` and a loop over shuffled mini-batches fed with `feed_dict`
-under a tqdm bar, then the test metrics from the same graph.
+under a tqdm bar, then the test metrics from the same graph. Each layer is written by
+the `code` function its tf1 `LayerBuilder` registered (the core kinds' are in
+nnspec/builtins/backends/tf1_layers.py), each name by its registration
+(`Named.code["tf1"]`): this module keeps no table of its own.
 """
 
 from __future__ import annotations
 
-from ..errors import UsageError
 from ..types import Plan
-from .script import Script, has_validation, input_dtype, py, unsupported, write_data
+from .script import (
+    Script,
+    has_validation,
+    input_dtype,
+    layer_code,
+    name_code,
+    optimizer_fields,
+    py,
+    train_where,
+    write_data,
+)
 
 V1 = "tf.compat.v1"
-INITIALIZERS = {
-    "xavier_uniform": f"{V1}.glorot_uniform_initializer()",  # = tf.contrib.layers.xavier_initializer()
-    "xavier_normal": f"{V1}.glorot_normal_initializer()",
-    "he_normal": f'{V1}.variance_scaling_initializer(2.0, "fan_in", "truncated_normal")',
-    "he_uniform": f'{V1}.variance_scaling_initializer(2.0, "fan_in", "uniform")',
-    "lecun_normal": f'{V1}.variance_scaling_initializer(1.0, "fan_in", "truncated_normal")',
-    "lecun_uniform": f'{V1}.variance_scaling_initializer(1.0, "fan_in", "uniform")',
-    "zeros": f"{V1}.zeros_initializer()",
-    "ones": f"{V1}.ones_initializer()",
-    "normal": f"{V1}.random_normal_initializer(0.0, 1.0)",  # tf.random_normal
-    "uniform": f"{V1}.random_uniform_initializer(-0.05, 0.05)",
-    "truncated_normal": f"{V1}.truncated_normal_initializer(0.0, 0.05)",
-}
-ACTIVATIONS = {
-    "relu": "tf.nn.relu",
-    "sigmoid": "tf.sigmoid",
-    "tanh": "tf.tanh",
-    "softmax": "tf.nn.softmax",
-    "linear": "tf.identity",
-    "elu": "tf.nn.elu",
-    "selu": "tf.nn.selu",
-    "leaky_relu": "tf.nn.leaky_relu",  # alpha 0.2, as Keras
-    "gelu": "tf.nn.gelu",
-    "swish": "tf.nn.silu",
-}
-OPTIMIZERS = {
-    "sgd": "GradientDescentOptimizer({lr})",
-    "momentum": "MomentumOptimizer({lr}, momentum={momentum}, use_nesterov={nesterov})",
-    "adagrad": "AdagradOptimizer({lr})",
-    "rmsprop": "RMSPropOptimizer({lr}, decay={rho})",
-    "adam": "AdamOptimizer({lr}, beta1={beta1}, beta2={beta2})",
-}
 
 
 class Graph:
-    """The network's lines as they are written, layer by layer."""
+    """What a tf1 layer's `code(x, layer, graph)` receives: the script's network, written line by line.
 
-    def __init__(self, plan: Plan) -> None:
+    - `graph.line(text)`: add a line to the network's section;
+    - `graph.variable(name, shape, init, trainable=True)`: a `get_variable` line with the
+      initializer an initializer *name* stands for (as the script writes it); returns `name`;
+    - `graph.keep_prob(rate)`: the name of the keep-probability placeholder of a dropout rate;
+    - `graph.use_training()`: the name of the bool placeholder the training step feeds True;
+    - `graph.activate(expression, activation, name)`: `name = activation(expression)` (the
+      last layer keeps its pre-activation as `logits` when the loss can take them); returns `name`;
+    - `graph.activation(name, x)`: the expression of an activation applied to `x`.
+    """
+
+    def __init__(self, plan: Plan, script: Script) -> None:
         self.plan = plan
+        self.script = script
         self.lines: list[str] = []
         self.keep_probs: dict[float, str] = {}  # dropout rate -> its placeholder's name
-        self.training = False  # a batchnorm asks for the `training` placeholder
+        self.training = False  # a layer asked for the `training` placeholder
         self.logits: str | None = None  # the last layer's pre-activation, when it has one
-        self.initializers: list[str] = []  # initializer names in the order the layers use them
+        self.initializers: dict[str, str] = {}  # initializer name -> its line, in the order the layers use them
+        self.layer = None
+        self.is_last = False
+
+    def line(self, text: str) -> None:
+        self.lines.append(text)
 
     def keep_prob(self, rate: float) -> str:
         if rate not in self.keep_probs:
             self.keep_probs[rate] = "keep_prob" if not self.keep_probs else f"keep_prob_{len(self.keep_probs) + 1}"
         return self.keep_probs[rate]
 
+    def use_training(self) -> str:
+        self.training = True
+        return "training"
+
     def variable(self, name: str, shape, init: str, trainable: bool = True) -> str:
         extra = ", trainable=False" if not trainable else ""
         shape_text = "[" + ", ".join(str(int(d)) for d in shape) + "]"
         if init not in self.initializers:
-            self.initializers.append(init)
+            code = name_code(self.script, "initializer", init, "tf1", self._where())
+            self.initializers[init] = f"{init} = {code}"
         self.lines.append(f"{name} = {V1}.get_variable(\"{name}\", {shape_text}, initializer={init}{extra})")
         return name
+
+    def activation(self, name: str, x: str) -> str:
+        if x.isidentifier():
+            return name_code(self.script, "activation", name, "tf1", self._where(), x=x)
+        # an expression goes in parentheses (`{x} * tf.tanh({x})`), none doubled inside a call
+        text = name_code(self.script, "activation", name, "tf1", self._where(), x=f"({x})")
+        return text.replace(f"(({x}))", f"({x})").replace(f"(({x}), ", f"({x}, ")
+
+    def activate(self, expression: str, activation, name: str) -> str:
+        if activation is None:
+            self.lines.append(f"{name} = {expression}")
+            return name
+        if self.is_last and activation == _logits_of(self.plan):
+            self.lines.append(f"logits = {expression}")
+            self.logits = "logits"
+            expression = "logits"
+        self.lines.append(f"{name} = {self.activation(activation, expression)}")
+        return name
+
+    def _where(self) -> tuple[int, int]:
+        return (self.layer.line, self.layer.column) if self.layer is not None else (0, 0)
+
+
+def _logits_of(plan: Plan) -> str | None:
+    """The output activation whose logits the plan's loss can take (softmax, sigmoid), from its registration."""
+    from ..plugins import get_registries
+
+    return getattr(get_registries().losses.get(plan.train.loss), "logits", None)
 
 
 def write_tf1(plan: Plan, script: Script) -> None:
@@ -77,11 +106,11 @@ def write_tf1(plan: Plan, script: Script) -> None:
     for line in ("import sys", "import numpy as np", "import tensorflow as tf", "from tqdm import tqdm"):
         script.need(line)
     script.add(f"{V1}.disable_eager_execution()\n{V1}.set_random_seed({plan.seed})")
-    graph = Graph(plan)
+    graph = Graph(plan, script)
     output = "x"
-    last = len(plan.layers) - 1
     for i, layer in enumerate(plan.layers):
-        output = _layer(graph, layer, output, is_last=i == last)
+        graph.layer, graph.is_last = layer, i == len(plan.layers) - 1
+        output = layer_code(layer, "tf1")(output, layer, graph)
     label_shape = "[None]" if plan.label_encoding == "index" else f"[None, {plan.layers[-1].output_shape[0]}]"
     label_dtype = "tf.int32" if plan.label_encoding == "index" else "tf.float32"
     inputs = [
@@ -93,12 +122,13 @@ def write_tf1(plan: Plan, script: Script) -> None:
         inputs.append(f"{name} = {V1}.placeholder_with_default(1.0, (), name=\"{name}\")  # fed {1 - rate:g} to train")
     if graph.training:
         inputs.append(f"training = {V1}.placeholder_with_default(False, (), name=\"training\")  # fed True to train")
-    inits = [f"{name} = {INITIALIZERS[name]}" for name in graph.initializers]
-    script.add("\n".join(inputs) + "\n\n" + "\n".join(inits) + "\n\n" + "\n".join(graph.lines) + f"\noutput = {output}")
+    inits = list(graph.initializers.values())
+    script.add("\n".join(inputs) + ("\n\n" + "\n".join(inits) if inits else "") + "\n\n"
+               + "\n".join(graph.lines) + f"\noutput = {output}")
     script.add(
         f"parameters = sum(int(np.prod(v.shape)) for v in {V1}.global_variables())  # before the optimizer's"
     )
-    script.add(_objectives(plan, graph, output))
+    script.add(_objectives(plan, graph))
     script.add(
         "print(\"parameters:\", parameters)\n"
         "if \"--build-only\" in sys.argv:  # stop before loading data and training\n"
@@ -108,141 +138,27 @@ def write_tf1(plan: Plan, script: Script) -> None:
     script.add(_session_loop(plan, graph))
 
 
-def _activate(graph: Graph, expression: str, activation, name: str, is_last: bool) -> str:
-    """`name = activation(expression)`; the last layer keeps its pre-activation as `logits`."""
-    if activation is None:
-        graph.lines.append(f"{name} = {expression}")
-        return name
-    if is_last and activation in ("softmax", "sigmoid"):
-        graph.lines.append(f"logits = {expression}")
-        graph.logits = "logits"
-        graph.lines.append(f"{name} = {ACTIVATIONS[activation]}(logits)")
-        return name
-    graph.lines.append(f"{name} = {ACTIVATIONS[activation]}({expression})")
-    return name
-
-
-def _layer(graph: Graph, layer, x: str, is_last: bool) -> str:
-    a, n = layer.args, layer.index + 1
-    out = f"L{n}"
-    if layer.kind == "dense":
-        w = graph.variable(f"W{n}", [layer.input_shape[0], a["units"]], a["init"])
-        b = graph.variable(f"b{n}", [a["units"]], a["bias"])
-        return _activate(graph, f"tf.matmul({x}, {w}) + {b}", a["activation"], out, is_last)
-    if layer.kind == "conv2d":
-        w = graph.variable(f"W{n}", [*a["kernel"], layer.input_shape[-1], a["filters"]], a["init"])
-        b = graph.variable(f"b{n}", [a["filters"]], a["bias"])
-        strides = f"[1, {a['stride'][0]}, {a['stride'][1]}, 1]"
-        conv = f"tf.nn.conv2d({x}, {w}, strides={strides}, padding=\"{a['padding'].upper()}\") + {b}"
-        return _activate(graph, conv, a["activation"], out, is_last)
-    if layer.kind == "maxpool":
-        graph.lines.append(
-            f"{out} = tf.nn.max_pool2d({x}, ksize=[1, {a['pool'][0]}, {a['pool'][1]}, 1], "
-            f"strides=[1, {a['stride'][0]}, {a['stride'][1]}, 1], padding=\"{a['padding'].upper()}\")"
-        )
-    elif layer.kind == "flatten":
-        graph.lines.append(f"{out} = tf.reshape({x}, [-1, {layer.output_shape[0]}])")
-    elif layer.kind == "dropout":
-        keep = graph.keep_prob(float(a["rate"]))
-        graph.lines.append(f"{out} = tf.nn.dropout({x}, rate=1.0 - {keep})")
-    elif layer.kind == "activation":
-        return _activate(graph, x, a["activation"], out, is_last)
-    elif layer.kind == "embedding":
-        table = graph.variable(f"E{n}", [a["vocab"], a["dim"]], "uniform")
-        graph.lines.append(f"{out} = tf.nn.embedding_lookup({table}, {x})")
-    elif layer.kind == "batchnorm":
-        _batchnorm(graph, layer, x, out)
-    else:
-        raise unsupported(layer)
-    return out
-
-
-def _batchnorm(graph: Graph, layer, x: str, out: str) -> None:
-    """Batch statistics while training (updating the moving ones), moving statistics otherwise."""
-    graph.training = True
-    n, a = layer.index + 1, layer.args
-    channels = [layer.input_shape[-1]]
-    gamma = graph.variable(f"gamma{n}", channels, "ones")
-    beta = graph.variable(f"beta{n}", channels, "zeros")
-    mean = graph.variable(f"moving_mean{n}", channels, "zeros", trainable=False)
-    variance = graph.variable(f"moving_variance{n}", channels, "ones", trainable=False)
-    axes = list(range(len(layer.input_shape)))
-    m = a["momentum"]
-    graph.lines += [
-        f"batch_mean{n}, batch_variance{n} = tf.nn.moments({x}, axes={axes})",
-        f"update_mean{n} = {V1}.assign({mean}, {mean} * {m!r} + batch_mean{n} * {1 - m:.6g})",
-        f"update_variance{n} = {V1}.assign({variance}, {variance} * {m!r} + batch_variance{n} * {1 - m:.6g})",
-        f"{V1}.add_to_collection({V1}.GraphKeys.UPDATE_OPS, update_mean{n})",
-        f"{V1}.add_to_collection({V1}.GraphKeys.UPDATE_OPS, update_variance{n})",
-        f"mean{n}, variance{n} = tf.cond(training, lambda: (batch_mean{n}, batch_variance{n}),",
-        f"                             lambda: (tf.identity({mean}), tf.identity({variance})))",
-        f"{out} = tf.nn.batch_normalization({x}, mean{n}, variance{n}, {beta}, {gamma}, {a['epsilon']!r})",
-    ]
-
-
-def _objectives(plan: Plan, graph: Graph, output: str) -> str:
-    t = plan.train
+def _objectives(plan: Plan, graph: Graph) -> str:
+    """The loss, the training op and the metrics, each written as its registration says."""
+    t, where = plan.train, train_where(plan)
     logits = "output" if t.from_logits else graph.logits
-    losses = {
-        "categorical_crossentropy": "tf.nn.softmax_cross_entropy_with_logits(labels=y, logits={logits})",
-        "sparse_categorical_crossentropy": "tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits={logits})",
-        "binary_crossentropy": "tf.nn.sigmoid_cross_entropy_with_logits(labels=y, logits={logits})",
-        "mse": "tf.square(y - output)",
-        "mae": "tf.abs(y - output)",
-    }
-    if t.loss not in losses:
-        raise UsageError(f"loss '{t.loss}' has no code generator")
-    if t.loss in ("mse", "mae") or logits is not None:
-        per_sample = losses[t.loss].format(logits=logits)
-    else:  # a crossentropy of an output that is not a softmax or sigmoid: clip, then log
-        per_sample = {
-            "binary_crossentropy": "-(y * tf.math.log(probs) + (1.0 - y) * tf.math.log(1.0 - probs))",
-            "sparse_categorical_crossentropy": "-tf.math.log(tf.gather(probs, y, axis=1, batch_dims=1))",
-        }.get(t.loss, "-tf.reduce_sum(y * tf.math.log(probs), axis=1)")
-    lines = ["# loss, optimizer and metrics"]
-    if "probs" in per_sample:
-        lines.append("probs = tf.clip_by_value(output, 1e-7, 1.0 - 1e-7)")
-    lines.append(f"loss = tf.reduce_mean({per_sample})")
-    o = dict(t.options)
-    optimizer = OPTIMIZERS.get(t.optimizer)
-    if optimizer is None:
-        raise UsageError(f"optimizer '{t.optimizer}' has no code generator",
-                         hint="use one of: " + ", ".join(OPTIMIZERS))
-    optimizer = optimizer.format(
-        lr=f"learning_rate={t.lr!r}", momentum=o.get("momentum", 0.9), nesterov=o.get("nesterov", False),
-        rho=o.get("rho", 0.9), beta1=o.get("beta1", 0.9), beta2=o.get("beta2", 0.999),
-    )
+    per_sample = name_code(graph.script, "loss", t.loss, "tf1", where, y="y", output="output", logits=logits)
+    lines = ["# loss, optimizer and metrics", f"loss = tf.reduce_mean({per_sample})"]
+    optimizer = name_code(graph.script, "optimizer", t.optimizer, "tf1", where, **optimizer_fields(plan))
     if graph.training:
         lines.append(f"with tf.control_dependencies({V1}.get_collection({V1}.GraphKeys.UPDATE_OPS)):")
-        lines.append(f"    train_op = {V1}.train.{optimizer}.minimize(loss)")
+        lines.append(f"    train_op = {optimizer}.minimize(loss)")
     else:
-        lines.append(f"train_op = {V1}.train.{optimizer}.minimize(loss)")
+        lines.append(f"train_op = {optimizer}.minimize(loss)")
     metrics = {"loss": "loss"}
     for name in t.metrics:
-        metrics[name] = name
-        lines += _metric(plan, name)
+        variable = f"metric_{name}" if name in ("loss", "x", "y", "output") else name
+        metrics[name] = variable
+        value = name_code(graph.script, "metric", name, "tf1", where, y="y", output="output",
+                          label_encoding=plan.label_encoding, from_logits=t.from_logits)
+        lines.append(f"{variable} = {value}")
     lines.append("metrics = {" + ", ".join(f"{py(k)}: {v}" for k, v in metrics.items()) + "}")
     return "\n".join(lines)
-
-
-def _metric(plan: Plan, name: str) -> list[str]:
-    if name == "mae":
-        return ["mae = tf.reduce_mean(tf.abs(y - output))"]
-    if name == "mse":
-        return ["mse = tf.reduce_mean(tf.square(y - output))"]
-    if name != "accuracy":
-        raise UsageError(f"metric '{name}' has no code generator")
-    if plan.label_encoding == "column":
-        threshold = "0.0" if plan.train.from_logits else "0.5"
-        predicted = f"tf.cast(output > {threshold}, tf.float32)"
-        truth = "y"
-    else:
-        predicted = "tf.argmax(output, 1, output_type=tf.int32)"
-        truth = "y" if plan.label_encoding == "index" else "tf.argmax(y, 1, output_type=tf.int32)"
-    return [
-        f"correct = tf.equal({predicted}, {truth})",
-        "accuracy = tf.reduce_mean(tf.cast(correct, tf.float32))",
-    ]
 
 
 def _session_loop(plan: Plan, graph: Graph) -> str:

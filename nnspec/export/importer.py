@@ -1,293 +1,335 @@
 """`nnspec import`: the spec of a Keras Sequential model, from a .keras file or a Keras JSON config.
 
-Only the model's configuration is read (keras_config.py: bounded, every value checked),
-so importing needs neither TensorFlow nor the weights. Each Keras layer becomes the
-statement node of the nnspec layer that builds it again (dense, dropout, flatten,
-batchnorm, conv2d, maxpool, embedding, activation); runs of identical layers, or of
-identical groups of layers, become one statement with `xN`. The text is written by
-nnspec's formatter from those nodes, never pasted from the config, and is read back
-before it is returned. Anything nnspec cannot say (another layer class, a
-regularizer, an initializer with other settings) is an error naming it.
+Only the model's configuration is read (keras_config.py: bounded by size before and
+while it is read), so importing needs neither TensorFlow nor the weights. Nothing
+here names a layer or a name: each Keras layer class is read by the keras
+`LayerBuilder` that lists it in `reads` (its `read(config, reader)` gives the layer
+kind's arguments), and each activation, initializer, optimizer, loss and metric is
+found by the `KerasForm`s its registration lists, plugins' included. Every value is
+written into the spec text by `spec_line`, checked against the kind's `Param`s, so a
+crafted config cannot add text of its own; the text is read back before it is
+returned. Runs of identical layers, or of identical groups of layers, are written
+once with `xN`. Anything nnspec cannot say (another layer class, a regularizer, an
+initializer with other settings) or cannot read (a config of the wrong shape) is an
+error naming the file and the layer.
 """
-
 from __future__ import annotations
 
-import dataclasses
+import math
+import re
 import struct
 from pathlib import Path
 
-from ..dsl.ast import Arg, Block, InputStmt, LayerStmt, Option, ShapeValue, TrainStmt
-from ..dsl.format import format_statement
 from ..dsl.options import MAX_SIZE
 from ..errors import NNSpecError
-from .keras_config import Config, read_config, shown
+from ..forms import KerasForm
+from .keras_config import read_config, shown
 
-ACTIVATIONS = {
-    "relu": "relu", "sigmoid": "sigmoid", "tanh": "tanh", "softmax": "softmax", "linear": None,
-    "elu": "elu", "selu": "selu", "leaky_relu": "leaky_relu", "gelu": "gelu", "silu": "swish", "swish": "swish",
-}
-# Keras initializer class -> (nnspec name, the settings nnspec's name stands for)
-INITIALIZERS = {
-    "GlorotUniform": ("xavier", {}),
-    "GlorotNormal": ("xavier_normal", {}),
-    "HeNormal": ("he", {}),
-    "HeUniform": ("he_uniform", {}),
-    "LecunNormal": ("lecun_normal", {}),
-    "LecunUniform": ("lecun_uniform", {}),
-    "Zeros": ("zeros", {}),
-    "Ones": ("ones", {}),
-    "RandomNormal": ("normal", {"mean": 0.0, "stddev": 1.0}),
-    "RandomUniform": ("uniform", {"minval": -0.05, "maxval": 0.05}),
-    "TruncatedNormal": ("truncated_normal", {"mean": 0.0, "stddev": 0.05}),
-}
-OPTIMIZERS = {"Adam": "adam", "RMSprop": "rmsprop", "Adagrad": "adagrad", "SGD": "sgd"}
-LOSSES = {
-    "CategoricalCrossentropy": "categorical_crossentropy",
-    "SparseCategoricalCrossentropy": "sparse_categorical_crossentropy",
-    "BinaryCrossentropy": "binary_crossentropy",
-    "MeanSquaredError": "mse",
-    "MeanAbsoluteError": "mae",
-}
-METRICS = {"accuracy": "accuracy", "mae": "mae", "mse": "mse", "mean_absolute_error": "mae",
-           "mean_squared_error": "mse"}
 UNUSED_OPTIONS = ("kernel_regularizer", "bias_regularizer", "activity_regularizer",
-                  "kernel_constraint", "bias_constraint")
-KINDS = "Dense, Dropout, Flatten, BatchNormalization, Conv2D, MaxPooling2D, Embedding and Activation"
+                  "kernel_constraint", "bias_constraint", "recurrent_regularizer", "recurrent_constraint")
+WORD = re.compile(r"[a-z_][a-z0-9_]*")
 
 
 def import_model(path: str | Path) -> str:
     """The spec text of the Sequential model in a .keras file or a Keras JSON config."""
     path = Path(path)
-    model = read_config(path)
-    kind = model.name("class_name", default="model")
-    if kind != "Sequential":
+    config = read_config(path).data
+    reader = Reader(path)
+    try:
+        text = _spec_text(config, path, reader)
+    except NNSpecError:
+        raise
+    except (AttributeError, TypeError, KeyError, IndexError, ValueError, RecursionError) as error:
+        # a config of the wrong shape (a list where a layer belongs, a missing key): say where, not a traceback
+        where = f"layer {shown(reader.layer_name)}" if reader.layer_name else "the model"
+        raise NNSpecError(f"{path}: {where} cannot be read as a Keras config ({type(error).__name__}: "
+                          f"{shown(str(error))[1:-1][:120]})") from None
+    _check_reads_back(text, path)
+    return text
+
+
+def _spec_text(config: dict, path: Path, reader: "Reader") -> str:
+    if not isinstance(config, dict) or config.get("class_name") != "Sequential":
+        kind = config.get("class_name", "model") if isinstance(config, dict) else "model"
         raise NNSpecError(
             f"{path}: a {shown(kind)[1:-1]} model; nnspec imports Sequential models",
             hint="a functional model with one chain of layers can be rebuilt as keras.Sequential",
         )
-    body = model.object("config")
-    layers = body.objects("layers")
-    classes = [layer.name("class_name") for layer in layers]
-    statements = [InputStmt(ShapeValue(_input_shape(model, body, layers, classes)))]
-    statements += _repeats([_layer(layer, kind) for layer, kind in zip(layers, classes) if kind != "InputLayer"])
-    if model.has("compile_config"):
-        train = _train(model.object("compile_config"))
-        statements += [train] if train is not None else []
-    header = [f"# imported from {_printable(path.name)}", "# add a data line (`nnspec datasets` lists them) to train it"]
-    text = "\n".join(header + [format_statement(s) for s in statements]) + "\n"
-    _check_reads_back(text, statements, len(header), path)
-    return text
+    layers = config.get("config", {}).get("layers", [])
+    shape = _input_shape(config, layers, path)
+    lines = [reader.layer_line(layer) for layer in layers if layer.get("class_name") != "InputLayer"]
+    text = [f"# imported from {_printable(path.name)}", "# add a data line (`nnspec datasets` lists them) to train it",
+            f"input {'x'.join(str(d) for d in shape)}", *_repeats(lines)]
+    reader.layer_name = ""
+    train = reader.train_line(config.get("compile_config"))
+    if train:
+        text.append(train)
+    return "\n".join(text) + "\n"
 
 
-def _input_shape(model: Config, body: Config, layers: list[Config], classes: list[str]) -> tuple[int, ...]:
-    """The shape of one sample, from the InputLayer or what the model was built with."""
-    places = [(layer.object("config"), key) for layer, kind in zip(layers, classes) if kind == "InputLayer"
-              for key in ("batch_shape", "batch_input_shape")]
-    places += [(body, "build_input_shape")]
-    places += [(model.object("build_config"), "input_shape")] if model.has("build_config") else []
-    owner, key = next(((owner, key) for owner, key in places if owner.has(key)), (body, "build_input_shape"))
-    shape = owner.value(key)
-    if shape is None or isinstance(shape, list) and len(shape) > 1 and None in shape[1:]:
-        raise NNSpecError(f"{model.path}: the model does not say its input shape",
+def _input_shape(config: dict, layers: list, path) -> list[int]:
+    shape = None
+    for layer in layers:
+        if layer.get("class_name") == "InputLayer":
+            shape = layer["config"].get("batch_shape") or layer["config"].get("batch_input_shape")
+    if shape is None:
+        shape = (config.get("config", {}).get("build_input_shape")
+                 or (config.get("build_config") or {}).get("input_shape"))
+    if not shape or any(d is None for d in shape[1:]):
+        raise NNSpecError(f"{path}: the model does not say its input shape",
                           hint="build it with keras.Input(shape=...)")
-    if not isinstance(shape, list) or len(shape) < 2 or not all(
-            isinstance(d, int) and not isinstance(d, bool) and 1 <= d <= MAX_SIZE for d in shape[1:]):
-        owner.bad(key, shape, "a batch shape such as [null, 28, 28, 1]")
-    return tuple(shape[1:])
+    if not isinstance(shape, list) or len(shape) < 2 or not all(_whole(d) and 1 <= d <= MAX_SIZE for d in shape[1:]):
+        raise NNSpecError(f"{path}: the model's input shape is {shown(shape)}, not a batch shape such as "
+                          "[null, 28, 28, 1]")
+    return [int(d) for d in shape[1:]]
 
 
-def _layer(layer: Config, kind: str) -> LayerStmt:
-    c = layer.object("config", f"layer {shown(kind)}")
-    name = c.name("name", default=kind)
-    c.where = f"layer {shown(name)} ({_printable(kind)})"
-    for option in UNUSED_OPTIONS:
-        if c.has(option):
-            c.fail(f"has a {option}, which nnspec cannot express")
-    if kind == "Dense":
-        return _stmt("dense", [c.integer("units", high=MAX_SIZE), *_activation(c)], _inits(c))
-    if kind == "Dropout":
-        return _stmt("dropout", [_short(c.number("rate", 0, 1))])
-    if kind == "Flatten":
-        return _stmt("flatten")
-    if kind == "BatchNormalization":
-        _require(c, axis=-1, center=True, scale=True)
-        options = []
-        for key, default in (("momentum", 0.99), ("epsilon", 0.001)):
-            value = _short(c.number(key, 0, 1e6, default=default))
-            options += [(key, value)] if value != default else []
-        return _stmt("batchnorm", [], options)
-    if kind == "Conv2D":
-        _require(c, dilation_rate=[1, 1], groups=1, data_format="channels_last")
-        strides = c.integers("strides", 2, default=[1, 1])
-        options = [("stride", ShapeValue(strides))] if strides != (1, 1) else []
-        options += [("padding", "same")] if _padding(c) == "same" else []
-        return _stmt("conv2d", [c.integer("filters", high=MAX_SIZE), ShapeValue(c.integers("kernel_size", 2)),
-                                *_activation(c)], options + _inits(c))
-    if kind == "MaxPooling2D":
-        _require(c, data_format="channels_last")
-        pool = c.integers("pool_size", 2)
-        strides = c.integers("strides", 2, default=list(pool))
-        options = [("stride", ShapeValue(strides))] if strides != pool else []
-        options += [("padding", "same")] if _padding(c) == "same" else []
-        return _stmt("maxpool", [ShapeValue(pool)], options)
-    if kind == "Embedding":
-        return _stmt("embedding", [c.integer("output_dim", high=MAX_SIZE)],
-                     [("vocab", c.integer("input_dim", high=100_000_000))])
-    if kind == "Activation":
-        return _stmt("activation", _activation(c) or ["linear"])
-    raise NNSpecError(f"{c.path}: layer {shown(name)} is a {_printable(kind)}, which nnspec has no layer kind for",
-                      hint=f"nnspec imports {KINDS} layers")
-
-
-def _stmt(kind: str, args=(), options=()) -> LayerStmt:
-    return LayerStmt(kind, tuple(Arg(value) for value in args), tuple(Option(k, v) for k, v in options))
-
-
-def _require(c: Config, **settings) -> None:
-    """Settings nnspec's layer always has; a model with others cannot be written as a spec."""
-    for key, value in settings.items():
-        have = c.value(key)
-        if have is not None and (list(have) if isinstance(have, (list, tuple)) else have) != value:
-            c.fail(f"has {key}={shown(have)}, which nnspec cannot express")
-
-
-def _padding(c: Config) -> str:
-    padding = c.name("padding", default="valid")
-    if padding not in ("same", "valid"):
-        c.bad("padding", padding, "'same' or 'valid'")
-    return padding
-
-
-def _activation(c: Config) -> list[str]:
-    """The activation as nnspec names it ([] for linear, which is no activation)."""
-    activation = c.value("activation")
-    if isinstance(activation, dict):  # a serialized function or activation object
-        serialized = c.object("activation")
-        inner = serialized.object("config")
-        activation = inner.name("name") if inner.has("name") else serialized.name("class_name", default=None)
-    activation = "linear" if activation is None else activation
-    if not isinstance(activation, str) or activation not in ACTIVATIONS:
-        c.fail(f"uses activation {shown(activation)}, which nnspec has no name for")
-    mapped = ACTIVATIONS[activation]
-    return [mapped] if mapped else []
-
-
-def _inits(c: Config) -> list[tuple[str, str]]:
-    options = []
-    for key, option, default in (("kernel_initializer", "init", "xavier"), ("bias_initializer", "bias", "zeros")):
-        if key == "bias_initializer" and not c.flag("use_bias", True):
-            options.append(("bias", "none"))  # a layer built without bias
-            continue
-        value = _initializer(c, key)
-        if value is not None and value != default:
-            options.append((option, value))
-    return options
-
-
-def _initializer(c: Config, key: str) -> str | None:
-    config = c.value(key)
-    if config is None:
-        return None
-    if isinstance(config, str):
-        config = {"class_name": "".join(part.title() for part in config.split("_")), "config": {}}
-    initializer = Config(config, f"{c.where} {key}", c.path)
-    kind = initializer.name("class_name")
-    if kind not in INITIALIZERS:
-        c.fail(f"uses initializer {shown(kind)}, which nnspec has no name for")
-    nnspec_name, fixed = INITIALIZERS[kind]
-    settings = initializer.object("config")
-    for setting, value in fixed.items():
-        have = settings.number(setting, default=value)
-        if abs(have - value) > 1e-9:
-            c.fail(f"uses {kind}({setting}={_short(have)}); nnspec's '{nnspec_name}' has {setting}={value}")
-    return nnspec_name
-
-
-def _train(compile_config: Config) -> TrainStmt | None:
-    """The train statement from the model's compile settings, when it was saved compiled."""
-    optimizer = compile_config.value("optimizer")
-    if optimizer is None:
-        return None
-    if isinstance(optimizer, str):
-        optimizer = {"class_name": optimizer.title(), "config": {}}
-    optimizer = Config(optimizer, "the optimizer", compile_config.path)
-    name = OPTIMIZERS.get(optimizer.name("class_name"))
-    if name is None:
-        return None
-    settings = optimizer.object("config")
-    momentum = name == "sgd" and settings.number("momentum", 0, 1, default=0.0) > 0
-    options = []
-    if not isinstance(settings.value("learning_rate"), dict):  # a schedule has no one rate to write
-        if settings.has("learning_rate"):
-            options.append(("lr", _short(settings.number("learning_rate", 1e-12, 1e6))))
-    loss = compile_config.value("loss")
-    if isinstance(loss, dict):
-        loss = LOSSES.get(compile_config.object("loss").name("class_name"))
-    if isinstance(loss, str) and loss in LOSSES.values():
-        options.append(("loss", loss))
-    metrics = compile_config.value("metrics") or []
-    if not isinstance(metrics, list):
-        compile_config.bad("metrics", metrics, "a list")
-    metrics = [m for m in (_metric(compile_config, m) for m in metrics) if m]
-    if metrics:
-        options.append(("metrics", tuple(metrics) if len(metrics) > 1 else metrics[0]))
-    return TrainStmt("momentum" if momentum else name, tuple(Option(k, v) for k, v in options))
-
-
-def _metric(compile_config: Config, metric) -> str | None:
-    if isinstance(metric, dict):
-        found = Config(metric, "a metric", compile_config.path)
-        inner = found.object("config")
-        metric = inner.name("name") if inner.has("name") else found.name("class_name", default=None)
-    return METRICS.get(metric.lower()) if isinstance(metric, str) else None
-
-
-def _repeats(layers: list[LayerStmt]) -> list:
-    """Runs of an identical layer, or of an identical group of layers, as one statement with xN."""
-    out: list = []
-    i = 0
-    while i < len(layers):
-        best_size, best_count = 1, 1
-        for size in range(1, (len(layers) - i) // 2 + 1):
-            count = 1
-            while layers[i + count * size:i + (count + 1) * size] == layers[i:i + size]:
-                count += 1
-            if count > 1 and size * count > best_size * best_count:
-                best_size, best_count = size, count
-        group = layers[i:i + best_size]
-        if best_count == 1:
-            out.append(group[0])
-        elif best_size == 1:
-            out.append(dataclasses.replace(group[0], repeat=best_count))
-        else:
-            out.append(Block(tuple(group), repeat=best_count))
-        i += best_size * best_count
-    return out
-
-
-def _check_reads_back(text: str, statements: list, comments: int, path: Path) -> None:
-    """The written text must read back as exactly these statements and comments."""
+def _check_reads_back(text: str, path: Path) -> None:
+    """The written text must be a spec of layers (and a train line) that parses."""
+    from ..dsl.ast import Block, InputStmt, LayerStmt, TrainStmt
     from ..dsl.parser import parse
 
     try:
         spec = parse(text)
     except NNSpecError as error:  # past a size limit of the language, say
         raise NNSpecError(f"{path}: the model cannot be written as a spec: {error.message}") from None
-    if [format_statement(s) for s in spec.statements] != [format_statement(s) for s in statements] \
-            or len(spec.comments) != comments:
+    if not all(isinstance(s, (InputStmt, LayerStmt, TrainStmt, Block)) for s in spec.statements) \
+            or len(spec.comments) != 2:
         raise NNSpecError("the imported spec does not read back as written (a bug in nnspec import)")
-
-
-def _short(value: float) -> float:
-    """The shortest decimal that is the same float32 (Keras stores 0.001 as 0.0010000000474974513)."""
-    single = struct.unpack("f", struct.pack("f", value))[0] if abs(value) < 3e38 else value
-    for digits in range(1, 18):
-        candidate = float(f"{value:.{digits}g}")
-        if candidate == value or struct.unpack("f", struct.pack("f", candidate))[0] == single:
-            return candidate
-    return value
 
 
 def _printable(text: str) -> str:
     """`text` with what could end a line or hide in a comment shown as '?'."""
     return "".join(ch if ch.isprintable() else "?" for ch in text)
+
+
+class Reader:
+    """What a keras builder's `read(config, reader)` receives: Keras' names mapped back through the registrations."""
+
+    def __init__(self, path) -> None:
+        from ..plugins import get_registries
+
+        self.path = path
+        self.registries = get_registries()
+        self.layer_name = ""
+        self.layer_class = ""
+
+    # ---- for the builders' read functions
+
+    def fail(self, message: str, hint: str | None = None) -> NNSpecError:
+        """An error about the layer being read (raise it)."""
+        return NNSpecError(f"{self.path}: layer {shown(self.layer_name)} ({_printable(str(self.layer_class))}) {message}",
+                           hint=hint)
+
+    def require(self, config: dict, **settings) -> None:
+        """Settings nnspec's layer always has; a model with others cannot be written as a spec."""
+        for key, value in settings.items():
+            have = config.get(key, value)
+            if (list(have) if isinstance(have, (list, tuple)) else have) != value:
+                raise self.fail(f"has {key}={shown(have)}, "
+                                "which nnspec cannot express")
+
+    def activation(self, config: dict, key: str = "activation") -> str | None:
+        """The nnspec activation of `config[key]` (None for linear, Keras' 'no activation')."""
+        value = config.get(key, "linear")
+        if isinstance(value, dict):  # a serialized function or activation object
+            inner = value.get("config")
+            value = inner if isinstance(inner, str) else (inner or {}).get("name") or value.get("class_name")
+        name = self._named("activations", value)
+        if name is None:
+            raise self.fail(f"uses activation {shown(value)}, which nnspec has no name for")
+        return None if name == "linear" else name
+
+    def initializer(self, value) -> str | None:
+        """The nnspec initializer of a Keras initializer config (a name or a dict); None when absent."""
+        if value is None:
+            return None
+        if isinstance(value, str):
+            value = {"class_name": "".join(part.title() for part in value.split("_")), "config": {}}
+        kind, settings = value.get("class_name"), value.get("config") or {}
+        found = self._match("initializers", kind, settings)
+        if found is None:
+            fixed = self._forms("initializers", kind)
+            if fixed:  # the class is known, with other settings
+                name, form = fixed[0]
+                key = next(k for k, v in form.fixed.items() if not _same(settings.get(k, v), v))
+                raise self.fail(f"uses {_printable(str(kind))}({key}={shown(settings[key])}); nnspec's '{name}' "
+                                f"has {key}={form.fixed[key]}")
+            raise self.fail(f"uses initializer {shown(kind)}, which nnspec has no name for")
+        return found[0]
+
+    # ---- layers and the train line
+
+    def layer_line(self, layer: dict) -> str:
+        """One Keras layer as a spec line, read by the builder that lists its class."""
+        from ..plugins import resolve_reference
+
+        self.layer_class, config = layer.get("class_name"), layer.get("config") or {}
+        self.layer_name = config.get("name", self.layer_class)
+        for option in UNUSED_OPTIONS:
+            if config.get(option) is not None:
+                raise self.fail(f"has a {option}, which nnspec cannot express")
+        readers = [b for (backend, _), b in self.registries.layer_builders.items()
+                   if backend == "keras" and self.layer_class in b.reads and b.read is not None]
+        for builder in readers:
+            args = resolve_reference(builder.read)(config, self)
+            if args is not None:
+                return spec_line(builder.kind, args, self)
+        known = sorted({c for (backend, _), b in self.registries.layer_builders.items() if backend == "keras"
+                        for c in b.reads})
+        raise NNSpecError(f"{self.path}: layer {shown(self.layer_name)} is a {_printable(str(self.layer_class))}, "
+                          "which nnspec has no layer kind for", hint="nnspec imports " + ", ".join(known))
+
+    def train_line(self, compile_config) -> str | None:
+        """The train line from the model's compile settings, when it was saved compiled."""
+        if not compile_config:
+            return None
+        optimizer = compile_config.get("optimizer") or {}
+        if isinstance(optimizer, str):
+            optimizer = {"class_name": optimizer.title(), "config": {}}
+        settings = optimizer.get("config") or {}
+        found = self._match("optimizers", optimizer.get("class_name"), settings)
+        if found is None:
+            return None
+        name, form = found
+        params = {p.name: p for p in self.registries.optimizers.get(name).options}
+        parts = ["train", name]
+        written = {"lr": settings.get("learning_rate"),
+                   **{option: settings.get(key) for key, option in form.options.items()}}
+        for option, value in written.items():
+            param = params.get(option)
+            if param is not None and isinstance(value, (bool, int, float)) and not _same(value, param.default):
+                parts.append(f"{option}={_value(param, value, self)}")
+        loss = compile_config.get("loss")
+        loss = self._named("losses", loss.get("class_name") if isinstance(loss, dict) else loss)
+        if loss:
+            parts.append(f"loss={loss}")
+        metrics = [self._named("metrics", _metric_name(m)) for m in compile_config.get("metrics") or []]
+        if any(metrics):
+            parts.append("metrics=" + ",".join(m for m in metrics if m))
+        return " ".join(parts)
+
+    # ---- the registrations' KerasForms
+
+    def _forms(self, registry: str, keras_name) -> list[tuple[str, KerasForm]]:
+        """(nnspec name, form) for each registered name with a form of this Keras name."""
+        names = getattr(self.registries, registry)
+        found = []
+        for name in names.names():
+            for form in names.get(name).keras:
+                form = form if isinstance(form, KerasForm) else KerasForm(form)
+                if form.name == keras_name or (isinstance(keras_name, str) and form.name.lower() == keras_name.lower()):
+                    found.append((name, form))
+        return found
+
+    def _match(self, registry: str, keras_name, settings: dict) -> tuple[str, KerasForm] | None:
+        """The name whose form has this Keras name and whose fixed settings the config has (the most specific)."""
+        candidates = [(name, form) for name, form in self._forms(registry, keras_name)
+                      if all(_same(settings.get(k, v), v) for k, v in form.fixed.items())]
+        return max(candidates, key=lambda item: len(item[1].fixed), default=None)
+
+    def _named(self, registry: str, keras_name) -> str | None:
+        found = self._match(registry, keras_name, {}) if keras_name else None
+        return found[0] if found else None
+
+
+def _metric_name(metric) -> str | None:
+    if isinstance(metric, dict):
+        return (metric.get("config") or {}).get("name") or metric.get("class_name")
+    return metric
+
+
+def _same(a, b) -> bool:
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)) and not isinstance(a, bool):
+        return abs(float(a) - float(b)) <= 1e-9
+    return a == b
+
+
+# ------------------------------------------------------------------ writing a layer's arguments
+
+
+def spec_line(kind_name: str, args: dict, reader: Reader) -> str:
+    """`kind positional ... option=value ...`: the arguments that differ from the kind's defaults.
+
+    Positional arguments are written in order as long as none before them was left
+    out; the others as `key=value`. Each value is checked against its `Param` first.
+    """
+    kind = reader.registries.layers.get(kind_name)
+    words, in_order = [kind_name], True
+    for param in kind.positional:
+        value = args.get(param.name, param.default)
+        if not param.required and _same(value, param.default):
+            in_order = False
+            continue
+        text = _value(param, value, reader)
+        words.append(text if in_order else f"{param.name}={text}")
+    for param in kind.options:
+        value = args.get(param.name, param.default)
+        if param.required or not _same(value, param.default):
+            words.append(f"{param.name}={_value(param, value, reader)}")
+    return " ".join(words)
+
+
+def _value(param, value, reader: Reader) -> str:
+    """One value as spec text, when it is what the parameter takes (a crafted config cannot inject text)."""
+    kind = param.type
+    if kind == "bool" and isinstance(value, bool):
+        return "true" if value else "false"
+    if kind == "shape" and isinstance(value, (list, tuple)) and value and all(_whole(v) for v in value):
+        return "x".join(str(int(v)) for v in value)
+    if kind == "shape" and _whole(value):
+        return str(int(value))
+    if kind in ("int", "int_or_all") and _whole(value):
+        return str(int(value))
+    if kind in ("float", "number", "fraction", "int_or_fraction") and _number(value):
+        return str(int(value)) if _whole(value) else _float_text(float(value))
+    if kind not in ("int", "float", "number", "fraction", "bool", "shape") and isinstance(value, str) \
+            and WORD.fullmatch(value):
+        return value
+    raise reader.fail(f"has {param.name}={shown(value)}, "
+                      f"which is not a {kind} nnspec can write")
+
+
+def _float_text(value: float) -> str:
+    """The shortest text that reads back as `value` (`0.3`, `1e-05`), as a float32 when Keras stored one."""
+    single = _float32(value) == value  # 0.009999999776482582 is Keras' float32 0.01
+    for digits in range(1, 18):
+        text = f"{value:.{digits}g}"
+        if float(text) == value or (single and _float32(float(text)) == value):
+            return text
+    return repr(value)
+
+
+def _float32(value: float) -> float:
+    return struct.unpack("f", struct.pack("f", value))[0]
+
+
+def _number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _whole(value) -> bool:
+    return _number(value) and isinstance(value, int)
+
+
+def _repeats(lines: list[str]) -> list[str]:
+    """Runs of an identical line, or of an identical group of lines, written once with xN."""
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        best_size, best_count = 1, 1
+        for size in range(1, (len(lines) - i) // 2 + 1):
+            count = 1
+            while lines[i + count * size:i + (count + 1) * size] == lines[i:i + size]:
+                count += 1
+            if count > 1 and size * count > best_size * best_count:
+                best_size, best_count = size, count
+        group = lines[i:i + best_size]
+        if best_count == 1:
+            out.append(group[0])
+        elif best_size == 1:
+            out.append(f"{group[0]} x{best_count}")
+        else:
+            out.append("{ " + "; ".join(group) + f" }} x{best_count}")
+        i += best_size * best_count
+    return out

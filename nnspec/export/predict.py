@@ -1,7 +1,8 @@
 """`nnspec predict`: a trained run's predictions for new samples, with class names.
 
 Inputs come as the dataset's own files give them, and are prepared the way the run's
-dataset prepares its samples:
+dataset prepares its samples: by the dataset's own `prepare(options, x, seed)` when
+its registration has one (a plugin's dataset says so there), else
 
 - images (a folder of PNG/JPEG files, image datasets only): grey levels, resized to
   the dataset's image size, scaled from 0..255 to [0, 1];
@@ -29,7 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import DataError, UsageError
+from ..errors import DataError, NNSpecError, UsageError
 from .runfolder import SavedRun, read_run, saved_form
 
 RAW_SCALE = {"mnist": 255.0, "fashion_mnist": 255.0, "digits": 16.0}  # the dataset's raw pixel range
@@ -114,6 +115,14 @@ def read_inputs(run: SavedRun, path: Path, prepared: bool = False,
 
 def _scale(run: SavedRun, x: np.ndarray) -> np.ndarray:
     plan = run.plan
+    dataset = _dataset(plan.dataset)
+    if dataset is not None and dataset.prepare is not None:  # the dataset says how (a plugin's included)
+        try:
+            return np.asarray(dataset.prepare(plan.dataset_options, x, plan.seed), dtype=np.float64)
+        except NNSpecError:
+            raise
+        except Exception as exc:  # a plugin's bug reaches the user as a message
+            raise DataError(f"data {plan.dataset} failed to prepare the samples: {type(exc).__name__}: {exc}") from exc
     if plan.dataset in RAW_SCALE:
         return x / RAW_SCALE[plan.dataset]
     normalization = _normalization(run)
@@ -122,6 +131,13 @@ def _scale(run: SavedRun, x: np.ndarray) -> np.ndarray:
         if x.ndim == 2 and x.shape[1] == len(mean):
             return (x - mean) / std
     return x
+
+
+def _dataset(name: str):
+    from ..plugins import get_registries
+
+    datasets = get_registries().datasets
+    return datasets.get(name) if name and name in datasets else None
 
 
 def _normalization(run: SavedRun):

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..errors import UsageError
+from ..errors import SpecError, UsageError
+from ..forms import Code, KerasForm
+from ..registry import snake_case
 from ..types import Plan
 
 SKLEARN_LOADERS = {"iris": "load_iris", "digits": "load_digits"}
@@ -149,10 +151,83 @@ def input_dtype(plan: Plan) -> str:
     return "int32" if plan.layers and plan.layers[0].kind == "embedding" else "float32"
 
 
-def unsupported(layer) -> UsageError:
-    """The error for a layer kind no generator knows (a plugin's layer)."""
-    return UsageError(
-        f"layer kind '{layer.kind}' (line {layer.line}) has no code generator",
-        hint="nnspec code writes the core layer kinds: dense, dropout, flatten, batchnorm, conv2d, "
-        "maxpool, embedding, activation",
-    )
+# ------------------------------------------------------------------ layers and names from their registrations
+
+REGISTRIES = {"activation": "activations", "initializer": "initializers", "optimizer": "optimizers",
+              "loss": "losses", "metric": "metrics"}
+
+
+def layer_code(layer, backend: str):
+    """The `code` function the layer kind's builder for `backend` registered; an error at its line without one."""
+    from ..plugins import get_registries, resolve_reference
+
+    registries = get_registries()
+    builder = registries.layer_builders.get((backend, layer.kind))
+    if builder is None or builder.code is None:
+        provider = registries.layer_builder_providers.get((backend, layer.kind)) or registries.layers.provider.get(
+            layer.kind, "?")
+        raise SpecError(
+            f"layer kind '{layer.kind}' (plugin '{provider}') has no code generator for backend '{backend}'",
+            line=layer.line or None, column=layer.column or None, code="no-code",
+            hint="its plugin can register one: LayerBuilder(..., code=...) (docs/plugins.md, Generated code)",
+        )
+    return resolve_reference(builder.code)
+
+
+def name_code(script: Script, what: str, name: str, backend: str, where: tuple[int, int], **fields) -> str:
+    """How a script on `backend` writes the name, from its registration (`Named.code`, or its KerasForm).
+
+    A name without code for the backend is an error at `where` (the line that uses it).
+    """
+    from ..plugins import get_registries
+
+    registry = getattr(get_registries(), REGISTRIES[what])
+    named = registry.get(name)
+    code = named.code.get(backend)
+    if code is None and backend == "keras":
+        code = keras_form_code(what, named, fields)
+    if code is None:
+        raise SpecError(
+            f"{what} '{named.name}' (plugin '{registry.provider.get(named.name, '?')}') has no code for backend "
+            f"'{backend}', so nnspec code cannot write it",
+            line=where[0] or None, column=where[1] or None, code="no-code",
+            hint=f"its plugin can say how: Named(..., code={{'{backend}': ...}}) (docs/plugins.md, Generated code)",
+        )
+    code = code if isinstance(code, Code) else Code(code)
+    for line in code.imports:
+        script.need(line)
+    return code.render(**fields)
+
+
+def keras_form_code(what: str, named, fields: dict) -> str | None:
+    """A Keras script's text for a name from its first KerasForm (None without one)."""
+    if not named.keras:
+        return None
+    form = named.keras[0] if isinstance(named.keras[0], KerasForm) else KerasForm(named.keras[0])
+    is_class = form.name[:1].isupper()
+    if what == "initializer" and is_class and not form.fixed:
+        return py(snake_case(form.name))  # "he_normal": Keras' own name for the class
+    if what == "optimizer":
+        options = fields.get("options", {})
+        written = {"learning_rate": fields["lr"], **{k: py(v) for k, v in form.fixed.items()},
+                   **{key: options[option] for key, option in form.options.items() if option in options}}
+        return f"keras.optimizers.{form.name}(" + ", ".join(f"{k}={v}" for k, v in written.items()) + ")"
+    if what == "loss" and is_class:
+        return f"keras.losses.{form.name}(from_logits=True)" if fields.get("from_logits") else py(snake_case(form.name))
+    if what == "initializer" and is_class:
+        return f"keras.initializers.{form.name}(" + ", ".join(f"{k}={py(v)}" for k, v in form.fixed.items()) + ")"
+    return py(form.name)
+
+
+def train_where(plan: Plan) -> tuple[int, int]:
+    """Where the train line is (the first layer's line when the spec has none)."""
+    stmt = getattr(plan.spec, "train", None)
+    if stmt is not None and stmt.line:
+        return stmt.line, stmt.column
+    return plan.layers[0].line, plan.layers[0].column
+
+
+def optimizer_fields(plan: Plan) -> dict:
+    """The fields of an optimizer's code: `lr` and each option, as Python literals."""
+    options = {key: py(value) for key, value in plan.train.options.items()}
+    return {"lr": py(plan.train.lr), **options, "options": options}

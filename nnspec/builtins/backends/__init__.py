@@ -52,9 +52,9 @@ Nothing here imports TensorFlow: keras.py and tf1.py import it inside functions.
 from __future__ import annotations
 
 from ...hookspecs import hookimpl
-from ...types import Backend, LayerBuilder
+from ...types import Backend
 from . import keras as keras_backend
-from . import merge_builders
+from . import keras_layers, merge_builders, tf1_layers
 from . import tf1 as tf1_backend
 
 BACKENDS = (
@@ -82,7 +82,7 @@ def register_backends(register):
 
 @hookimpl
 def register_layer_builders(register):
-    """Register how each backend builds every core layer kind."""
-    for name, module in (("keras", keras_backend), ("tf1", tf1_backend)):
-        for kind, build in {**module.BUILDERS, **merge_builders.BUILDERS[name]}.items():
-            register(LayerBuilder(name, kind, build))
+    """Register how each backend builds every core layer kind (and writes it in a script, and reads it back)."""
+    for module in (keras_layers, tf1_layers, merge_builders):
+        for builder in module.LAYER_BUILDERS:
+            register(builder)

@@ -7,7 +7,7 @@ from typing import Any, Callable
 import numpy as np
 
 from ...errors import NNSpecError, SpecError
-from ...plugins import plugin_impl
+from ...plugins import plugin_impl, resolve_reference
 from ...types import Plan, ResolvedLayer
 
 PREDICT_ROWS = 4096  # samples per forward pass when predicting
@@ -36,7 +36,7 @@ def layer_builder(backend: str, layer: ResolvedLayer):
         raise SpecError(f"layer kind '{layer.kind}' has no builder for backend '{backend}'",
                         line=layer.line or None, column=layer.column or None,
                         hint="its plugin must register a LayerBuilder for this backend")
-    return builder.build
+    return resolve_reference(builder.build)
 
 
 def build_layers(plan: Plan, ctx: "BuildContext", call: Callable, x: Any = None) -> Any:

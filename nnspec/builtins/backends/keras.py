@@ -63,7 +63,6 @@ import numpy as np
 
 from ...types import Plan
 from ... import objectives
-from .keras_layers import BUILDERS  # noqa: F401  (registered by builtins/backends/__init__.py)
 from .common import (
     BuildContext,
     build_layers,
@@ -98,6 +97,9 @@ class KerasContext(BuildContext):
 
         found = super().activation(name)
         return keras.activations.get(found) if isinstance(found, str) else found
+
+
+# the core layer builders live in keras_layers.py, beside how each is written and read back
 
 
 # ------------------------------------------------------------------ the model

@@ -57,3 +57,10 @@ def adam(lr, beta1, beta2):
     from keras import optimizers
 
     return optimizers.Adam(lr, beta_1=beta1, beta_2=beta2)
+
+
+def accuracy_code(label_encoding: str, from_logits: bool, **_) -> str:
+    """How a Keras script asks for accuracy: a yes/no output trained from logits splits at 0."""
+    if label_encoding == "column" and from_logits:
+        return "keras.metrics.BinaryAccuracy(threshold=0.0, name=\"accuracy\")"
+    return "\"accuracy\""

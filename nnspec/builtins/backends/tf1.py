@@ -60,7 +60,6 @@ import numpy as np
 from ...types import Plan
 from ... import objectives
 from . import tf1_probe
-from .tf1_layers import BUILDERS  # noqa: F401  (registered by builtins/backends/__init__.py)
 from .common import (
     BuildContext,
     build_layers,
@@ -143,7 +142,7 @@ class TF1Context(BuildContext):
         return tf.compat.v1.get_variable(name, shape=[int(d) for d in shape], dtype=tf.float32, initializer=initializer)
 
 
-# the core layer builders live in tf1_layers.py; BUILDERS maps each kind to its own
+# the core layer builders live in tf1_layers.py, beside how each is written in a script
 
 
 # ------------------------------------------------------------------ the model

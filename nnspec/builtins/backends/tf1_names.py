@@ -77,3 +77,52 @@ def adam(lr, beta1, beta2):
     import tensorflow as tf
 
     return tf.compat.v1.train.AdamOptimizer(lr, beta1=beta1, beta2=beta2)
+
+
+# ------------------------------------------------------------------ how generated scripts write them
+
+V1 = "tf.compat.v1"
+
+
+def initializer_code(function_name: str, *arguments) -> str:
+    """`tf.compat.v1.<function_name>(<arguments>)`, as a generated TF1 script writes the initializer."""
+    return f"{V1}.{function_name}({', '.join(map(repr, arguments))})".replace("'", '"')
+
+
+def optimizer_code(class_name: str, **options: str) -> str:
+    """`tf.compat.v1.train.<class_name>(learning_rate={lr}, key={option} ...)`: a template of the optimizer."""
+    written = "".join(f", {key}={{{option}}}" for key, option in options.items())
+    return f"{V1}.train.{class_name}(learning_rate={{lr}}{written})"
+
+
+def _clipped(output: str) -> str:
+    return f"tf.clip_by_value({output}, 1e-7, 1.0 - 1e-7)"
+
+
+def categorical_crossentropy_code(y: str, output: str, logits: str | None, **_) -> str:
+    if logits:
+        return f"tf.nn.softmax_cross_entropy_with_logits(labels={y}, logits={logits})"
+    return f"-tf.reduce_sum({y} * tf.math.log({_clipped(output)}), axis=1)"
+
+
+def sparse_categorical_crossentropy_code(y: str, output: str, logits: str | None, **_) -> str:
+    if logits:
+        return f"tf.nn.sparse_softmax_cross_entropy_with_logits(labels={y}, logits={logits})"
+    return f"-tf.math.log(tf.gather({_clipped(output)}, {y}, axis=1, batch_dims=1))"
+
+
+def binary_crossentropy_code(y: str, output: str, logits: str | None, **_) -> str:
+    if logits:
+        return f"tf.nn.sigmoid_cross_entropy_with_logits(labels={y}, logits={logits})"
+    probs = _clipped(output)
+    return f"-({y} * tf.math.log({probs}) + (1.0 - {y}) * tf.math.log(1.0 - {probs}))"
+
+
+def accuracy_code(y: str, output: str, label_encoding: str, from_logits: bool, **_) -> str:
+    """The fraction of samples classified right, from the outputs and the encoded labels."""
+    if label_encoding == "column":
+        predicted, truth = f"tf.cast({output} > {0.0 if from_logits else 0.5}, tf.float32)", y
+    else:
+        predicted = f"tf.argmax({output}, 1, output_type=tf.int32)"
+        truth = y if label_encoding == "index" else f"tf.argmax({y}, 1, output_type=tf.int32)"
+    return f"tf.reduce_mean(tf.cast(tf.equal(\n    {predicted}, {truth}), tf.float32))"

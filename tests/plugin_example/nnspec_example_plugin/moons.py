@@ -16,6 +16,7 @@ OPTIONS = (
     Param("noise", "float", 0.1, min=0, doc="standard deviation of the Gaussian noise added to each point"),
     Param("test", "fraction", 0.25, doc="fraction of the points kept for testing"),
     Param("seed", "int", None, min=0, doc="seed of the points and the split (default: the spec's seed)"),
+    Param("normalize", "bool", False, doc="standardise each coordinate with the training points' mean and deviation"),
 )
 CLASS_NAMES = ("upper", "lower")
 
@@ -65,13 +66,28 @@ def load(options: Mapping[str, Any], seed: int | None = None) -> Data:
     rng = np.random.default_rng(seed if own_seed is None else own_seed)
     x, y = moons(options["n"], options["noise"], rng)
     train_size, _ = sizes(options)
+    info = {}
+    if options.get("normalize"):
+        mean, std = x[:train_size].mean(axis=0), x[:train_size].std(axis=0)
+        x = ((x - mean) / std).astype("float32")
+        info["normalization"] = {"mean": mean.tolist(), "std": std.tolist()}
     return Data(
         x_train=x[:train_size],
         y_train=y[:train_size],
         x_test=x[train_size:],
         y_test=y[train_size:],
         meta=meta(options),
+        info=info,
     )
+
+
+def prepare(options: Mapping[str, Any], x: np.ndarray, seed: int) -> np.ndarray:
+    """Raw points (one per row, as `nnspec predict` reads them) as the network takes them: standardised
+    with the training points' statistics when `normalize=true`."""
+    if not options.get("normalize"):
+        return x
+    stats = load(options, seed).info["normalization"]
+    return (x - np.asarray(stats["mean"])) / np.asarray(stats["std"])
 
 
 TWO_MOONS = Dataset(
@@ -82,4 +98,5 @@ TWO_MOONS = Dataset(
     doc="two interleaved half circles in the plane, generated (a yes/no task)",
     aliases=("moons",),
     availability=lambda options: "generated (no download)",
+    prepare=prepare,
 )
