@@ -147,3 +147,109 @@ def test_diagnostics_probe_every_layer_of_a_graph(tmp_path):
         rows = result.diagnostics["rows"]
         assert {"dense_1", "dense_9", "add_1", "concat_1"} <= {row["layer"] for row in rows}, backend
         assert all(np.isfinite(row["grad_norm"]) for row in rows if row["kind"] == "dense"), backend
+
+
+GRAPH_SPECS = ("residual_mlp",)  # shipped graph specs, smoke-run for one epoch on both backends
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("name", GRAPH_SPECS)
+def test_each_shipped_graph_spec_trains_one_epoch(name, backend, tmp_path):
+    from nnspec.dsl.parser import load
+
+    spec = load(Path(__file__).resolve().parent.parent / "specs" / f"{name}.nn")
+    (result,) = nnspec.run(spec, backend, epochs=1, out=tmp_path / name, progress="none", report=False)
+    assert result.param_count == nnspec.check(spec)[0].param_count
+    assert np.isfinite(result.history["loss"][0]) and result.metrics
+
+
+def test_the_residual_mlp_counts_what_keras_counts():
+    keras = pytest.importorskip("keras")
+    from nnspec.dsl.parser import load
+
+    plan = nnspec.check(load(Path(__file__).resolve().parent.parent / "specs" / "residual_mlp.nn"))[0]
+    x = inputs = keras.Input((64,))
+    x = keras.layers.Dense(64, activation="relu")(x)
+    for _ in range(3):
+        x = keras.layers.Add()([x, keras.layers.Dense(64)(keras.layers.Dense(64, activation="relu")(x))])
+    assert plan.param_count == keras.Model(inputs, keras.layers.Dense(10)(x)).count_params() == 29_770
+
+
+def test_code_writes_a_graph_as_keras_functional_calls_and_tf1_joins():
+    from nnspec.export.code import generate_code
+
+    spec = Path(__file__).resolve().parent.parent / "specs" / "residual_mlp.nn"
+    keras_script = generate_code(spec, "keras", None)
+    assert "add_1 = keras.layers.Add()([dense_1, dense_3])" in keras_script
+    assert "model = keras.Model(inputs, dense_8)" in keras_script
+    assert "tf.add_n([L1, L3])" in generate_code(spec, "tf1", None)
+
+
+def _functional_residual_and_branch(keras):
+    x = inputs = keras.Input((8,))
+    x = keras.layers.Dense(8, activation="relu")(x)
+    for _ in range(2):
+        x = keras.layers.Add()([x, keras.layers.Dense(8)(keras.layers.Dense(8, activation="relu")(x))])
+    x = keras.layers.Concatenate()([keras.layers.Dense(4)(x), keras.layers.Dense(3)(keras.layers.Dense(2)(x))])
+    return keras.Model(inputs, keras.layers.Dense(3, activation="softmax")(x))
+
+
+def test_import_writes_a_functional_model_in_the_compact_form_and_round_trips(tmp_path):
+    keras = pytest.importorskip("keras")
+    from nnspec.export.importer import import_model
+
+    model = _functional_residual_and_branch(keras)
+    model.save(tmp_path / "graph.keras")
+    text = import_model(tmp_path / "graph.keras")
+    assert text.splitlines()[2:] == ["input 8", "dense 8 relu", "residual { dense 8 relu; dense 8 } x2",
+                                     "concat { dense 4; { dense 2; dense 3 } }", "dense 3 softmax"]
+    plan = nnspec.check(nnspec.parse(text))[0]
+    assert plan.param_count == model.count_params()
+    rebuilt = nnspec.build(plan, "keras")
+    assert [type(layer).__name__ for layer in rebuilt.layers] == [type(layer).__name__ for layer in model.layers]
+
+
+def test_a_graph_run_imports_back_to_its_spec(tmp_path):
+    keras = pytest.importorskip("keras")
+    from nnspec.export.importer import import_model
+
+    text = GRAPH + "train adam epochs=1 batch=16"
+    (result,) = quiet_run(text, tiny_data(shape=(6,)), tmp_path, "keras")
+    imported = nnspec.parse(import_model(Path(result.dir) / "model.keras"))
+    layers = [s for s in nnspec.parse(text).statements if not isinstance(s, nnspec.dsl.TrainStmt)]
+    assert format_spec(nnspec.Spec(tuple(layers))) == format_spec(
+        nnspec.Spec(tuple(s for s in imported.statements if not isinstance(s, nnspec.dsl.TrainStmt))))
+
+
+def test_graphs_import_cannot_write_are_errors_that_say_why(tmp_path):
+    keras = pytest.importorskip("keras")
+    from nnspec.errors import NNSpecError
+    from nnspec.export.importer import import_model
+
+    a, b = keras.Input((4,)), keras.Input((4,))
+    two_inputs = keras.Model([a, b], keras.layers.Dense(1)(keras.layers.Add()([a, b])))
+    shared = keras.layers.Dense(4)
+    x = keras.Input((4,))
+    called_twice = keras.Model(x, shared(shared(x)))
+    x = keras.Input((4,))
+    a = keras.layers.Dense(4)(x)
+    joined = keras.layers.Add()([a, keras.layers.Dense(4)(x)])
+    crossing = keras.Model(x, keras.layers.Add()([joined, a]))  # a feeds two different merges
+    for model, words in ((two_inputs, "2 inputs"), (called_twice, "calls layer"), (crossing, "do not meet in one merge")):
+        path = tmp_path / f"{model.name}.keras"
+        model.save(path)
+        with pytest.raises(NNSpecError, match=words):
+            import_model(path)
+
+
+def test_the_graph_examples_in_the_language_doc_are_the_shipped_specs():
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "language.md").read_text()
+    section = doc[doc.index("## Graphs"):doc.index("## Names")]
+    for name in GRAPH_SPECS:
+        shipped = (Path(__file__).resolve().parent.parent / "specs" / f"{name}.nn").read_text()
+        statements = [line for line in shipped.splitlines() if line and not line.startswith("#")]
+        start = section.index(f"# specs/{name}.nn")
+        written = [line.strip() for line in section[start:].splitlines()[1:len(statements) + 1]]
+        assert written == statements
+        count = f"{nnspec.check(nnspec.parse(shipped))[0].param_count:,} parameters"
+        assert count in section[start:].splitlines()[0]

@@ -100,8 +100,8 @@ def test_an_initializer_nnspec_cannot_name_is_an_error(tmp_path):
 
 def test_a_file_that_is_not_a_model_is_an_error(tmp_path):
     path = tmp_path / "notes.json"
-    path.write_text(json.dumps({"class_name": "Functional", "config": {}}))
-    with pytest.raises(NNSpecError, match="nnspec imports Sequential models"):
+    path.write_text(json.dumps({"class_name": "Notes", "config": {}}))
+    with pytest.raises(NNSpecError, match="nnspec imports Sequential and functional models"):
         import_model(path)
     (tmp_path / "junk.keras").write_bytes(b"\x00\x01")
     result = CliRunner().invoke(app, ["import", str(tmp_path / "junk.keras")])

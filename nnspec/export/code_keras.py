@@ -17,6 +17,7 @@ from .script import (
     has_validation,
     input_dtype,
     layer_code,
+    layer_reads,
     name_code,
     optimizer_fields,
     py,
@@ -106,8 +107,16 @@ def write_keras(plan: Plan, script: Script) -> None:
 
 
 def _network(plan: Plan, written: list[str]) -> str:
-    """`model = keras.Sequential([...])`, or the functional form when a layer is a function of `{x}`."""
+    """`model = keras.Sequential([...])`, or the functional form for a graph or a layer that is a function of `{x}`."""
     inputs = f"keras.Input(shape={tuple(plan.input_shape)!r}, dtype=\"{input_dtype(plan)}\")"
+    if plan.is_graph:  # each layer's output named after it, so that branches and merges can read it
+        lines, outputs = [f"inputs = {inputs}"], []
+        for layer, text in zip(plan.layers, written):
+            reads = layer_reads(layer, outputs, "inputs")
+            given = f"[{', '.join(reads)}]" if isinstance(reads, list) else reads
+            lines.append(f"{layer.name} = " + (text.replace("{x}", given) if "{x}" in text else f"{text}({given})"))
+            outputs.append(layer.name)
+        return "\n".join([*lines, f"model = keras.Model(inputs, {outputs[-1]})"])
     if not any("{x}" in text for text in written):
         return "model = keras.Sequential([\n" + "".join(f"    {line},\n" for line in [inputs, *written]) + "])"
     lines = [f"inputs = {inputs}", "x = inputs"]

@@ -17,6 +17,7 @@ from .script import (
     has_validation,
     input_dtype,
     layer_code,
+    layer_reads,
     name_code,
     optimizer_fields,
     py,
@@ -107,10 +108,11 @@ def write_tf1(plan: Plan, script: Script) -> None:
         script.need(line)
     script.add(f"{V1}.disable_eager_execution()\n{V1}.set_random_seed({plan.seed})")
     graph = Graph(plan, script)
-    output = "x"
+    outputs: list[str] = []  # each layer's output tensor's name, for the branches and merges that read it
     for i, layer in enumerate(plan.layers):
         graph.layer, graph.is_last = layer, i == len(plan.layers) - 1
-        output = layer_code(layer, "tf1")(output, layer, graph)
+        outputs.append(layer_code(layer, "tf1")(layer_reads(layer, outputs, "x"), layer, graph))
+    output = outputs[-1]
     label_shape = "[None]" if plan.label_encoding == "index" else f"[None, {plan.layers[-1].output_shape[0]}]"
     label_dtype = "tf.int32" if plan.label_encoding == "index" else "tf.float32"
     inputs = [

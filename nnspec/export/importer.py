@@ -1,4 +1,4 @@
-"""`nnspec import`: the spec of a Keras Sequential model, from a .keras file or a Keras JSON config.
+"""`nnspec import`: the spec of a Keras Sequential or functional model, from a .keras file or a JSON config.
 
 Only the model's configuration is read (keras_config.py: bounded by size before and
 while it is read), so importing needs neither TensorFlow nor the weights. Nothing
@@ -23,6 +23,7 @@ from pathlib import Path
 from ..dsl.options import MAX_SIZE
 from ..errors import NNSpecError
 from ..forms import KerasForm
+from .functional import functional_lines
 from .keras_config import read_config, shown
 
 UNUSED_OPTIONS = ("kernel_regularizer", "bias_regularizer", "activity_regularizer",
@@ -31,7 +32,7 @@ WORD = re.compile(r"[a-z_][a-z0-9_]*")
 
 
 def import_model(path: str | Path) -> str:
-    """The spec text of the Sequential model in a .keras file or a Keras JSON config."""
+    """The spec text of the Sequential or functional model in a .keras file or a Keras JSON config."""
     path = Path(path)
     config = read_config(path).data
     reader = Reader(path)
@@ -49,15 +50,15 @@ def import_model(path: str | Path) -> str:
 
 
 def _spec_text(config: dict, path: Path, reader: "Reader") -> str:
-    if not isinstance(config, dict) or config.get("class_name") != "Sequential":
-        kind = config.get("class_name", "model") if isinstance(config, dict) else "model"
-        raise NNSpecError(
-            f"{path}: a {shown(kind)[1:-1]} model; nnspec imports Sequential models",
-            hint="a functional model with one chain of layers can be rebuilt as keras.Sequential",
-        )
+    kind = config.get("class_name", "model") if isinstance(config, dict) else "model"
+    if kind not in ("Sequential", "Functional"):
+        raise NNSpecError(f"{path}: a {shown(kind)[1:-1]} model; nnspec imports Sequential and functional models")
     layers = config.get("config", {}).get("layers", [])
     shape = _input_shape(config, layers, path)
-    lines = [reader.layer_line(layer) for layer in layers if layer.get("class_name") != "InputLayer"]
+    if kind == "Functional":  # a graph: chains, residual blocks and branches (functional.py)
+        lines = functional_lines(config, path, reader)
+    else:
+        lines = [reader.layer_line(layer) for layer in layers if layer.get("class_name") != "InputLayer"]
     text = [f"# imported from {_printable(path.name)}", "# add a data line (`nnspec datasets` lists them) to train it",
             f"input {'x'.join(str(d) for d in shape)}", *_repeats(lines)]
     reader.layer_name = ""

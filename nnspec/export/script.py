@@ -174,6 +174,18 @@ def layer_code(layer, backend: str):
     return resolve_reference(builder.code)
 
 
+def layer_reads(layer, outputs: list[str], network_input: str):
+    """What a layer's code is given: the name of the output it reads, or for a merge the list of them.
+
+    `outputs` holds the names earlier layers' code returned; -1 in `layer.sources` is
+    the network's input.
+    """
+    from ..plugins import get_registries
+
+    names = [network_input if i < 0 else outputs[i] for i in layer.sources]
+    return names if get_registries().layers.get(layer.kind).merges else names[0]
+
+
 def name_code(script: Script, what: str, name: str, backend: str, where: tuple[int, int], **fields) -> str:
     """How a script on `backend` writes the name, from its registration (`Named.code`, or its KerasForm).
 
