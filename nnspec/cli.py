@@ -75,6 +75,7 @@ def check_command(
     from .dsl.analyse import analyse
     from .dsl.diagnostics import from_error
     from .dsl.parser import read_spec_text
+    from .dsl.ranges import has_ranges, search_axes
 
     warn_plugin_failures()
     if backend is not None:
@@ -110,6 +111,9 @@ def check_command(
         elif not failed and not quiet:
             plans = analysis.plans
             variants = f", {len(plans)} variants" if len(plans) > 1 else ""
+            if has_ranges(analysis.spec):
+                axes = ", ".join(axis.describe() for axis in search_axes(analysis.spec))
+                variants = f"; search space {axes}, checked at the ends of each range"
             typer.echo(
                 f"{path}: ok ({len(plans[0].layers)} layers, "
                 f"{plans[0].param_count:,} parameters{variants})"
@@ -133,7 +137,7 @@ def show_command(
     result = check_spec(parsed)
     for diagnostic in result.diagnostics:
         typer.echo(diagnostic.render(str(spec), parsed.source), err=True)
-    typer.echo(render_plans(result.plans) if result.plans else render_layers(parsed))
+    typer.echo(render_plans(result.plans, parsed) if result.plans else render_layers(parsed))
 
 
 def fmt_command(

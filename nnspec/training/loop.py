@@ -27,11 +27,13 @@ SHUFFLE_STREAM = 1  # keeps the shuffling seed apart from the initializers' seed
 
 
 def train_loop(plan: Plan, trainer, arrays: Arrays, reporter: Progress, result: RunResult, folder: Path,
-               start: Position | None = None) -> None:
+               start: Position | None = None, callbacks: tuple = ()) -> None:
     """Epochs of shuffled mini-batches; fills result.history, saves history, results and a checkpoint each epoch.
 
     `start` (from a checkpoint) continues an interrupted run: the trainer's state is
     already restored, and the shuffling RNG, history and partial epoch come from `start`.
+    `callbacks` are TrainingCallbacks of this run only, after the registered ones; one
+    that sets `stop_training` ends training after the epoch.
     """
     x, y = arrays.x_train, arrays.y_train
     n = len(x)
@@ -60,7 +62,7 @@ def train_loop(plan: Plan, trainer, arrays: Arrays, reporter: Progress, result: 
     result.epoch_seconds = list(start.epoch_seconds)
     result.epochs_done = start.epoch
     checkpoints = Checkpointer(folder, trainer)
-    callbacks = Callbacks(plan, result.model, trainer, arrays, folder, history, reporter, result.extras)
+    callbacks = Callbacks(plan, result.model, trainer, arrays, folder, history, reporter, result.extras, callbacks)
     callbacks.begin()
     started = time.perf_counter() - start.train_seconds
     for epoch in range(start.epoch + 1, plan.train.epochs + 1):
@@ -116,4 +118,6 @@ def train_loop(plan: Plan, trainer, arrays: Arrays, reporter: Progress, result: 
                                   epoch_seconds=result.epoch_seconds, train_seconds=result.train_seconds))
         write_results(folder, result)  # still marked interrupted: a kill now leaves a readable folder
         reporter.end_epoch(epoch, plan.train.epochs, logs, seconds)
-    callbacks.end(plan.train.epochs)
+        if callbacks.stop_requested:
+            break
+    callbacks.end(result.epochs_done)
