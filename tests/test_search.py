@@ -125,3 +125,36 @@ def test_a_killed_search_resumes_with_its_finished_trials_kept(tmp_path):
     saved = json.loads((out / resumed / "results.json").read_text())
     assert saved["epochs_done"] == 6 and not saved["interrupted"] and len(saved["history"]["loss"]) == 6
     assert len(json.loads((out / "sweep.json").read_text())) == 4
+
+
+def test_two_local_processes_share_the_study_through_its_file(tmp_path):
+    runs = nnspec.run(digits_search(epochs=2), trials=4, jobs=2, prune="none", out=tmp_path / "jobs",
+                      progress="none")
+    recorded = trial_params(runs.dir)
+    assert [state for _, state, _ in recorded] == ["COMPLETE"] * 4
+    assert sorted(p.name.split("_")[0] for p in runs.dir.glob("trial-*")) == [f"trial-{n}" for n in range(4)]
+    assert len(runs) == 4 and all(r.epochs_done == 2 for r in runs)
+
+
+@pytest.fixture
+def local_ray():
+    ray = pytest.importorskip("ray") if not os.environ.get("CI") else __import__("ray")
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    yield ray
+    ray.shutdown()
+
+
+def test_a_digits_search_on_local_ray_tune_prunes_and_ranks_the_best_first(local_ray, tmp_path):
+    runs = nnspec.run(digits_search(epochs=4), trials=8, ray=True, prune="asha", out=tmp_path / "tune",
+                      progress="none")
+    assert len(runs) + len(runs.failures) == 8 and not runs.failures
+    states = [r.extras["search"]["state"] for r in runs]
+    assert "pruned" in states and states == sorted(states, key=("complete", "pruned").index)
+    complete = [r.extras["search"]["value"] for r in runs if r.extras["search"]["state"] == "complete"]
+    assert complete == sorted(complete)
+    for result in runs:  # the local search's layout: a folder per trial with its values and its model
+        assert result.dir.parent == runs.dir and result.dir.name.startswith(f"trial-{result.variant['trial']}_")
+        assert f"dense {result.variant['units']} relu" in (result.dir / "spec.nn").read_text()
+        assert (result.dir / "model.keras").is_file() and (result.dir / "history.csv").is_file()
+    assert len(trial_params(runs.dir)) == 8  # OptunaSearch asked the study in the run folder
+    assert (runs.dir / "sweep_curves.png").is_file()
