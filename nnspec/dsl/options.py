@@ -8,7 +8,7 @@ from ..errors import SpecError
 from ..plugins import get_registries
 from ..registry import closest_name, did_you_mean
 from ..types import REQUIRED, Param
-from .ast import Alt, ShapeValue, Text, Var
+from .ast import Alt, Range, ShapeValue, Text, Var
 
 MAX_SIZE = 1_000_000  # units, filters, dims: larger is a typo, not a network that fits here
 
@@ -50,6 +50,8 @@ def _number_kind(value: Any) -> str:
         return "a name"
     if isinstance(value, tuple):
         return "a list"
+    if isinstance(value, Range):
+        return "a range"
     if isinstance(value, float):
         return "a fraction" if 0 < value < 1 else "a decimal number"
     return "a number"
