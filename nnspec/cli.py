@@ -221,6 +221,7 @@ def build_app() -> typer.Typer:
     from .commands.export import code_command, export_command, import_command, predict_command
     from .commands.report import report_command
     from .commands.run import run_command
+    from .commands.runs import runs_command
     from .commands.verify import verify_plugin_command
     from .plugins import get_plugin_manager
 
@@ -247,6 +248,7 @@ def build_app() -> typer.Typer:
     app.command("fmt")(fmt_command)
     app.command("plugins")(plugins_command)
     app.command("run")(run_command)
+    app.command("runs")(runs_command)
     app.command("report")(report_command)
     app.command("lsp")(lsp_command)
     app.command("export")(export_command)

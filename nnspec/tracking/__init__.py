@@ -31,8 +31,12 @@ def tracking_options(tensorboard: bool = False, mlflow: str | bool | None = None
         _need("tensorboard", "--tensorboard", TENSORBOARD_INSTALL)
         out["tensorboard"] = True
     if mlflow:
+        uri = DEFAULT_MLFLOW if mlflow in (True, "default") else str(mlflow)
+        if ":" not in uri:
+            raise UsageError(f"--mlflow takes a tracking URI with its scheme, not '{uri}'",
+                             hint="e.g. sqlite:///runs/mlflow.db, http://host:5000, file:///path/mlruns")
         _need("mlflow", "--mlflow", MLFLOW_INSTALL)
-        out["mlflow"] = absolute_uri(DEFAULT_MLFLOW if mlflow in (True, "default") else str(mlflow))
+        out["mlflow"] = absolute_uri(uri)
     return out
 
 
