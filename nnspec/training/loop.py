@@ -64,6 +64,7 @@ def train_loop(plan: Plan, trainer, arrays: Arrays, reporter: Progress, result: 
     checkpoints = Checkpointer(folder, trainer)
     callbacks = Callbacks(plan, result.model, trainer, arrays, folder, history, reporter, result.extras, callbacks)
     callbacks.begin()
+    before = callbacks.seconds  # on_train_begin ran before the clock started: only later callbacks are taken off
     started = time.perf_counter() - start.train_seconds
     for epoch in range(start.epoch + 1, plan.train.epochs + 1):
         epoch_started = time.perf_counter()
@@ -110,7 +111,7 @@ def train_loop(plan: Plan, trainer, arrays: Arrays, reporter: Progress, result: 
         record(history, logs, epoch)
         logs = {name: history[name][-1] for name in logs}  # as recorded: numbers only
         result.epoch_seconds.append(seconds)
-        result.train_seconds = time.perf_counter() - started - callbacks.seconds
+        result.train_seconds = time.perf_counter() - started - (callbacks.seconds - before)
         result.best_epoch = best_epoch(history)
         result.epochs_done = epoch
         write_history(folder, history)
