@@ -121,6 +121,8 @@ def run(
     plans = plans_for(spec)
     tracking = tracking_options(tensorboard, mlflow)
     if trials is not None:
+        if workers is not None or cluster is not None:
+            raise UsageError("a search trains each trial in one process: give --trials or --workers, not both")
         from .api_search import run_search
         from .training.search import SearchSettings
 
