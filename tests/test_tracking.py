@@ -1,7 +1,8 @@
 """Runs you can find again: TensorBoard event files, MLflow runs, and `nnspec runs`.
 
 TensorBoard's files are read back with TensorBoard's own EventAccumulator, MLflow's
-runs with `mlflow.search_runs` from a real SQLite store.
+runs with `mlflow.search_runs` from a real SQLite store and from a real tracking server
+on a loopback port.
 """
 
 from __future__ import annotations
@@ -135,3 +136,56 @@ def test_runs_lists_every_run_with_its_state_and_sorts_by_a_metric(tmp_path):
     assert {entry["variant"] for entry in listed} == {"dense=8", "dense=16"} and listed[0]["metrics"]
     wrong = CliRunner().invoke(app, ["runs", str(tmp_path / "runs"), "--sort", "f1"])
     assert wrong.exit_code == 2 and "no run has that metric" in wrong.output
+
+
+@pytest.fixture
+def mlflow_server(tmp_path):
+    """A real MLflow tracking server on a loopback port (stopped afterwards, with its workers)."""
+    import os
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "mlflow", "server", "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
+         "--backend-store-uri", f"sqlite:///{tmp_path / 'server.db'}", "--artifacts-destination",
+         str(tmp_path / "server-artifacts")],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.time() + 240
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/health", timeout=5) as answer:
+                    if answer.status == 200:
+                        break
+            except OSError:
+                pass
+            assert server.poll() is None and time.time() < deadline, "the MLflow server did not start"
+            time.sleep(1)
+        yield url
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=60)
+
+
+def test_a_tracking_server_takes_the_runs_as_the_sqlite_store_does(mlflow_server, tmp_path):
+    import mlflow
+
+    spec = tmp_path / "remote.nn"
+    spec.write_text(DIGITS.replace("epochs=2", "epochs=1"))
+    result = CliRunner().invoke(app, ["run", str(spec), "--mlflow", mlflow_server, "--out", str(tmp_path / "run"), "-q"])
+    assert result.exit_code == 0, result.output
+    mlflow.set_tracking_uri(mlflow_server)
+    found = mlflow.search_runs(experiment_names=["remote"])
+    assert len(found) == 1
+    row = found.iloc[0]
+    assert row["status"] == "FINISHED" and row["params.layer.1"] == "dense 16 relu"
+    artefacts = {a.path for a in mlflow.tracking.MlflowClient(mlflow_server).list_artifacts(row.run_id)}
+    assert {"curves.png", "results.json", "model"} <= artefacts
