@@ -18,6 +18,7 @@ import math
 import os
 import queue
 import shutil
+import signal
 import tempfile
 import threading
 from dataclasses import dataclass
@@ -78,7 +79,10 @@ def run_on_tune(spec, settings: SearchSettings, root: Path, tracking: dict, say:
 
     logging.getLogger("ray.tune").setLevel(logging.WARNING)
     os.environ.setdefault("RAY_AIR_NEW_OUTPUT", "0")  # Tune's own tables stay quiet: the board below speaks
+    stop = signal.getsignal(signal.SIGTERM)
     ray = connect_ray(None if settings.ray is True else str(settings.ray))
+    if callable(stop) and threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, stop)  # Ray's own handler would end the driver without a word
     storage = JournalStorage(JournalFileBackend(str(root / STUDY_FILE)))
     finished = [r for r in saved_trials(root) if not r.interrupted]
     _fail_interrupted(storage, TrialState)
