@@ -28,8 +28,10 @@ from .training.environment import import_tensorflow_quietly, seed_everything
 from .training.evaluation import rank
 from .training.progress import Progress, make_progress
 from .training.variants import backend_name, backend_named, run_plans
+from .dsl.ranges import has_ranges, needs_trials_error
 from .dsl.sweep import seed_axes, with_seeds
 from .summary import group_runs, rank_groups
+from .tracking import load_tracking, log_finished, save_tracking, tracking_options
 from .types import Data, Plan
 
 if TYPE_CHECKING:
@@ -75,6 +77,12 @@ def run(
     workers: int | None = None,
     cluster: str | Sequence[str] | None = None,
     task: int | None = None,
+    trials: int | None = None,
+    sampler: str = "tpe",
+    prune: str = "median",
+    objective: str | None = None,
+    tensorboard: bool = False,
+    mlflow: str | bool | None = None,
 ) -> RunResults:
     """Train, evaluate and save every variant of a spec: RunResults, best first.
 
@@ -94,6 +102,10 @@ def run(
     trains one keras model data-parallel on N local processes; `cluster="h1:port,h2:port"`
     with `task=I` (or a TF_CONFIG in the environment) makes this process worker I of a
     cluster, worker 0 writing the run folder (nnspec/training/distributed.py).
+    `trials=N` searches the spec's ranges and choices with Optuna (`sampler` tpe or
+    random, `prune` median, asha or none, `objective` a history series; `jobs` and
+    `ray` run trials in parallel): nnspec/api_search.py. `tensorboard=True` writes event
+    files per variant; `mlflow=True` or a tracking URI logs every variant to MLflow.
     """
     reporter = make_progress(progress, stream or sys.stdout)
     name = spec_or_path if isinstance(spec_or_path, (str, Path)) and str(spec_or_path).endswith(".nn") else "the spec"
@@ -107,6 +119,20 @@ def run(
     if seeds is not None:
         spec = with_seeds(spec, seeds)
     plans = plans_for(spec)
+    tracking = tracking_options(tensorboard, mlflow)
+    if trials is not None:
+        if workers is not None or cluster is not None:
+            raise UsageError("a search trains each trial in one process: give --trials or --workers, not both")
+        from .api_search import run_search
+        from .training.search import SearchSettings
+
+        if data is None:
+            check_data_present(plans)
+        settings = SearchSettings(trials, sampler, prune, objective, jobs or 1, ray, plans[0].seed)
+        return run_search(spec, settings, out, reporter, data, tracking, report)
+    if has_ranges(spec):
+        raise needs_trials_error(spec)
+    plans = [dataclasses.replace(plan, tracking=tracking) for plan in plans] if tracking else plans
     repeated = frozenset(seed_axes(spec))
     if workers is not None or cluster is not None or "TF_CONFIG" in os.environ:
         from .training import distributed
@@ -121,6 +147,7 @@ def run(
         check_data_present(plans)
     stem = Path(spec.filename).stem if getattr(spec, "filename", None) else "spec"
     root = new_folder(Path(out) if out is not None else default_folder(stem))
+    save_tracking(root, tracking)
     reporter.message("loading TensorFlow ...")
     import_tensorflow_quietly()
     sweep = len(plans) > 1
@@ -134,7 +161,7 @@ def run(
         results, errors = run_in_parallel(plans, root, data, reporter, repeated, jobs=jobs, ray=ray)
     else:
         results, errors = run_plans(plans, root, DataLoader(data), reporter, seed_axes=repeated)
-    return _finish(plans, root, results, errors, reporter, report, repeated)
+    return _finish(plans, root, results, errors, reporter, report, repeated, tracking)
 
 
 def resume(folder: str | Path, *, progress: str = "auto", stream: TextIO | None = None,
@@ -145,19 +172,23 @@ def resume(folder: str | Path, *, progress: str = "auto", stream: TextIO | None 
     weights, optimizer state, shuffling RNG and history from checkpoint.npz.
     """
     from .dsl.parser import parse
-    from .rundir import RESULTS_FILE, check_folder, is_sweep, read_json
+    from .rundir import RESULTS_FILE, SEARCH_FILE, check_folder, is_sweep, read_json
     from .training import checkpoint
 
     folder = check_folder(Path(folder))
     reporter = make_progress(progress, stream or sys.stdout)
     reporter.message(f"checking {folder} ...")
+    if (folder / SEARCH_FILE).is_file():
+        from .api_search import resume_search
+
+        return resume_search(folder, reporter, report)
     if is_sweep(folder):
         return _resume_sweep(folder, reporter, report)
     saved = read_json(folder / RESULTS_FILE)
     if not saved.get("interrupted"):
         raise UsageError(f"the run in '{folder}' is not interrupted: there is nothing to resume")
     text = (folder / SPEC_FILE).read_text(encoding="utf-8")
-    plans = plans_for(parse(text, saved.get("spec_file") or str(folder / SPEC_FILE)))
+    plans = with_tracking(plans_for(parse(text, saved.get("spec_file") or str(folder / SPEC_FILE))), folder)
     if len(plans) != 1:
         raise UsageError(f"'{folder}' holds a spec with {len(plans)} variants; resume one variant's folder")
     check_data_present(plans)
@@ -166,7 +197,7 @@ def resume(folder: str | Path, *, progress: str = "auto", stream: TextIO | None 
     reporter.message("loading TensorFlow ...")
     import_tensorflow_quietly()
     results, failures = run_plans(plans, folder, DataLoader(None), reporter, resume=(position, state))
-    return _finish(plans, folder, results, failures, reporter, report)
+    return _finish(plans, folder, results, failures, reporter, report, tracking=load_tracking(folder))
 
 
 def _resume_sweep(root: Path, reporter: Progress, report: bool) -> RunResults:
@@ -179,6 +210,7 @@ def _resume_sweep(root: Path, reporter: Progress, report: bool) -> RunResults:
     saved_runs = {p.parent.name: read_json(p) for p in root.glob(f"*/{RESULTS_FILE}")}
     spec_file = next((r.get("spec_file") for r in saved_runs.values() if r.get("spec_file")), None)
     plans = plans_for(parse((root / SPEC_FILE).read_text(encoding="utf-8"), spec_file or str(root / SPEC_FILE)))
+    plans = with_tracking(plans, root)
     check_data_present(plans)
     reporter.message("loading TensorFlow ...")
     import_tensorflow_quietly()
@@ -206,9 +238,15 @@ def _resume_sweep(root: Path, reporter: Progress, report: bool) -> RunResults:
             failures.append(error.result)
             reporter.message(f"{plan.variant_label}: {error.message}")
         write_sweep(root, results + failures)
-    outcome = _finish(plans, root, results, errors, reporter, report)
+    outcome = _finish(plans, root, results, errors, reporter, report, tracking=load_tracking(root))
     outcome.failures = failures
     return outcome
+
+
+def with_tracking(plans: list[Plan], folder: Path) -> list[Plan]:
+    """The plans with what the run in `folder` tracked (tracking.json), for a resumed run."""
+    tracking = load_tracking(folder)
+    return [dataclasses.replace(plan, tracking=tracking) for plan in plans] if tracking else plans
 
 
 def _remove_strays(folder: Path) -> None:
@@ -218,8 +256,8 @@ def _remove_strays(folder: Path) -> None:
 
 
 def _finish(plans, root: Path, results, errors, reporter: Progress, report: bool,
-            repeated: frozenset = frozenset()) -> RunResults:
-    """Rank, report, and raise the variants' training errors, as a fresh run does.
+            repeated: frozenset = frozenset(), tracking: dict | None = None) -> RunResults:
+    """Rank, report, log to MLflow, and raise the variants' training errors, as a fresh run does.
 
     `repeated` names the seed's sweep axes: the runs are then grouped by variant.
     """
@@ -232,6 +270,7 @@ def _finish(plans, root: Path, results, errors, reporter: Progress, report: bool
         outcome[:] = [r for group in outcome.groups for r in group.members if r.error is None]
     if report and results:
         _write_report(root, reporter)
+    log_finished(root, tracking, reporter.warn)
     if errors:
         if sweep:
             names = "; ".join(f"{r.label}: {r.error}" for r in failures)

@@ -75,6 +75,7 @@ def check_command(
     from .dsl.analyse import analyse
     from .dsl.diagnostics import from_error
     from .dsl.parser import read_spec_text
+    from .dsl.ranges import has_ranges, search_axes
 
     warn_plugin_failures()
     if backend is not None:
@@ -110,6 +111,9 @@ def check_command(
         elif not failed and not quiet:
             plans = analysis.plans
             variants = f", {len(plans)} variants" if len(plans) > 1 else ""
+            if has_ranges(analysis.spec):
+                axes = ", ".join(axis.describe() for axis in search_axes(analysis.spec))
+                variants = f"; search space {axes}, checked at the ends of each range"
             typer.echo(
                 f"{path}: ok ({len(plans[0].layers)} layers, "
                 f"{plans[0].param_count:,} parameters{variants})"
@@ -133,7 +137,7 @@ def show_command(
     result = check_spec(parsed)
     for diagnostic in result.diagnostics:
         typer.echo(diagnostic.render(str(spec), parsed.source), err=True)
-    typer.echo(render_plans(result.plans) if result.plans else render_layers(parsed))
+    typer.echo(render_plans(result.plans, parsed) if result.plans else render_layers(parsed))
 
 
 def fmt_command(
@@ -217,6 +221,7 @@ def build_app() -> typer.Typer:
     from .commands.export import code_command, export_command, import_command, predict_command
     from .commands.report import report_command
     from .commands.run import run_command
+    from .commands.runs import runs_command
     from .commands.verify import verify_plugin_command
     from .plugins import get_plugin_manager
 
@@ -243,6 +248,7 @@ def build_app() -> typer.Typer:
     app.command("fmt")(fmt_command)
     app.command("plugins")(plugins_command)
     app.command("run")(run_command)
+    app.command("runs")(runs_command)
     app.command("report")(report_command)
     app.command("lsp")(lsp_command)
     app.command("export")(export_command)

@@ -20,7 +20,9 @@ class TrainingState:
     results.json) and shown on the epoch line. `results` takes what does not fit a
     number per epoch: each key a callback sets (its own, e.g. `diagnostics`) is saved
     at the top level of results.json, unless RunResult already has a field of that
-    name. `epoch` is 0 in `on_train_begin`.
+    name. `epoch` is 0 in `on_train_begin`. Setting `stop_training` in `on_epoch_end`
+    ends training after that epoch (a search's pruning, early stopping); the run is
+    then evaluated and saved as after its last epoch.
     """
 
     plan: Any  # nnspec.types.Plan, the checked variant
@@ -34,6 +36,7 @@ class TrainingState:
     logs: dict[str, float] = field(default_factory=dict)
     history: Mapping[str, list[float]] = field(default_factory=dict)
     results: dict[str, Any] = field(default_factory=dict)  # JSON values saved in results.json by key
+    stop_training: bool = False
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ BUILTIN_PLUGINS = (
     "nnspec.builtins.backends",
     "nnspec.builtins.layer_diagnostics",
     "nnspec.builtins.diagnostics_report",
+    "nnspec.builtins.tensorboard_events",
 )
 ENV_VAR = "NNSPEC_PLUGINS"  # comma list of third-party plugins to load; empty: none
 

@@ -315,6 +315,8 @@ class Plan:
 
     `label_encoding` says how integer labels become targets: `onehot` (categorical
     losses), `index` (sparse), `column` ((n, 1) float: binary and regression).
+    `tracking` says what the run records besides its folder (`{"tensorboard": True}`),
+    for the training callbacks that record it.
     """
 
     spec: Any  # nnspec.dsl.ast.Spec, one variant
@@ -328,6 +330,7 @@ class Plan:
     backend: str
     label_encoding: str
     variant: tuple[tuple[str, Any], ...] = ()
+    tracking: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def variant_label(self) -> str:

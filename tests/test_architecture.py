@@ -27,8 +27,9 @@ LAYERS = (
     ("built-ins", ("nnspec.builtins",)),
     ("training and run folder", ("nnspec.training", "nnspec.rundir")),
     ("reports", ("nnspec.reports",)),
+    ("tracking", ("nnspec.tracking",)),
     ("export", ("nnspec.export",)),
-    ("public face", ("nnspec", "nnspec.api", "nnspec.cli", "nnspec.commands", "nnspec.lsp", "nnspec.__main__",
+    ("public face", ("nnspec", "nnspec.api", "nnspec.api_search", "nnspec.cli", "nnspec.commands", "nnspec.lsp", "nnspec.__main__",
                      "nnspec.datasets", "nnspec.verify", "nnspec.testing")),
 )
 

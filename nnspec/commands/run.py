@@ -15,21 +15,26 @@ from .plugin_warnings import warn_plugin_failures
 
 
 LOCAL_RAY = "local"
+DEFAULT_MLFLOW = "default"
+_OPTIONAL_VALUES = {"--ray": (LOCAL_RAY, ("auto", LOCAL_RAY)), "--mlflow": (DEFAULT_MLFLOW, (DEFAULT_MLFLOW,))}
 
 
 def optional_ray_address(argv: list[str]) -> list[str]:
-    """`--ray` with no address becomes `--ray local`, so that the address may be left out.
+    """`--ray` with no address becomes `--ray local` (`--mlflow` alone `--mlflow default`), so that it may be left out.
 
     The word after `--ray` is its address when it looks like one (host:port, ray://...,
-    auto, local); otherwise (the spec file, another option, nothing) it is left alone.
+    auto, local), and the word after `--mlflow` its tracking URI when it has a scheme
+    (sqlite:///..., http://...); otherwise (the spec file, another option, nothing) it is
+    left alone.
     """
     out = []
     for i, arg in enumerate(argv):
         out.append(arg)
-        if arg == "--ray":
+        if arg in _OPTIONAL_VALUES:
+            missing, words = _OPTIONAL_VALUES[arg]
             following = argv[i + 1] if i + 1 < len(argv) else ""
-            if not (":" in following or following in ("auto", LOCAL_RAY)):
-                out.append(LOCAL_RAY)
+            if not (":" in following or following in words):
+                out.append(missing)
     return out
 
 
@@ -80,7 +85,24 @@ def run_command(
                      "(host:port, ray://host:port), or nothing for a local Ray instance."),
     ] = None,
     resume: Annotated[
-        Optional[Path], typer.Option(help="Continue an interrupted run in this folder from its last checkpoint.")
+        Optional[Path], typer.Option(help="Continue an interrupted run or search in this folder.")
+    ] = None,
+    trials: Annotated[
+        Optional[int], typer.Option(min=1, help="Search the spec's ranges and choices with N Optuna trials.")
+    ] = None,
+    sampler: Annotated[str, typer.Option(help="The search's sampler: tpe or random.")] = "tpe",
+    prune: Annotated[
+        str, typer.Option(help="Stop trials that fall behind at epoch ends: median, asha or none.")
+    ] = "median",
+    objective: Annotated[
+        Optional[str], typer.Option(help="The series a search judges trials by (default: val_loss, else loss).")
+    ] = None,
+    tensorboard: Annotated[
+        bool, typer.Option("--tensorboard", help="Write TensorBoard event files into each variant's folder.")
+    ] = False,
+    mlflow: Annotated[
+        Optional[str], typer.Option(metavar="[TRACKING_URI]", help="Log every variant to MLflow (default: "
+                                    "sqlite:///runs/mlflow.db)."),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the final table.")] = False,
     as_json: Annotated[
@@ -93,7 +115,8 @@ def run_command(
 
     warn_plugin_failures()
     specs = list(specs or [])
-    if resume is not None and (specs or backend or epochs or batch or lr is not None or seed is not None or out):
+    if resume is not None and (specs or backend or epochs or batch or lr is not None or seed is not None or out
+                               or trials or tensorboard or mlflow):
         raise UsageError("--resume takes only the run folder: the spec and options come from it")
     if resume is None and not specs:
         raise UsageError("give a spec file to train, or --resume RUN_DIR", hint="e.g. nnspec run specs/iris.nn")
@@ -107,6 +130,8 @@ def run_command(
     seed_list = parse_seeds(seeds) if seeds is not None else None
     if jobs is not None and ray is not None:
         raise UsageError("give --jobs or --ray, not both")
+    if trials is None and (sampler != "tpe" or prune != "median" or objective is not None):
+        raise UsageError("--sampler, --prune and --objective shape a search: give --trials N too")
     progress = "none" if quiet else "auto"
     stream = sys.stderr if as_json else sys.stdout
     _stop_on_sigterm()
@@ -118,7 +143,9 @@ def run_command(
             outcome = api.run(spec, backend, epochs=epochs, batch=_batch(batch), lr=lr, seed=seed, out=out,
                               progress=progress, stream=stream, diagnostics=diagnostics, seeds=seed_list,
                               jobs=jobs, workers=workers, cluster=cluster, task=task,
-                              ray=None if ray is None else (True if ray == LOCAL_RAY else ray))
+                              ray=None if ray is None else (True if ray == LOCAL_RAY else ray),
+                              trials=trials, sampler=sampler, prune=prune, objective=objective,
+                              tensorboard=tensorboard, mlflow=True if mlflow == DEFAULT_MLFLOW else mlflow)
         except TrainingError as error:
             partial = getattr(error, "result", None)
             if isinstance(partial, RunResults) and partial.sweep:  # show what did train, then fail
@@ -170,10 +197,18 @@ def results_table(results: Sequence[RunResult]) -> str:
         metrics += [m for m in result.metrics if m not in metrics]
     metrics = metrics or ["loss"]  # every variant failed: the column holds their errors
     sweep = len(results) > 1 or bool(results[0].variant)
-    header = (["variant"] if sweep else []) + [f"test {m}" for m in metrics] + ["best epoch", "train s"]
+    searched = [r.extras.get("search") for r in results if r.extras.get("search")]
+    objective = searched[0]["objective"] if searched else ""
+    header = (["variant"] if sweep else []) + (["trial", objective] if searched else [])
+    header += [f"test {m}" for m in metrics] + ["best epoch", "train s"]
     rows = []
     for result in results:
         cells = [result.label] if sweep else []
+        if searched:  # a search: how the trial ended, and the value it was judged by
+            info = result.extras.get("search") or {}
+            state = info.get("state", "failed")
+            cells += [f"pruned at {result.epochs_done}" if state == "pruned" else state,
+                      f"{info['value']:.4f}" if info.get("value") is not None else ""]
         if result.error:
             cells += ["failed: " + result.error] + [""] * (len(metrics) - 1)
         else:

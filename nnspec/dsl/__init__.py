@@ -19,6 +19,7 @@ from .ast import (
     LayerStmt,
     LetStmt,
     Option,
+    Range,
     SeedStmt,
     ShapeValue,
     Spec,
@@ -30,5 +31,5 @@ from .ast import (
 
 __all__ = [
     "Alt", "Arg", "BackendStmt", "Block", "Comment", "DataStmt", "InputStmt", "Layer", "LayerStmt",
-    "LetStmt", "Option", "SeedStmt", "ShapeValue", "Spec", "Statement", "Text", "TrainStmt", "Var",
+    "LetStmt", "Option", "Range", "SeedStmt", "ShapeValue", "Spec", "Statement", "Text", "TrainStmt", "Var",
 ]

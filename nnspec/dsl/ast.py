@@ -37,11 +37,11 @@ from .nodes import (
 from .graph import expand
 from .serialize import spec_from_dict, spec_to_dict
 from .sweeps import sweep_axes, variants
-from .values import Alt, ShapeValue, Text, Value, Var, plain, shape_text, value_from_json, value_to_json
+from .values import Alt, Range, ShapeValue, Text, Value, Var, plain, shape_text, value_from_json, value_to_json
 
 __all__ = [
     "Alt", "Arg", "BackendStmt", "Block", "Comment", "DataStmt", "InputStmt", "Layer", "LayerStmt",
-    "LetStmt", "Option", "SeedStmt", "ShapeValue", "Spec", "Statement", "Text", "TrainStmt", "Value",
+    "LetStmt", "Option", "Range", "SeedStmt", "ShapeValue", "Spec", "Statement", "Text", "TrainStmt", "Value",
     "Var", "STATEMENT_TYPES", "keyword_of", "plain", "shape_text", "span_of", "value_from_json", "value_to_json",
 ]
 

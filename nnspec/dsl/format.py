@@ -21,6 +21,7 @@ from .ast import (
     InputStmt,
     LayerStmt,
     LetStmt,
+    Range,
     SeedStmt,
     ShapeValue,
     Spec,
@@ -52,6 +53,8 @@ def format_value(value) -> str:
         return f"${value.name}"
     if isinstance(value, Alt):
         return "|".join(format_value(v) for v in value.values)
+    if isinstance(value, Range):
+        return f"{format_value(value.low)}..{format_value(value.high)}" + (" log" if value.log else "")
     if isinstance(value, tuple):
         return ",".join(format_value(v) for v in value)
     if isinstance(value, str):

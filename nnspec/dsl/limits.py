@@ -158,12 +158,12 @@ def _check_variants(spec) -> None:
 def _sweep_sizes(spec):
     """((line, column), number of values) of every sweep axis that makes variants."""
     from .ast import Alt
-    from .sweeps import used_variables, walk_values as _walk_values
+    from .sweeps import let_values, used_variables, walk_values as _walk_values
 
     used = used_variables(spec.statements) if spec.lets else set()
     for let in spec.lets:
         if let.name in used:
-            yield (let.line, let.column), len(let.values)
+            yield (let.line, let.column), len(let_values(let))
     for stmt in spec.statements:
         for _, value in _walk_values(stmt):
             if isinstance(value, Alt):

@@ -8,7 +8,7 @@ from ..errors import SpecError
 from ..plugins import get_registries
 from ..registry import closest_name, did_you_mean
 from ..types import REQUIRED, Param
-from .ast import Alt, Option, ShapeValue, Text, Var
+from .ast import Alt, Option, Range, ShapeValue, Text, Var
 
 if TYPE_CHECKING:
     from .diagnostics import Collector
@@ -53,6 +53,8 @@ def _number_kind(value: Any) -> str:
         return "a name"
     if isinstance(value, tuple):
         return "a list"
+    if isinstance(value, Range):
+        return "a range"
     if isinstance(value, float):
         return "a fraction" if 0 < value < 1 else "a decimal number"
     return "a number"

@@ -24,7 +24,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedToken
 from .transform import ParseState, token_end
 
 _ENDS = frozenset({"_NL", "_SEMICOLON", "RBRACE"})
-_ATOMS = frozenset({"NAME", "NUMBER", "SHAPE", "STRING", "VAR"})
+_ATOMS = frozenset({"NAME", "NUMBER", "SHAPE", "STRING", "VAR", "RANGE"})
 # text no terminal of grammar.lark matches, read as one token so that it gets one message
 _BAD = re.compile(r'(?P<OPEN_STRING>"(?:[^"\\\r\n]|\\[^\r\n])*\\?)|(?P<BAD_REPEAT>x[0-9]+\.[0-9A-Za-z_.]*)|(?P<BAD>.)',
                   re.DOTALL)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from ..types import Plan
 from .ast import shape_text
 from .options import describe
+from .ranges import has_ranges, search_axes
 
 
 def _summary(layer) -> str:
@@ -52,11 +53,19 @@ def render_plan(plan: Plan) -> str:
     return "\n".join(out)
 
 
-def render_plans(plans: list[Plan]) -> str:
-    """A single plan's table, or for a sweep the variant list and a table per variant."""
+def render_plans(plans: list[Plan], spec=None) -> str:
+    """A single plan's table, or for a sweep the variant list and a table per variant.
+
+    With the `spec`, a search space (ranges) is named first, and its variants are the
+    networks at the ends of each range.
+    """
     if len(plans) == 1 and not plans[0].variant:
         return render_plan(plans[0])
     out = [f"{len(plans)} variants:"]
+    if spec is not None and has_ranges(spec):
+        axes = ", ".join(axis.describe() for axis in search_axes(spec))
+        out = [f"search space: {axes} (nnspec run --trials N samples it)",
+               f"{len(plans)} variants at the ends of each range:"]
     width = max(len(p.variant_label) for p in plans)
     for i, plan in enumerate(plans, start=1):
         out.append(f"  {i}. {plan.variant_label:<{width}}  {plan.param_count:,} params")

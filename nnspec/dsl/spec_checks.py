@@ -7,6 +7,7 @@ from typing import Any
 from .ast import Block, LayerStmt, LetStmt, Spec, Var, keyword_of
 from .diagnostics import Collector
 from .graph import BRANCHING, MERGES
+from .ranges import check_ranges, range_let
 from .sweeps import walk_values as _walk_values
 
 SHAPELESS_NOTE = "shapes and parameters are not inferred without 'input' or 'data'"
@@ -37,7 +38,7 @@ def check_statements(spec: Spec, out: Collector) -> None:
             out.error(f"variable '{let.name}' is defined twice", let.line, let.column,
                       hint=f"the first definition is on line {defined[let.name].line}", code="duplicate-variable")
         defined[let.name] = let
-        if len(let.values) < 2:
+        if len(let.values) < 2 and range_let(let) is None:
             out.warn(f"variable '{let.name}' has one value: it sweeps nothing", let.line, let.column, code="single-value-sweep")
     used = set()
     for stmt in spec.statements:
@@ -48,6 +49,7 @@ def check_statements(spec: Spec, out: Collector) -> None:
                     line, column = _position_of(stmt, value)
                     out.error(f"undefined variable '${var.name}'", line, column,
                               hint=_suggest_var(var.name, defined) or f"define it with 'let {var.name} = a | b'", code="undefined-variable")
+    check_ranges(spec, out)
     for name, let in defined.items():
         if name not in used:
             out.warn(f"variable '{name}' is never used", let.line, let.column, code="unused-variable")

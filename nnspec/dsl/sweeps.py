@@ -13,7 +13,7 @@ from dataclasses import replace
 from typing import Any, Iterator
 
 from .nodes import BackendStmt, Block, InputStmt, LayerStmt, LetStmt, SeedStmt, TrainStmt
-from .values import Alt, Var, plain
+from .values import Alt, Range, Var, plain
 
 # statements that hold one sweepable value: the field, the label a sweep gives it,
 # and the field with the value's column
@@ -62,6 +62,19 @@ def used_variables(statements) -> set[str]:
     return names
 
 
+def let_values(let: LetStmt) -> tuple[Any, ...]:
+    """A `let`'s values as a grid sees them: a range (`16..256`) stands for its two ends."""
+    if len(let.values) == 1 and isinstance(let.values[0], Range):
+        return let.values[0].ends
+    return let.values
+
+
+def _let_spans(let: LetStmt) -> tuple:
+    if len(let.values) == 1 and isinstance(let.values[0], Range):
+        return let.value_spans * 2
+    return let.value_spans
+
+
 def _inline_alts(statements) -> list[tuple[str, Alt]]:
     return [(label, value) for stmt in statements for label, value in walk_values(stmt) if isinstance(value, Alt)]
 
@@ -78,7 +91,7 @@ def _axes(spec) -> list[tuple[str, tuple[Any, ...], tuple]]:
     not multiply the variants.
     """
     used = used_variables(spec.statements) if spec.lets else set()
-    axes = [(let.name, let.values, let.value_spans) for let in spec.lets if let.name in used]
+    axes = [(let.name, let_values(let), _let_spans(let)) for let in spec.lets if let.name in used]
     taken = {let.name for let in spec.lets}  # an unused `let b` still keeps `b=1|2` from being named b
     for label, alt in _inline_alts(spec.statements):
         name = label
@@ -92,26 +105,47 @@ def _axes(spec) -> list[tuple[str, tuple[Any, ...], tuple]]:
 
 
 def variants(spec) -> Iterator:
-    """One plain Spec per combination of sweep values (a plain spec yields itself)."""
+    """One plain Spec per combination of sweep values (a plain spec yields itself).
+
+    A range stands for its two ends here (`nnspec check` and `show` check those);
+    `variant_with` gives a variant with any value inside it (a search's trial).
+    """
     axes = _axes(spec)
     if not axes:
         yield spec
         return
-    let_names = {let.name for let in spec.lets}
-    inline_names = [name for name, _, _ in axes if name not in let_names]
     for combo in itertools.product(*(range(len(values)) for _, values, _ in axes)):
         chosen = {}
         for (name, values, spans), index in zip(axes, combo):
             chosen[name] = (values[index], spans[index] if index < len(spans) else None)
-        inline_values = iter(chosen[name] for name in inline_names)
-        origins: dict = {}
-        statements = tuple(
-            _substitute(stmt, chosen, inline_values, origins)
-            for stmt in spec.statements
-            if not isinstance(stmt, LetStmt)
-        )
-        variant = tuple((name, plain(chosen[name][0])) for name, _, _ in axes)
-        yield replace(spec, statements=statements, variant=variant, origins=origins)
+        yield _variant(spec, axes, chosen)
+
+
+def variant_with(spec, values) -> Any:
+    """The variant with the value `values[name]` on each sweep axis (a range's axis takes any value in it).
+
+    Errors in a value point where its range or alternative was written.
+    """
+    axes = _axes(spec)
+    chosen = {}
+    for name, candidates, spans in axes:
+        value = values[name]
+        index = next((i for i, c in enumerate(candidates) if c == value and type(c) is type(value)), 0)
+        chosen[name] = (value, spans[index] if index < len(spans) else None)
+    return _variant(spec, axes, chosen)
+
+
+def _variant(spec, axes, chosen):
+    let_names = {let.name for let in spec.lets}
+    inline_values = iter(chosen[name] for name, _, _ in axes if name not in let_names)
+    origins: dict = {}
+    statements = tuple(
+        _substitute(stmt, chosen, inline_values, origins)
+        for stmt in spec.statements
+        if not isinstance(stmt, LetStmt)
+    )
+    variant = tuple((name, plain(chosen[name][0])) for name, _, _ in axes)
+    return replace(spec, statements=statements, variant=variant, origins=origins)
 
 
 def _sub_value(value, chosen, inline_values, origins, where):

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 from lark import Token, Transformer
 
-from .ast import Alt, Arg, Block, Comment, LayerStmt, LetStmt, Option, ShapeValue, Text, Var, keyword_of
+from .ast import Alt, Arg, Block, Comment, LayerStmt, LetStmt, Option, Range, ShapeValue, Text, Var, keyword_of
 from .diagnostics import Collector
 from .keywords import KEYWORDS, build_statement
 
@@ -106,6 +106,16 @@ class NodeBuilder(Transformer):
         spans = tuple((i.line, i.column, i.end_line, i.end_column) for i in items)
         return Arg(Alt(tuple(i.value for i in items), spans), first.line, first.column, last.end_line,
                    last.end_column)
+
+    def range(self, children):
+        token = children[0]
+        last = children[-1]
+        where = (token.line, token.column, last.end_line, last.end_column)
+        if is_placeholder(token):
+            return Arg(_MISSING, *where)
+        low, _, high = token.value.partition("..")
+        ends = [number(Token.new_borrow_pos("NUMBER", text, token)) for text in (low, high)]
+        return Arg(Range(ends[0], ends[1], log=len(children) > 1), *where)
 
     def option(self, children):
         key, value = children

@@ -1,5 +1,5 @@
 """The values a spec holds besides numbers, names and booleans: shapes, text, variables,
-alternatives; and their JSON form (docs/spec.schema.json)."""
+alternatives, ranges; and their JSON form (docs/spec.schema.json)."""
 
 from __future__ import annotations
 
@@ -54,7 +54,33 @@ class Alt:
     spans: tuple[tuple[int, int, int, int], ...] = field(default=(), compare=False, repr=False)
 
 
-Value = Union[int, float, bool, str, ShapeValue, Text, Var, Alt, tuple]
+@dataclass(frozen=True)
+class Range:
+    """A range a search samples from (`nnspec run --trials N`), written as a `let`'s one value.
+
+    `let units = 16..256` is uniform over the whole numbers from 16 to 256 (both ends
+    whole numbers), `let lr = 0.0001..0.1 log` log-uniform over the reals between.
+    """
+
+    low: Any
+    high: Any
+    log: bool = False
+
+    @property
+    def integers(self) -> bool:
+        """True when both ends are whole numbers: the range then holds whole numbers only."""
+        return all(isinstance(end, int) and not isinstance(end, bool) for end in (self.low, self.high))
+
+    @property
+    def ends(self) -> tuple:
+        """The two ends (one if they are equal): `check`, `show` and a grid stand a range for them."""
+        return tuple(dict.fromkeys((self.low, self.high)))
+
+    def __str__(self) -> str:
+        return f"{self.low}..{self.high}" + (" log" if self.log else "")
+
+
+Value = Union[int, float, bool, str, ShapeValue, Text, Var, Alt, Range, tuple]
 
 
 def plain(value: Any) -> Any:
@@ -78,6 +104,8 @@ def value_to_json(value: Any) -> Any:
         return {"var": value.name}
     if isinstance(value, Alt):
         return {"alt": [value_to_json(v) for v in value.values]}
+    if isinstance(value, Range):
+        return {"range": {"low": value.low, "high": value.high, "log": value.log}}
     if isinstance(value, tuple):
         return {"list": [value_to_json(v) for v in value]}
     return value
@@ -97,6 +125,8 @@ def value_from_json(data: Any) -> Any:
             return Alt(tuple(value_from_json(v) for v in inner))
         if key == "list":
             return tuple(value_from_json(v) for v in inner)
+        if key == "range":
+            return Range(inner["low"], inner["high"], bool(inner.get("log", False)))
         raise ValueError(f"unknown value form {key!r}")
     if isinstance(data, list):  # a list written plainly, as a tool building a spec would
         return tuple(value_from_json(v) for v in data)

@@ -62,6 +62,9 @@ def _candidates(lines: list[str], slot: Slot, registries) -> list[Completion]:
     if slot.role == "key":
         return _option_keys(slot, registries)
     if slot.role == "let_value":
+        found = let_definitions(lines).get(slot.key)
+        if found is not None and ".." in found.values and "|" not in found.values:  # a range takes `log`
+            return [Completion("log", "keyword", "log-uniform range", docs.RANGE_DOC)]
         param = param_of_variable(lines, slot.key, registries)
         return _values(param, registries) if param else []
     param = param_for(slot, registries)

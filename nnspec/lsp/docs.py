@@ -15,8 +15,24 @@ STATEMENTS = {
               "how to train: `lr=`, `loss=`, `metrics=`, `epochs=`, `batch=`, `val=` and the optimizer's options"),
     "seed": ("seed N", "one seed for data splits, initializers and shuffling"),
     "backend": ("backend NAME", "the default backend for `run` (the command line overrides it)"),
-    "let": ("let NAME = a | b ...", "a sweep variable, used as `$NAME` in any value"),
+    "let": ("let NAME = a | b ...\nlet NAME = LOW..HIGH [log]",
+            "a sweep variable, used as `$NAME` in any value: choices `a | b`, or a range that "
+            "`nnspec run --trials N` samples (`16..256` whole numbers, `0.0001..0.1 log` log-uniform)"),
 }
+
+RANGE_DOC = ("a range: `nnspec run SPEC --trials N` samples it (whole numbers when both ends are whole, "
+             "`log` for log-uniform, above 0); `check` and `show` use its two ends")
+
+
+def range_doc(written: str) -> str:
+    """What a range as written (`0.0001..0.1 log`) means."""
+    low, _, rest = written.partition("..")
+    high = rest.split()[0] if rest.split() else ""
+    log = rest.split()[1:] == ["log"]
+    whole = low.lstrip("+-").isdigit() and high.lstrip("+-").isdigit()
+    kind = "log-uniform" if log else "uniform"
+    values = "whole numbers" if whole else "numbers"
+    return f"`{written}`: {kind} over the {values} from {low} to {high}; {RANGE_DOC}"
 
 # Param.type -> the registry whose names are its values
 REGISTRY_TYPES = ("activation", "initializer", "optimizer", "loss", "metric", "metrics", "dataset", "backend")

@@ -64,6 +64,9 @@ def _text(analysis: Snapshot, lines: list[str], slot: Slot, line: int, registrie
         return _variable(lines, atom)
     if slot.role == "repeat":
         return f"`{atom}`: repeated {atom[1:]} times"
+    if slot.role == "let_value" and (".." in atom or atom == "log"):
+        found = let_definitions(lines).get(slot.key)
+        return docs.range_doc(found.values if found else atom)
     if slot.role == "let_value":
         param = param_of_variable(lines, slot.key, registries)
     else:
@@ -94,6 +97,8 @@ def _variable(lines: list[str], name: str) -> str:
     used = f"used {count} time{'s' if count != 1 else ''}"
     if found is None:
         return f"`${name}`: not defined (add `let {name} = a | b`); {used}"
+    if ".." in found.values:
+        return f"search range `{name}` (line {found.line + 1}); {used}\n\n{docs.range_doc(found.values)}"
     return f"sweep variable `{name}` = {found.values} (line {found.line + 1}); {used}"
 
 

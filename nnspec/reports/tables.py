@@ -97,6 +97,9 @@ def comparison_table(sweep: SavedSweep) -> pd.DataFrame:
         row["best_epoch"] = epoch if epoch is not None else best_epoch(run.history)
         seconds = entry.get("train_seconds", run.results.get("train_seconds"))
         row["train_seconds"] = round(float(seconds), 2) if seconds is not None else None
+        if entry.get("search"):  # a search's trial: how it ended, and the value it was judged by
+            row["state"] = entry["search"].get("state")
+            row[entry["search"].get("objective") or "objective"] = entry["search"].get("value")
         row["error"] = entry.get("error") or run.results.get("error")
         rows.append(row)
     for entry in sweep.failed:

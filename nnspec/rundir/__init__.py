@@ -9,7 +9,18 @@ has not finished also holds checkpoint.npz (`nnspec run --resume` continues from
 Training writes through `write`, reports read through `read`: the format lives here only.
 """
 
-from .names import CHECKPOINT_FILE, HISTORY_FILE, PREDICTIONS_FILE, RESULTS_FILE, RUN_MARKER, SPEC_FILE, SWEEP_FILE
+from .names import (
+    CHECKPOINT_FILE,
+    HISTORY_FILE,
+    PREDICTIONS_FILE,
+    RESULTS_FILE,
+    RUN_MARKER,
+    SEARCH_FILE,
+    SPEC_FILE,
+    STUDY_FILE,
+    SWEEP_FILE,
+    TRACKING_FILE,
+)
 from .read import (
     Predictions,
     SavedRun,
@@ -38,7 +49,8 @@ from .write import (
 )
 
 __all__ = [
-    "CHECKPOINT_FILE", "HISTORY_FILE", "PREDICTIONS_FILE", "RESULTS_FILE", "RUN_MARKER", "SPEC_FILE", "SWEEP_FILE",
+    "CHECKPOINT_FILE", "HISTORY_FILE", "PREDICTIONS_FILE", "RESULTS_FILE", "RUN_MARKER", "SEARCH_FILE", "SPEC_FILE",
+    "STUDY_FILE", "SWEEP_FILE", "TRACKING_FILE",
     "Predictions", "SavedRun", "SavedSweep", "best_epoch", "check_folder", "is_sweep",
     "load_run", "load_sweep", "read_json",
     "default_folder", "new_folder", "save_model", "slug", "unique_slug", "variant_folders", "write_history",

@@ -16,7 +16,7 @@ import numpy as np
 
 from ..errors import DataError
 from ..types import TASKS
-from .names import HISTORY_FILE, PREDICTIONS_FILE, RESULTS_FILE, SPEC_FILE, SWEEP_FILE
+from .names import HISTORY_FILE, PREDICTIONS_FILE, RESULTS_FILE, SEARCH_FILE, SPEC_FILE, SWEEP_FILE
 
 
 @dataclass
@@ -101,7 +101,7 @@ def check_folder(folder: Path) -> Path:
         raise DataError(f"no run folder at '{folder}'", hint="give the folder `nnspec run` wrote")
     if not folder.is_dir():
         raise DataError(f"'{folder}' is a file, not a run folder", hint="give the folder `nnspec run` wrote")
-    if not (folder / RESULTS_FILE).is_file() and not is_sweep(folder):
+    if not (folder / RESULTS_FILE).is_file() and not is_sweep(folder) and not (folder / SEARCH_FILE).is_file():
         raise DataError(
             f"'{folder}' is not an nnspec run folder: it has neither {RESULTS_FILE} nor {SWEEP_FILE}",
             hint="give the folder `nnspec run` wrote",

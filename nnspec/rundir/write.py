@@ -168,6 +168,8 @@ def _sweep_entry(result: RunResult, root: Path) -> dict[str, Any]:
     }
     if result.group is not None:  # seeds repeat: the variant without its seed
         entry["group"] = result.group
+    if "search" in result.extras:  # a search's trial: its number, state and objective value
+        entry["search"] = result.extras["search"]
     if result.error:
         entry["error"] = result.error
     return entry

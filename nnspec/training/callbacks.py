@@ -21,20 +21,27 @@ class Callbacks:
     """The registered callbacks of one run, each with its own TrainingState."""
 
     def __init__(self, plan: Plan, model: Any, trainer: Any, arrays: Arrays, folder: Path,
-                 history: dict[str, list[float]], reporter: Progress, results: dict | None = None) -> None:
+                 history: dict[str, list[float]], reporter: Progress, results: dict | None = None,
+                 extra: tuple[TrainingCallback, ...] = ()) -> None:
+        """The registered callbacks, then `extra` ones this run alone uses (a search trial's)."""
         from ..plugins import get_registries
 
         registry = get_registries().training_callbacks
         self.reporter = reporter
         self.seconds = 0.0  # time spent in callbacks, kept out of the training time
         self.active: list[tuple[TrainingCallback, str, TrainingState]] = []
-        for name in registry.names():
-            callback = registry.get(name)
+        entries = [(registry.get(name), registry.provider.get(name, "")) for name in registry.names()]
+        for callback, plugin in entries + [(callback, "") for callback in extra]:
             size = max(1, int(callback.probe_size))
             state = TrainingState(plan, model, trainer, arrays.x_train[:size], arrays.y_train[:size],
                                   folder, plan.train.epochs, history=history,
                                   results=results if results is not None else {})
-            self.active.append((callback, registry.provider.get(name, ""), state))
+            self.active.append((callback, plugin, state))
+
+    @property
+    def stop_requested(self) -> bool:
+        """True when a callback set `stop_training` (training ends after this epoch)."""
+        return any(state.stop_training for _, _, state in self.active)
 
     def begin(self) -> None:
         """Call every on_train_begin (epoch 0, empty logs)."""

@@ -27,11 +27,13 @@ SHUFFLE_STREAM = 1  # keeps the shuffling seed apart from the initializers' seed
 
 
 def train_loop(plan: Plan, trainer, arrays: Arrays, reporter: Progress, result: RunResult, folder: Path,
-               start: Position | None = None) -> None:
+               start: Position | None = None, callbacks: tuple = ()) -> None:
     """Epochs of shuffled mini-batches; fills result.history, saves history, results and a checkpoint each epoch.
 
     `start` (from a checkpoint) continues an interrupted run: the trainer's state is
     already restored, and the shuffling RNG, history and partial epoch come from `start`.
+    `callbacks` are TrainingCallbacks of this run only, after the registered ones; one
+    that sets `stop_training` ends training after the epoch.
     """
     x, y = arrays.x_train, arrays.y_train
     n = len(x)
@@ -60,8 +62,9 @@ def train_loop(plan: Plan, trainer, arrays: Arrays, reporter: Progress, result: 
     result.epoch_seconds = list(start.epoch_seconds)
     result.epochs_done = start.epoch
     checkpoints = Checkpointer(folder, trainer)
-    callbacks = Callbacks(plan, result.model, trainer, arrays, folder, history, reporter, result.extras)
+    callbacks = Callbacks(plan, result.model, trainer, arrays, folder, history, reporter, result.extras, callbacks)
     callbacks.begin()
+    before = callbacks.seconds  # on_train_begin ran before the clock started: only later callbacks are taken off
     started = time.perf_counter() - start.train_seconds
     for epoch in range(start.epoch + 1, plan.train.epochs + 1):
         epoch_started = time.perf_counter()
@@ -108,7 +111,7 @@ def train_loop(plan: Plan, trainer, arrays: Arrays, reporter: Progress, result: 
         record(history, logs, epoch)
         logs = {name: history[name][-1] for name in logs}  # as recorded: numbers only
         result.epoch_seconds.append(seconds)
-        result.train_seconds = time.perf_counter() - started - callbacks.seconds
+        result.train_seconds = time.perf_counter() - started - (callbacks.seconds - before)
         result.best_epoch = best_epoch(history)
         result.epochs_done = epoch
         write_history(folder, history)
@@ -116,4 +119,6 @@ def train_loop(plan: Plan, trainer, arrays: Arrays, reporter: Progress, result: 
                                   epoch_seconds=result.epoch_seconds, train_seconds=result.train_seconds))
         write_results(folder, result)  # still marked interrupted: a kill now leaves a readable folder
         reporter.end_epoch(epoch, plan.train.epochs, logs, seconds)
-    callbacks.end(plan.train.epochs)
+        if callbacks.stop_requested:
+            break
+    callbacks.end(result.epochs_done)

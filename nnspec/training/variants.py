@@ -63,7 +63,7 @@ def run_plans(plans: list[Plan], root: Path, loader: DataLoader, reporter: Progr
 
 
 def run_plan(plan: Plan, folder: Path, loader: DataLoader, reporter: Progress, resume=None,
-             seed_axes: frozenset = frozenset(), backend=None) -> RunResult:
+             seed_axes: frozenset = frozenset(), backend=None, callbacks: tuple = ()) -> RunResult:
     """Train, evaluate and save one checked plan into `folder`.
 
     `resume` is a checkpoint (Position, trainer state) to continue from. results.json is
@@ -71,7 +71,7 @@ def run_plan(plan: Plan, folder: Path, loader: DataLoader, reporter: Progress, r
     end, so Ctrl-C or a kill leaves a folder that `nnspec report` reads and
     `nnspec run --resume` continues. A model that cannot be saved is recorded in
     `result.save_error`; it never hides the results. `seed_axes` and `backend` as in
-    run_plans.
+    run_plans; `callbacks` are TrainingCallbacks of this run only (a search trial's).
     """
     folder.mkdir(parents=True, exist_ok=True)
     write_text(folder / SPEC_FILE, format_spec(plan.spec))
@@ -103,7 +103,7 @@ def run_plan(plan: Plan, folder: Path, loader: DataLoader, reporter: Progress, r
             reporter.message(f"resuming after epoch {start.epoch} of {plan.train.epochs}")
         write_results(folder, result)
         with _backend_errors(plan):
-            train_loop(plan, trainer, arrays, reporter, result, folder, start)
+            train_loop(plan, trainer, arrays, reporter, result, folder, start, callbacks)
         with _backend_errors(plan):
             outputs = trainer.predict(arrays.x_test)
         result.metrics = evaluate(plan, arrays.y_test, outputs)
