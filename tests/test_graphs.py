@@ -253,3 +253,10 @@ def test_the_graph_examples_in_the_language_doc_are_the_shipped_specs():
         assert written == statements
         count = f"{nnspec.check(nnspec.parse(shipped))[0].param_count:,} parameters"
         assert count in section[start:].splitlines()[0]
+
+
+def test_the_editor_offers_block_heads_where_a_statement_starts():
+    from nnspec.lsp.completion import complete
+
+    found = complete(["input 4", "res"], 1, 3)
+    assert [(c.label, c.detail) for c in found.items] == [("residual", "block head")]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..dsl.graph import HEADS
 from ..types import Param
 from . import docs
 from .definition import let_definitions
@@ -58,7 +59,9 @@ def _candidates(lines: list[str], slot: Slot, registries) -> list[Completion]:
         keywords = [] if slot.in_block else [
             Completion(word, "keyword", "statement", docs.statement_doc(word), f"0{word}") for word in KEYWORDS
         ]
-        return keywords + _names(registries, "layer")
+        heads = [Completion(head, "keyword", "block head", f"**{head}** {{ ... }}: {meaning}", f"1{head}")
+                 for head, meaning in HEADS.items()]
+        return keywords + heads + _names(registries, "layer")
     if slot.role == "key":
         return _option_keys(slot, registries)
     if slot.role == "let_value":
