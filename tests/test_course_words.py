@@ -60,11 +60,11 @@ def test_the_backends_build_what_the_words_say(backend):
         assert list(model.train_feed.values()) == [pytest.approx(0.7)]
 
 
-def test_nnspec_code_says_it_does_not_write_bias_none_yet(tmp_path):
-    from nnspec.errors import UsageError
+def test_nnspec_code_writes_bias_none_on_both_backends(tmp_path):
     from nnspec.export.code import generate_code
 
     path = tmp_path / "nobias.nn"
-    path.write_text("input 4\ndense 3 bias=none\n")
-    with pytest.raises(UsageError, match="bias=none, which nnspec code does not write yet"):
-        generate_code(path, "keras")
+    path.write_text("data iris\ndense 8 relu bias=none\ndense 3 softmax\n")
+    assert "keras.layers.Dense(8, activation=\"relu\", use_bias=False)" in generate_code(path, "keras")
+    tf1 = generate_code(path, "tf1")
+    assert "L1 = tf.nn.relu(tf.matmul(x, W1))" in tf1 and '"b1"' not in tf1
