@@ -65,5 +65,9 @@ def likely_causes(plan: Plan) -> list[str]:
         causes.append("init=normal (standard deviation 1) blowing up the activations: use init=he")
     causes.append(f"a learning rate too high (lr={plan.train.lr:g}) that pushed the relu units to zero "
                   "or the sigmoids into saturation: try a smaller lr=")
-    causes.append("dead relu units: rerun with diagnostics=true to see each layer's dead fraction")
+    if plan.train.diagnostics:
+        causes.append("dead relu units or saturated sigmoids: the report's training diagnostics show each layer's "
+                      "dead and saturated fractions and how far its gradient has shrunk")
+    else:
+        causes.append("dead relu units: rerun with diagnostics=true to see each layer's dead fraction")
     return causes

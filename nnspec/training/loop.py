@@ -16,7 +16,7 @@ from ..types import Plan
 from .callbacks import Callbacks, record
 from .checkpoint import Checkpointer, Position
 from .data import Arrays
-from .evaluation import evaluate
+from .evaluation import evaluate, initial_point
 from .progress import Progress
 
 # Steps per backend call: 64 batches train as fast as a whole epoch per call and faster
@@ -61,6 +61,8 @@ def train_loop(plan: Plan, trainer, arrays: Arrays, reporter: Progress, result: 
     result.epochs_done = start.epoch
     checkpoints = Checkpointer(folder, trainer)
     callbacks = Callbacks(plan, result.model, trainer, arrays, folder, history, reporter, result.extras)
+    if start.epoch == 0:  # epoch 0 of the curves: the network before its first step
+        result.extras["initial"] = initial_point(plan, trainer, arrays)
     callbacks.begin()
     started = time.perf_counter() - start.train_seconds
     for epoch in range(start.epoch + 1, plan.train.epochs + 1):
