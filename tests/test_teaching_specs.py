@@ -15,7 +15,7 @@ from nnspec.plugins import get_registries
 from nnspec.types import Data
 
 SPECS = Path(__file__).resolve().parent.parent / "specs"
-TEACHING = ("vanishing_gradients", "initializers", "optimizers", "dropout", "batchnorm", "batchnorm_none")
+TEACHING = ("vanishing_gradients", "initializers", "optimizers", "dropout", "batchnorm")
 SLICE = 200  # training and test samples of the smoke runs
 
 
