@@ -64,7 +64,7 @@ def run(
     lr: float | None = None,
     seed: int | None = None,
     out: str | Path | None = None,
-    progress: str = "auto",
+    progress: str | Progress = "auto",
     stream: TextIO | None = None,
     data: Data | None = None,
     report: bool = True,
@@ -81,7 +81,8 @@ def run(
     `backend`, `epochs`, `batch` (a number or "all"), `lr` and `seed` override the
     spec. `out` is the run folder (default `runs/<spec name>/<time>/`; an existing
     folder is never overwritten). `progress` is "auto" (a bar on a terminal, epoch
-    lines otherwise), "bar", "lines" or "none". `data` replaces the spec's dataset
+    lines otherwise), "bar", "lines", "none", or a Progress of your own (the notebook's
+    live bar and curves are one). `data` replaces the spec's dataset
     with arrays you supply. Every spec gives RunResults: a list of RunResult (the
     content of each variant's results.json), best first, with `.best`, `.dir` and
     `.failures`. `diagnostics=True` records per-layer gradients and activations each
@@ -94,8 +95,10 @@ def run(
     trains one keras model data-parallel on N local processes; `cluster="h1:port,h2:port"`
     with `task=I` (or a TF_CONFIG in the environment) makes this process worker I of a
     cluster, worker 0 writing the run folder (nnspec/training/distributed.py).
+    The check's warnings and notes are shown first (`Progress.spec_warning`); with
+    NNSPEC_QUICK=1 in the environment every run stops after at most QUICK_EPOCHS epochs.
     """
-    reporter = make_progress(progress, stream or sys.stdout)
+    reporter = progress if isinstance(progress, Progress) else make_progress(progress, stream or sys.stdout)
     name = spec_or_path if isinstance(spec_or_path, (str, Path)) and str(spec_or_path).endswith(".nn") else "the spec"
     reporter.message(f"checking {name} ...")
     # everything a user can get wrong is checked before TensorFlow's seconds-long import
@@ -106,7 +109,9 @@ def run(
                            diagnostics=diagnostics or None)
     if seeds is not None:
         spec = with_seeds(spec, seeds)
+    spec = quick(spec, reporter)
     plans = plans_for(spec)
+    show_check_notes(spec, reporter)
     repeated = frozenset(seed_axes(spec))
     if workers is not None or cluster is not None or "TF_CONFIG" in os.environ:
         from .training import distributed
@@ -135,6 +140,28 @@ def run(
     else:
         results, errors = run_plans(plans, root, DataLoader(data), reporter, seed_axes=repeated)
     return _finish(plans, root, results, errors, reporter, report, repeated)
+
+
+QUICK_ENV = "NNSPEC_QUICK"
+QUICK_EPOCHS = 2
+
+
+def quick(spec, reporter: Progress):
+    """With NNSPEC_QUICK=1 (a notebook or docs smoke run), the spec capped at QUICK_EPOCHS epochs."""
+    if os.environ.get(QUICK_ENV, "").strip() in ("", "0"):
+        return spec
+    if all(plan.train.epochs <= QUICK_EPOCHS for plan in plans_for(spec)):
+        return spec
+    reporter.message(f"{QUICK_ENV}={os.environ[QUICK_ENV]}: every run stops after {QUICK_EPOCHS} epochs")
+    return apply_overrides(spec, epochs=QUICK_EPOCHS)
+
+
+def show_check_notes(spec, reporter: Progress) -> None:
+    """What `nnspec check` would warn about, with the source line and caret, before training starts."""
+    from .dsl.validate import check_spec
+
+    for diagnostic in check_spec(spec).diagnostics:
+        reporter.spec_warning(diagnostic.render(spec.filename, spec.source), diagnostic)
 
 
 def resume(folder: str | Path, *, progress: str = "auto", stream: TextIO | None = None,
@@ -231,7 +258,7 @@ def _finish(plans, root: Path, results, errors, reporter: Progress, report: bool
         outcome.groups = rank_groups(group_runs(results + failures))
         outcome[:] = [r for group in outcome.groups for r in group.members if r.error is None]
     if report and results:
-        _write_report(root, reporter)
+        outcome.report = _write_report(root, reporter)
     if errors:
         if sweep:
             names = "; ".join(f"{r.label}: {r.error}" for r in failures)
@@ -288,14 +315,15 @@ def plans_for(spec_or_plan, backend: str | None = None) -> list[Plan]:
     return check(apply_overrides(as_spec(spec_or_plan), backend=backend))
 
 
-def _write_report(root: Path, reporter: Progress) -> None:
-    """Draw the run folder's report; its failure is a warning, never lost results."""
+def _write_report(root: Path, reporter: Progress):
+    """Draw the run folder's report and return it; its failure is a warning (None), never lost results."""
     from .reports import write_report
 
     try:
-        write_report(root)
+        return write_report(root)
     except Exception as error:
         reporter.warn(f"the report could not be written: {getattr(error, 'message', None) or error}")
+        return None
 
 
 def as_spec(spec_or_path):

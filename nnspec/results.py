@@ -88,6 +88,7 @@ class RunResults(list):
         self.failures = list(failures)
         self.sweep = sweep
         self.groups: list = []  # seeds repeated: one summary.Group per variant, best mean first
+        self.report = None  # the reports.Report written for this run, when one was
 
     @property
     def best(self) -> RunResult | None:
