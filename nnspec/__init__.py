@@ -42,11 +42,19 @@ _LAZY = {
     "build": ("nnspec.api", "build"),
     "run": ("nnspec.api", "run"),
     "report": ("nnspec.reports", "report"),
+    "compare": ("nnspec.reports.compare", "compare"),
     # the result types
     "CheckResult": ("nnspec.dsl.validate", "CheckResult"),
     "RunResult": ("nnspec.results", "RunResult"),
     "RunResults": ("nnspec.results", "RunResults"),
 }
+
+
+def load_ipython_extension(ipython) -> None:
+    """`%load_ext nnspec`: the `%nnspec` and `%%nnspec` magics (nnspec/notebook)."""
+    from .notebook import load_ipython_extension as load
+
+    load(ipython)
 
 
 def __getattr__(name: str):

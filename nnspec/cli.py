@@ -215,7 +215,7 @@ def version_callback(value: bool) -> None:
 def build_app() -> typer.Typer:
     """The typer app with the core commands and every plugin's commands."""
     from .commands.export import code_command, export_command, import_command, predict_command
-    from .commands.report import report_command
+    from .commands.report import compare_command, report_command
     from .commands.run import run_command
     from .commands.verify import verify_plugin_command
     from .plugins import get_plugin_manager
@@ -244,6 +244,7 @@ def build_app() -> typer.Typer:
     app.command("plugins")(plugins_command)
     app.command("run")(run_command)
     app.command("report")(report_command)
+    app.command("compare")(compare_command)
     app.command("lsp")(lsp_command)
     app.command("export")(export_command)
     app.command("code")(code_command)

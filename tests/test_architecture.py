@@ -29,7 +29,7 @@ LAYERS = (
     ("reports", ("nnspec.reports",)),
     ("export", ("nnspec.export",)),
     ("public face", ("nnspec", "nnspec.api", "nnspec.cli", "nnspec.commands", "nnspec.lsp", "nnspec.__main__",
-                     "nnspec.datasets", "nnspec.verify", "nnspec.testing")),
+                     "nnspec.datasets", "nnspec.verify", "nnspec.testing", "nnspec.notebook")),
 )
 
 # Imports that go up a layer today, each with the reason it is allowed for now.

@@ -88,11 +88,12 @@ def _run_report(run: SavedRun, label, n, limits: dict | None = None, variant: st
     best = best_epoch(run.history)
     flat = plots_flat(run.history)
     initial = run.results.get("initial") or {}
+    guess = captions.guess_loss(run)
     curves = plot_curves(run.history, run.dir / "curves.png", f"Training curves: {named}",
-                         None if dead or flat else best, initial=initial, chance=chance)
+                         None if dead or flat else best, initial=initial, chance=chance, guess=guess)
     if curves:
         report.pictures["curves"] = curves
-        report.captions["curves"] = captions.curves(run.history, initial, chance, dead or flat)
+        report.captions["curves"] = captions.curves(run.history, initial, chance, dead or flat, guess)
     else:
         report.notes.append("the run recorded no per-epoch history, so there are no training curves")
     dropped = run.predictions.drop_non_finite() if run.predictions is not None else 0

@@ -34,13 +34,22 @@ def chance_level(run) -> float | None:
     return 1.0 / classes if classes else None
 
 
+def guess_loss(run) -> float | None:
+    """The cross-entropy of a uniform guess, ln(classes): the loss of a network that has learnt nothing."""
+    loss = str(run.results.get("loss") or "")
+    classes = len(run.class_names or []) or (2 if run.task == "binary" else 0)
+    if run.task not in ("multiclass", "binary") or "crossentropy" not in loss or classes < 2:
+        return None
+    return math.log(classes)
+
+
 def _last(values) -> float:
     found = finite(values)
     return float(found[-1]) if found.size else math.nan
 
 
 def curves(history: Mapping[str, list[float]], initial: Mapping[str, float] | None, chance: float | None,
-           dead: bool) -> str:
+           dead: bool, guess: float | None = None) -> str:
     """The loss from before training to the end, overfitting where the validation loss turns up, accuracy."""
     groups = series_groups(history)
     parts = []
@@ -51,6 +60,8 @@ def curves(history: Mapping[str, list[float]], initial: Mapping[str, float] | No
         parts.append(f"Training loss goes {begun}to {n(_last(loss['train']))} after epoch {len(loss['train'])}.")
         if wants_log([*(loss.get("train") or []), *(loss.get("validation") or []), start]):
             parts.append("The loss axis is logarithmic: its values span orders of magnitude.")
+        if guess is not None and abs(_last(loss["train"]) - guess) < 0.05 * guess:
+            parts.append(f"That is the loss of a uniform guess, ln({round(math.exp(guess))}) = {n(guess)}.")
     if "validation" in loss:
         values = finite(loss["validation"])
         best = int(np.argmin(values)) + 1 if values.size else 0

@@ -18,7 +18,7 @@ import pandas as pd
 from ..errors import UsageError
 from ..rundir import SavedRun, best_epoch, check_folder, default_folder, is_sweep, load_run, load_sweep, new_folder
 from . import compare_plots, diagnostic_plots as numbers
-from .captions import chance_level
+from .captions import chance_level, guess_loss
 from .curves import plot_sweep_curves
 from .figures import number as n
 from .report import Report
@@ -187,10 +187,12 @@ def add_pictures(runs: Runs, folder: Path, report: Report, curves_name: str,
     title = heading or f"{len(runs)} runs"
     chances = {chance_level(run) for _, run in runs} - {None}
     chance = chances.pop() if len(chances) == 1 else None
+    guesses = {guess_loss(run) for _, run in runs} - {None}
+    guess = guesses.pop() if len(guesses) == 1 else None
     histories = histories or {label: run.history for label, run in runs}
     initials = {label: run.results.get("initial") or {} for label, run in runs} if bands is None else None
     picture = plot_sweep_curves(histories, folder / f"{curves_name}.png", f"Training curves, {title}", bands=bands,
-                                initials=initials, chance=chance)
+                                initials=initials, chance=chance, guess=guess)
     if picture:
         report.pictures[curves_name] = picture
         report.captions[curves_name] = curves_caption(histories, chance)

@@ -17,7 +17,7 @@ import numpy as np
 
 from . import diagnostic_plots as numbers
 from .figures import TITLE_SIZE, colours, figure, panel_grid, save, title as wrapped, wants_log
-from .layer_plots import heat_map
+from .layer_plots import heat_map, short
 
 Runs = Mapping[str, Any]  # run label -> its diagnostics
 
@@ -63,9 +63,8 @@ def _per_layer(axis, runs: Runs, column: str, heading: str) -> None:
                       label=name, alpha=1.0 if style == "-" else 0.6)
     if wants_log(values):
         axis.set_yscale("log")
-    axis.set_xticks(range(len(longest)), [name.replace("dense_", "d").replace("batchnorm_", "bn")
-                                          .replace("activation_", "act") for name in longest],
-                    rotation=90 if len(longest) > 8 else 0, fontsize="small" if len(longest) <= 12 else "x-small")
+    axis.set_xticks(range(len(longest)), [name if len(longest) <= 12 else short(name) for name in longest],
+                    rotation=90 if len(longest) > 5 else 0, fontsize="small" if len(longest) <= 12 else "x-small")
     axis.set_xlabel("layer (first on the left)")
     axis.set_title(heading + (" (log scale)" if axis.get_yscale() == "log" else ""), fontsize="medium")
     axis.grid(alpha=0.3, which="both")

@@ -44,7 +44,11 @@ def points(values: list[float], metric: str, part: str, initial: Mapping[str, fl
     return epochs, list(values)
 
 
-def _style_axis(axis, metric: str, drawn: list[list[float]], chance: float | None, starts_at_zero: bool) -> None:
+def _style_axis(axis, metric: str, drawn: list[list[float]], chance: float | None, starts_at_zero: bool,
+                guess: float | None = None) -> None:
+    if metric == "loss" and guess is not None:
+        axis.axhline(guess, color="grey", linestyle="-.", linewidth=1, label=f"a uniform guess ({guess:.2f})")
+        drawn = [*drawn, [guess]]
     if is_accuracy(metric):
         low = min([*finite(v for s in drawn for v in s), chance if chance is not None else 1.0])
         axis.set_ylim(max(0.0, low - 0.05), 1.01)
@@ -62,11 +66,13 @@ def _style_axis(axis, metric: str, drawn: list[list[float]], chance: float | Non
 
 
 def plot_curves(history: Series, path: Path, title: str, best: int | None = None,
-                initial: Mapping[str, float] | None = None, chance: float | None = None) -> Path | None:
+                initial: Mapping[str, float] | None = None, chance: float | None = None,
+                guess: float | None = None) -> Path | None:
     """Every history series against the epoch: one panel per metric, train solid and validation dashed.
 
     `best` marks the best epoch (leave it None where there is no best to speak of, a
-    dead network's); `chance` draws the chance level on accuracy panels.
+    dead network's); `chance` draws the chance level on accuracy panels and `guess`
+    the loss of a uniform guess (ln of the number of classes) on the loss panel.
     """
     groups = series_groups(history)
     if not groups:
@@ -86,7 +92,7 @@ def plot_curves(history: Series, path: Path, title: str, best: int | None = None
                       marker="o" if len(shown) <= MARKERS_UP_TO else None, markersize=4)
         if best is not None and metric != "lr":
             axis.axvline(best, color="grey", linestyle=":", linewidth=1, label=f"best epoch ({best})")
-        _style_axis(axis, metric, drawn, chance, starts_at_zero)
+        _style_axis(axis, metric, drawn, chance, starts_at_zero, guess)
         axis.legend(fontsize="small")
     for axis in axes[len(groups):]:
         axis.set_visible(False)
@@ -96,7 +102,7 @@ def plot_curves(history: Series, path: Path, title: str, best: int | None = None
 def plot_sweep_curves(histories: Mapping[str, Series], path: Path, title: str,
                       bands: Mapping[str, Series] | None = None,
                       initials: Mapping[str, Mapping[str, float]] | None = None,
-                      chance: float | None = None) -> Path | None:
+                      chance: float | None = None, guess: float | None = None) -> Path | None:
     """Each variant's curves on the same axes: one panel per metric, a colour per variant.
 
     `bands`, when given, holds a half-width per series and epoch (a variant's sd over
@@ -134,7 +140,7 @@ def plot_sweep_curves(histories: Mapping[str, Series], path: Path, title: str,
                 axis.plot(epochs, shown, color=tints[label], linestyle="-" if part == "train" else "--",
                           marker="o" if len(shown) <= 12 else None, markersize=3,
                           label=label if part == "train" or "train" not in parts else None)
-        _style_axis(axis, metric, drawn, chance, starts_at_zero)
+        _style_axis(axis, metric, drawn, chance, starts_at_zero, guess)
     for axis in axes[len(metrics):]:
         axis.set_visible(False)
     handles, labels = [], []

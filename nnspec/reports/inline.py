@@ -2,8 +2,8 @@
 
 A notebook cell cannot rely on paths relative to a page, so the pictures are inlined
 as base64 PNGs. A run shows its diagnosis, the check's notes, its metrics and every
-picture; a sweep (or a comparison) its table and the side-by-side pictures, with
-each variant's own pictures folded below.
+picture; a sweep (or a comparison) its table and the side-by-side pictures, and
+where each variant's own page is.
 """
 
 from __future__ import annotations
@@ -61,11 +61,10 @@ def report_html(report) -> str:
         if report.table is not None:
             parts += ["<h4>Compared</h4>", table(report.table)]
         parts += pictures_html(report)
-        for label, variant in report.variants.items():
-            inner = pictures_html(variant)
-            if inner:
-                parts += [f"<details><summary>{escape(label)}: its own {len(inner)} pictures</summary>", *inner,
-                          "</details>"]
+        for label, variant in report.variants.items():  # linked, not inlined: a sweep's would weigh megabytes
+            if variant.html is not None:
+                parts.append(f"<p>{escape(label)}: {len(variant.pictures)} more pictures on its page, "
+                             f"{escape(variant.html)}</p>")
     if report.html is not None:
         parts.append(f'<p style="color:#777">The page: {escape(report.html)}</p>')
     parts.append("</div>")

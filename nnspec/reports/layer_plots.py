@@ -27,14 +27,21 @@ MAX_PANELS = 12
 Limits = Mapping[str, tuple[float, float] | None]
 
 
+def short(name: str) -> str:
+    """`dense_12` -> `d12`, for a network too deep to write every name under the axis."""
+    return name.replace("dense_", "d").replace("batchnorm_", "bn").replace("activation_", "act")
+
+
 def _ticks(axis, names: list[str], label: dict[str, str], vertical: bool = False) -> None:
-    crowded = len(names) > 8
-    shown = [label.get(name, name) if not crowded else name.replace("dense_", "d").replace("batchnorm_", "bn")
-             .replace("activation_", "act") for name in names]
-    if vertical:
+    if vertical:  # rows have room for `dense_1 (sigmoid)` until the network is deep
+        shown = [label.get(name, name) if len(names) <= 14 else short(name) for name in names]
         axis.set_yticks(range(len(names)), shown, fontsize="small" if len(names) <= 12 else "x-small")
     else:
-        axis.set_xticks(range(len(names)), shown, rotation=90 if crowded else 30, ha="center" if crowded else "right",
+        shown = [label.get(name, name) if len(names) <= 6 else name if len(names) <= 12 else short(name)
+                 for name in names]
+        slanted = len(names) > 3
+        axis.set_xticks(range(len(names)), shown, rotation=90 if len(names) > 6 else 30 if slanted else 0,
+                        ha="center" if len(names) > 6 or not slanted else "right",
                         fontsize="small" if len(names) <= 12 else "x-small")
 
 

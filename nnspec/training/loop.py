@@ -64,6 +64,7 @@ def train_loop(plan: Plan, trainer, arrays: Arrays, reporter: Progress, result: 
     if start.epoch == 0:  # epoch 0 of the curves: the network before its first step
         result.extras["initial"] = initial_point(plan, trainer, arrays)
     callbacks.begin()
+    callbacks.seconds = 0.0  # the time kept out of training is the callbacks' after this point only
     started = time.perf_counter() - start.train_seconds
     for epoch in range(start.epoch + 1, plan.train.epochs + 1):
         epoch_started = time.perf_counter()
