@@ -63,15 +63,7 @@ def curves(history: Mapping[str, list[float]], initial: Mapping[str, float] | No
         if guess is not None and abs(_last(loss["train"]) - guess) < 0.05 * guess:
             parts.append(f"That is the loss of a uniform guess, ln({round(math.exp(guess))}) = {n(guess)}.")
     if "validation" in loss:
-        values = finite(loss["validation"])
-        best = int(np.argmin(values)) + 1 if values.size else 0
-        if values.size and best < len(values) and values[-1] > 1.05 * values.min():
-            parts.append(f"Validation loss is lowest at epoch {best} ({n(values.min())}) and rises to "
-                         f"{n(values[-1])} by epoch {len(values)} while the training loss keeps falling: from "
-                         f"epoch {best} on the network fits its training samples rather than the task (overfitting).")
-        elif values.size:
-            parts.append(f"Validation loss ends at {n(values[-1])} (training: {n(_last(loss['train']))}): "
-                         "no sign of overfitting.")
+        parts.append(overfitting(loss["train"], loss["validation"]))
     for metric, series in groups.items():
         if not is_accuracy(metric):
             continue
@@ -87,6 +79,23 @@ def curves(history: Mapping[str, list[float]], initial: Mapping[str, float] | No
                          "so there is no best epoch to mark.")
         break
     return " ".join(parts) or "The run's series per epoch."
+
+
+def overfitting(train: list[float], validation: list[float]) -> str:
+    """Where the validation loss bottoms out, and the gap to the training loss it ends with."""
+    values, fitted = finite(validation), finite(train)
+    if not values.size or not fitted.size:
+        return ""
+    best = int(np.argmin(values)) + 1
+    gap = float(values[-1] - fitted[-1])
+    text = (f"Validation loss is lowest at epoch {best} ({n(values.min())}) and ends at {n(values[-1])}, "
+            f"{n(abs(gap))} {'above' if gap >= 0 else 'below'} the training loss ({n(fitted[-1])}).")
+    if best < len(values) - 1 and gap > 0.1 * values[-1] and fitted[-1] < fitted[min(best, len(fitted)) - 1]:
+        text += (f" After epoch {best} the training loss keeps falling while the validation loss does not: "
+                 "the network fits its training samples rather than the task (overfitting).")
+    else:
+        text += " Training and validation loss stay close: no overfitting to speak of."
+    return text
 
 
 def confusion(y_true: np.ndarray, predicted: np.ndarray, names: list[str], scope: str) -> str:

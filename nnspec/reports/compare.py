@@ -226,11 +226,10 @@ def curves_caption(histories: dict, chance: float | None) -> str:
     which = "validation" if key == "val_loss" else "training"
     text = f"Final {which} loss, lowest first: " + ", ".join(f"{label} {n(value)}" for label, value in ends) + "."
     if key == "val_loss":
-        turned = [label for label, h in histories.items()
-                  if min(h["val_loss"]) * 1.05 < _end(h["val_loss"]) and h["loss"][-1] < h["loss"][0]]
-        if turned:
-            text += (f" The validation loss of {', '.join(turned)} turns up while its training loss keeps falling: "
-                     "overfitting.")
+        gaps = {label: _end(h["val_loss"]) - _end(h["loss"]) for label, h in histories.items() if h.get("loss")}
+        text += (" The gap between validation and training loss at the end (large: the network learns its "
+                 "training samples rather than the task): "
+                 + ", ".join(f"{label} {n(gap)}" for label, gap in sorted(gaps.items(), key=lambda i: -i[1])) + ".")
     if chance is not None:
         text += f" The accuracy panel's dash-dot line is chance ({n(chance)})."
     return text

@@ -13,7 +13,7 @@ from typing import Mapping
 
 import numpy as np
 
-from .figures import (MARKERS_UP_TO, TITLE_SIZE, colours, figure, finite, panel_grid, plain_y, pretty, save,
+from .figures import (LOG_SPAN, LOSS_LOG_SPAN, MARKERS_UP_TO, TITLE_SIZE, colours, figure, finite, panel_grid, plain_y, pretty, readable_log, save,
                       title as wrapped, wants_log)
 
 Series = dict[str, list[float]]
@@ -54,8 +54,8 @@ def _style_axis(axis, metric: str, drawn: list[list[float]], chance: float | Non
         axis.set_ylim(max(0.0, low - 0.05), 1.01)
         if chance is not None:
             axis.axhline(chance, color="grey", linestyle="-.", linewidth=1, label=f"chance ({chance:.2f})")
-    elif wants_log(v for s in drawn for v in s):
-        axis.set_yscale("log")
+    elif wants_log((v for s in drawn for v in s), LOSS_LOG_SPAN if metric == "loss" else LOG_SPAN):
+        readable_log(axis, [v for s in drawn for v in s])
     else:
         plain_y(axis, drawn)
     axis.set_title(pretty(metric))

@@ -19,6 +19,7 @@ TITLE_WIDTH = 70  # characters a line of a figure's title holds before it wraps 
 MARKERS_UP_TO = 30  # epochs: draw points as well as lines, so short runs stay visible
 FLAT_SPAN = 0.01  # a series that moves less than this share of its size is drawn as a flat line
 LOG_SPAN = 50.0  # positive values whose largest is this many times their smallest get a log axis
+LOSS_LOG_SPAN = 8.0  # ... a loss already from this: the last epochs' differences stay readable after a steep start
 
 
 def figure(width: float, height: float):
@@ -59,10 +60,22 @@ def finite(values: Iterable) -> np.ndarray:
     return np.asarray(out, dtype=np.float64)
 
 
-def wants_log(values: Iterable) -> bool:
-    """True when the values are all positive and span orders of magnitude (LOG_SPAN or more)."""
+def wants_log(values: Iterable, span: float = LOG_SPAN) -> bool:
+    """True when the values are all positive and their largest is `span` times their smallest or more."""
     found = finite(values)
-    return bool(found.size) and found.min() > 0 and found.max() / found.min() >= LOG_SPAN
+    return bool(found.size) and found.min() > 0 and found.max() / found.min() >= span
+
+
+def readable_log(axis, values: Iterable) -> None:
+    """A log y axis labelled 0.2, 0.5, 1000 rather than 2x10^-1: minor ticks named when it spans little."""
+    from matplotlib.ticker import FuncFormatter, NullFormatter
+
+    axis.set_yscale("log")
+    found = finite(values)
+    plain = FuncFormatter(lambda value, _: f"{value:g}")
+    axis.yaxis.set_major_formatter(plain)
+    few_decades = found.size and found.min() > 0 and found.max() / found.min() < 30
+    axis.yaxis.set_minor_formatter(plain if few_decades else NullFormatter())
 
 
 def plain_y(axis, series: Sequence[Sequence[float]]) -> None:
