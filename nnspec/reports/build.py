@@ -27,6 +27,7 @@ from .tables import (
 )
 
 DEFAULT_GRID_SIZE = 16
+DIAGNOSTICS_PICTURES = ("gradients", "layer_stats", "activations", "weights")
 COMPARISON_FILE = "comparison.csv"
 RUNS_FILE = "comparison_runs.csv"  # one row per run, when seeds repeat and comparison.csv is by variant
 
@@ -111,6 +112,9 @@ def _run_report(run: SavedRun, label, n, limits: dict | None = None, variant: st
     else:
         _classification_pictures(run, report, wanted, n)
     _diagnostics_pictures(run, report, named, limits or {})
+    if dead:  # what explains a dead network comes before its one-column predictions
+        first = [name for name in ("curves", *DIAGNOSTICS_PICTURES) if name in report.pictures]
+        report.pictures = {name: report.pictures[name] for name in [*first, *report.pictures]}
     add_sections(run, report)
     report.html = run_page(report, run)
     return report

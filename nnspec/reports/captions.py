@@ -205,9 +205,16 @@ def activations(diagnostics: Mapping[str, Any], shown: int, total: int) -> str:
     parts = []
     for column, what in (("saturated", "saturated (within 1% of 0 or 1)"), ("dead", "dead (0 for every sample)")):
         last = numbers.at_epoch(diagnostics, column, epochs[-1])
-        if last:
-            worst = max(last, key=last.get)
+        worst = max(last, key=last.get) if last else None
+        if worst and last[worst] >= 0.01:
             parts.append(f"After epoch {epochs[-1]}, {last[worst]:.0%} of {worst}'s outputs are {what}.")
+    spread = numbers.at_epoch(diagnostics, "std", epochs[-1])
+    hidden = [name for name in numbers.hidden(diagnostics) if name in spread] or list(spread)
+    if not parts and hidden:
+        low, high = min(hidden, key=spread.get), max(hidden, key=spread.get)
+        parts.append(f"No layer's outputs are saturated or dead after epoch {epochs[-1]}; their sd ranges from "
+                     f"{n(spread[low])} ({low}) to {n(spread[high])} ({high}): a narrow spike says the layer "
+                     "gives nearly the same value for every input.")
     if shown < total:
         parts.append(f"{shown} of the {total} layers are drawn, spread over the network.")
     return " ".join(parts) or "Each layer's outputs before training (filled) and after the last epoch (outline)."

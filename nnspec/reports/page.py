@@ -31,7 +31,7 @@ def figures(pictures: dict[str, Path], page_dir: Path, captions: dict[str, str] 
     for name, path in pictures.items():
         source = Path(os.path.relpath(path, page_dir)).as_posix()
         caption = (captions or {}).get(name) or CAPTIONS.get(name.split("/")[-1].split("_label")[0], name)
-        anchor = name.replace("/", "-")
+        anchor = source.removesuffix(".png").replace("/", "-")  # unique on a sweep's page too
         parts.append(
             f'<figure id="{escape(anchor)}"><img src="{escape(source)}" alt="{escape(name)}">'
             f"<figcaption>{escape(caption)}</figcaption></figure>"
@@ -47,13 +47,14 @@ def check_notes(notes: list[str], heading: str = "h2") -> list[str]:
             *(f'<pre class="check">{escape(note)}</pre>' for note in notes)]
 
 
-def diagnosis(lines: list[str], label: str = "") -> list[str]:
+def diagnosis(lines: list[str], label: str = "", link: str | None = None) -> list[str]:
     """A dead or failing run's diagnosis, first thing on the page."""
     if not lines:
         return []
     prefix = f"{label}: " if label else ""
     items = "".join(f"<li>{escape(line)}</li>" for line in lines)
-    return [f'<div class="diagnosis"><strong>{escape(prefix)}What went wrong</strong><ul>{items}</ul></div>']
+    return [f'<div class="diagnosis"><strong>{escape(prefix)}What went wrong</strong><ul>{items}</ul>'
+            + (f'<p>See <a href="{escape(link)}">the gradients</a>.</p>' if link else "") + "</div>"]
 
 
 def _facts(run: "SavedRun") -> pd.DataFrame:
@@ -128,7 +129,7 @@ def run_page(report: "Report", run: "SavedRun") -> Path:
     variant = ", ".join(f"{k}={v}" for k, v in (run.results.get("variant") or {}).items())
     title = f"nnspec run: {run.results.get('dataset') or run.dir.name}" + (f" ({variant})" if variant else "")
     body = [f"<h1>{escape(title)}</h1>", f'<p class="muted">{escape(run.dir.resolve())}</p>']
-    body += diagnosis(report.diagnosis)
+    body += diagnosis(report.diagnosis, link="#gradients" if "gradients" in report.pictures else None)
     body += training_data_warning(run)
     body += check_notes(report.check_notes)
     body += ["<h2>Run</h2>", table(_facts(run))]

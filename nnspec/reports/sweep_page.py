@@ -48,7 +48,9 @@ def sweep_page(report: "Report", sweep: "SavedSweep") -> Path:
     title = f"nnspec sweep: {first.results.get('dataset') or sweep.dir.name}, {count} variants"
     body = [f"<h1>{escape(title)}</h1>", f'<p class="muted">{escape(sweep.dir.resolve())}</p>']
     for entry in sweep.entries:
-        body += diagnosis(report.variants[entry["label"]].diagnosis, entry["label"])
+        variant = report.variants[entry["label"]]
+        link = f"#{entry['dir']}-gradients" if "gradients" in variant.pictures else None
+        body += diagnosis(variant.diagnosis, entry["label"], link)
     if any(run.test_is_train for run in sweep.runs):
         body += training_data_warning(first)
     body += check_notes(report.check_notes)

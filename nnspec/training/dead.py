@@ -59,7 +59,9 @@ def likely_causes(plan: Plan) -> list[str]:
         causes.append("unscaled inputs (features reach "
                       f"{max(max(abs(lo), abs(hi)) for lo, hi in ranges):g}): add normalize=true to the data line")
     hidden = [layer for layer in plan.layers[:-1] if "init" in layer.args]
-    if sum(layer.args.get("activation") in ("sigmoid", "tanh") for layer in hidden) >= 5:
+    saturating = [layer for layer in plan.layers[:-1] if layer.args.get("activation") in ("sigmoid", "tanh")
+                  and ("init" in layer.args or layer.kind == "activation")]  # `activation sigmoid` layers too
+    if len(saturating) >= 5:
         causes.append("vanishing gradients through many sigmoid/tanh layers: use relu with init=he, or batchnorm")
     if any(layer.args.get("init") == "normal" for layer in hidden):
         causes.append("init=normal (standard deviation 1) blowing up the activations: use init=he")
