@@ -65,7 +65,7 @@ def test_the_course_notebook_runs_top_to_bottom_without_an_error_cell(executed):
     assert not errors, errors
     # the first cells: a spec shown as HTML (no TensorFlow needed), then a sweep trained with the live bar
     assert "total parameters" in _outputs(notebook, "nnspec.parse(")[0]["data"]["text/html"]
-    trained = _outputs(notebook, "vanishing_gradients.nn")
+    trained = _outputs(notebook, '%nnspec "{SPECS}/vanishing_gradients.nn"')
     kinds = [out.output_type for out in trained]
     assert kinds.count("display_data") >= 3 and kinds[-1] == "execute_result"  # check, bar, curves; results
     html = trained[-1]["data"]["text/html"]
