@@ -5,8 +5,9 @@
 
 Each spec's sweep folder is runs/teaching/<spec>/ (keras backend unless the spec says
 otherwise, seed 0, the spec's own epochs); its report is rebuilt, the pictures below are
-copied to docs/images/, and each picture's caption (written by the report from the
-run's numbers) is printed, so the figures quoted in docs/results.md can be checked.
+copied to docs/images/, and each variant's test metrics and each picture's caption
+(written by the report from the run's numbers) are printed, so the figures quoted in
+docs/results.md can be checked.
 """
 
 from __future__ import annotations
@@ -61,6 +62,8 @@ def main() -> None:
             nnspec.run(ROOT / "specs" / f"{name}.nn", out=folder, progress="lines")
         report = nnspec.report(folder)
         print(f"\n## {name} ({folder})")
+        metrics = [c for c in report.table.columns if c in ("variant", "loss", "accuracy", "best_epoch")]
+        print(report.table[metrics].to_string(index=False))
         pictures = {str(path.relative_to(folder)): (label, key)
                     for label, key, path in _all(report)}
         for source, target in PICTURES[name]:
