@@ -73,7 +73,7 @@ class LiveProgress(Progress):
         """The check's notes are already shown above the bar by the magic: nothing to repeat."""
 
     def close(self) -> None:
-        self.status = "done"
+        self.status, self.label = "done", ""
         self._show(self.steps, f"done: {self.total} run{'s' if self.total != 1 else ''}", force=True, done=True)
 
     # ---- drawing
