@@ -82,3 +82,16 @@ __all__ = [
     "__version__",
     *_LAZY,
 ]
+
+
+def _show_in_notebooks() -> None:
+    """In a running IPython, a parsed Spec shows as its check and layers (nnspec/notebook/display.py)."""
+    import sys
+
+    if "IPython" in sys.modules:  # never imports IPython: a plain `import nnspec` stays as fast
+        from .notebook.display import register_if_in_ipython
+
+        register_if_in_ipython()
+
+
+_show_in_notebooks()

@@ -65,12 +65,6 @@ class Spec:
         default=None, compare=False, repr=False
     )
 
-    def _repr_html_(self) -> str:
-        """In a notebook: the check's diagnostics with carets, and each variant's layers, shapes, parameters."""
-        from .html import spec_html
-
-        return spec_html(self)
-
     # ---- what was written, by statement kind
     def first(self, cls):
         """The first statement of a kind (DataStmt, SeedStmt, ...), or None."""

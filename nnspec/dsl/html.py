@@ -1,8 +1,10 @@
-"""A spec and its check as HTML, for notebooks: `Spec._repr_html_` and `CheckResult._repr_html_`.
+"""A spec's check as HTML, for notebooks: `CheckResult._repr_html_`, and what shows a parsed Spec.
 
 The diagnostics are shown as `nnspec check` prints them (the source line and a caret),
 coloured by severity; each variant's network as the table `nnspec show` prints (layer,
-output shape, parameters). Pure Python: nothing here imports TensorFlow.
+output shape, parameters). Pure Python: nothing here imports TensorFlow, nor the
+checker (validate.py imports this module; a Spec is checked for display by
+nnspec/notebook/display.py, which IPython calls for it).
 """
 
 from __future__ import annotations
@@ -83,19 +85,3 @@ def check_html(plans, diagnostics, filename: str | None, source: str | None, spe
         parts.append(layers_html(spec))
     parts.append("</div>")
     return "\n".join(parts)
-
-
-def spec_html(spec) -> str:
-    """A parsed Spec: its check's diagnostics and the network of every variant."""
-    from .diagnostics import Collector
-    from .validate import collect
-
-    out = Collector(spec.source, spec.filename)
-    try:
-        plans = collect(spec, out)
-    except Exception as error:  # a plugin's surprise must not hide the spec
-        return check_html([], [], spec.filename, spec.source, None) + f"<pre>{_e(error)}</pre>"
-    if any(d.severity == "error" for d in out.diagnostics):
-        plans = []
-    return check_html(plans, sorted(out.diagnostics, key=lambda d: (d.line, d.column)), spec.filename,
-                      spec.source, spec)

@@ -3,7 +3,8 @@
 Needs IPython (`pip install 'nnspec[notebook]'`). The magics check a spec, train it
 with a live progress bar and live curves, and show the report inline; a parsed Spec,
 a CheckResult and RunResults show themselves as HTML in any notebook, without the
-extension (their `_repr_html_`).
+extension (CheckResult, RunResults and Report through their `_repr_html_`, a Spec
+through the display nnspec/notebook/display.py registers).
 """
 
 from __future__ import annotations
@@ -11,7 +12,9 @@ from __future__ import annotations
 
 def load_ipython_extension(ipython) -> None:
     """Register the `%nnspec` line magic and the `%%nnspec` cell magic."""
-    from . import magic
+    from . import display, magic
+
+    display.register(ipython)
 
     def nnspec_magic(line: str, cell: str | None = None):
         return magic.run_cell(line, cell, ipython.user_ns)
