@@ -339,7 +339,8 @@ def as_spec(spec_or_path):
     if isinstance(spec_or_path, Path):
         return load(spec_or_path)
     if isinstance(spec_or_path, str):
-        looks_like_path = "\n" not in spec_or_path and spec_or_path.strip().endswith(".nn")
+        one_line = "\n" not in spec_or_path and "\r" not in spec_or_path
+        looks_like_path = one_line and spec_or_path.strip().endswith(".nn")
         return load(spec_or_path) if looks_like_path else parse(spec_or_path)
     raise UsageError(f"expected a spec, spec text or a path, not {type(spec_or_path).__name__}")
 

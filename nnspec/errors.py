@@ -14,17 +14,23 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-# Lines end where the lexer ends them: \n, \r\n or \r (not at U+2028, \x0b, \x0c, ...,
+# Lines end where the grammar ends them (grammar.lark): \n, \r\n or \r (not at U+2028, \x0b, \x0c, ...,
 # which str.splitlines() also breaks at).
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
 def source_lines(text: str) -> list[str]:
-    """The lines of spec text, split exactly where the lexer splits them."""
-    lines = _LINE_BREAK.split(text)
+    """The lines of spec text, split exactly where the grammar ends lines."""
+    lines = editor_lines(text)
     if lines and lines[-1] == "":
         lines.pop()
     return lines
+
+
+def editor_lines(text: str) -> list[str]:
+    """The lines as an editor has them: split as the grammar splits, the empty line after a
+    final line end included (a cursor can be there; LSP ends lines at \\n, \\r\\n and \\r too)."""
+    return _LINE_BREAK.split(text)
 
 
 class NNSpecError(Exception):

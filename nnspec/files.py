@@ -1,6 +1,7 @@
 """Writing a user's files safely: whole or not at all, same mode, through symlinks.
 
     write_atomically(path, text)    # a temporary file beside the target, then one rename
+    check_new_output(path, force=False, inputs=(spec,))  # never over an input; not over a file unasked
 
 A crash or a full disk leaves either the old file or the new one, never half of one,
 and never a stray temporary file. A symlink stays a symlink: its target is rewritten.
@@ -14,7 +15,7 @@ import stat
 import tempfile
 from pathlib import Path
 
-from .errors import NNSpecError
+from .errors import NNSpecError, UsageError
 
 TEMP_PREFIX = ".nnspec-tmp-"
 
@@ -70,6 +71,19 @@ def check_writable(path: str | Path) -> None:
         raise _cannot_write(path, PermissionError(13, "Permission denied"))
     if not os.access(target.parent, os.W_OK | os.X_OK):
         raise _cannot_write(path, PermissionError(13, f"the folder {target.parent} is not writable"))
+
+
+def check_new_output(path: str | Path, *, force: bool = False, inputs=()) -> None:
+    """Refuse to write `path` over one of `inputs` (a file, or a file inside a folder), ever,
+    or over any existing file without `force`."""
+    target = Path(os.path.realpath(path))
+    for source in inputs:
+        source = Path(os.path.realpath(source))
+        if target == source or source.is_dir() and source in target.parents:
+            raise UsageError(f"'{path}' is {'inside ' if target != source else ''}the input {source}, "
+                             "which nnspec never writes over", hint="give another --out")
+    if target.exists() and not force:
+        raise UsageError(f"'{path}' already exists", hint="give another --out, or --force to replace it")
 
 
 def _existing_mode(target: Path) -> int | None:

@@ -49,7 +49,8 @@ class LayerKind:
     metadata or normalised (embedding takes `vocab` from the data; kernels become pairs).
     `keeps_activation` says that the layer leaves the previous activation's meaning
     intact (a softmax before dropout still gives probabilities), which decides whether
-    the network ends in logits.
+    the network ends in logits. `merges` marks a kind that joins branches (`add`,
+    `concat`, a block head's end): its functions get the tuple of its inputs' shapes.
     """
 
     name: str
@@ -61,6 +62,7 @@ class LayerKind:
     aliases: tuple[str, ...] = ()
     finalize: Callable[[dict, "DatasetMeta | None"], dict] | None = None
     keeps_activation: bool = False  # dropout, flatten: the output is still what came in
+    merges: bool = False  # add, concat: output_shape and param_count take a tuple of input shapes
 
     def params(self) -> tuple[Param, ...]:
         return self.positional + self.options
@@ -242,6 +244,8 @@ class ResolvedLayer:
     `args` holds the kind's positional arguments and options by name with defaults
     filled (dense: units, activation, init, bias). Initializer and activation names
     are canonical (`he` -> `he_normal`, `glorot_uniform` -> `xavier_uniform`).
+    `inputs`: the layers it reads where not the one before it (a branch, a merge, whose
+    `input_shape` is then a tuple of shapes); `sources` gives them in either case.
     """
 
     index: int
@@ -253,6 +257,12 @@ class ResolvedLayer:
     param_count: int
     line: int = 0
     column: int = 0
+    inputs: tuple[int, ...] = ()  # indexes of the layers it reads (-1: the network input); (): the one before
+
+    @property
+    def sources(self) -> tuple[int, ...]:
+        """The indexes of the layers it reads; -1 is the network's input."""
+        return self.inputs or (self.index - 1,)
 
 
 @dataclass(frozen=True)
@@ -307,6 +317,11 @@ class Plan:
     @property
     def param_count(self) -> int:
         return sum(layer.param_count for layer in self.layers)
+
+    @property
+    def is_graph(self) -> bool:
+        """True when some layer does not simply read the one before it (branches, merges)."""
+        return any(layer.inputs for layer in self.layers)
 
     @property
     def input_dtype(self) -> str:

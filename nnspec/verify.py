@@ -157,8 +157,11 @@ def _sample_plan(kind, name: str):
     if any(p.name == "vocab" for p in kind.params()):
         options += " vocab=20"  # nothing else says how many distinct tokens a sample has
     last_error = None
+    layer = f"{name} {args} {options}"
+    if kind.merges:  # a merge is the head of a block of branches
+        layer = f"{name} {options} {{ flatten; flatten }}"
     for shape in INPUT_SHAPES:
-        text = f"input {shape}\n{name} {args} {options}\nflatten\ntrain sgd loss=mse\nseed 1\n"
+        text = f"input {shape}\n{layer}\nflatten\ntrain sgd loss=mse\nseed 1\n"
         try:
             (plan,) = check(parse(text))
             return plan

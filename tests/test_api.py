@@ -40,6 +40,12 @@ def test_check_takes_a_path():
     assert result.plans[0].dataset == "iris"
 
 
+@pytest.mark.parametrize("end", ["\n", "\r\n", "\r"], ids=["lf", "crlf", "cr"])
+def test_text_of_several_lines_is_a_spec_whatever_its_line_ends(end):
+    result = nnspec.check(f"input 4{end}dense 3 softmax  # as in other.nn")
+    assert result.plans[0].layers[-1].output_shape == (3,)
+
+
 def test_build_follows_the_spec_backend_line():
     pytest.importorskip("tensorflow")
     import keras

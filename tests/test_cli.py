@@ -136,7 +136,7 @@ def test_plugins_lists_the_builtins():
     result = invoke("plugins")
     assert result.exit_code == 0
     assert "layers (nnspec" in result.output
-    assert "layer kind: activation, batchnorm, conv2d, dense, dropout, embedding, flatten, maxpool" in result.output
+    assert "layer kind: activation, add, batchnorm, concat, conv2d, dense, dropout, embedding, flatten, maxpool" in result.output
 
 
 def test_python_m_nnspec_runs():

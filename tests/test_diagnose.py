@@ -4,11 +4,13 @@ import json
 import subprocess
 import sys
 
+import pytest
 from hypothesis import given, settings
 from typer.testing import CliRunner
 
 import nnspec
 from nnspec.cli import app
+from nnspec.errors import NNSpecError
 from spec_strategies import mutated_specs
 
 
@@ -98,3 +100,46 @@ def test_diagnose_never_raises_and_every_range_is_ordered(text):
 
 def test_a_spec_with_data_and_no_layers_is_an_error_not_a_crash():
     assert [d.code for d in nnspec.diagnose("data iris\n")] == ["no-layers"]
+
+
+def test_check_reports_a_wrong_layer_and_a_wrong_backend_at_once(tmp_path):
+    path = tmp_path / "two.nn"
+    path.write_text("data iris\ndense 8 relu\ndens 3 softmax\nbackend tf2\n")
+    result = CliRunner().invoke(app, ["check", str(path)])
+    assert result.exit_code == 1
+    assert f"{path}:3:1: unknown layer kind 'dens'" in result.output
+    assert f"{path}:4:9: unknown backend 'tf2'" in result.output
+
+
+# one wrong statement each; any two of different statements are reported together
+WRONG = {
+    "data": ["data irs", "data iris test=2", "data iris colour=1"],
+    "input": ["input abc"],
+    "hidden": ["dens 8 relu", "dense 8 relv", "dense 8 relu foo=1", "dense -3 relu", "dense 8 relu init=hee"],
+    "output": ["dense 3 softmx", "dropout 2"],
+    "train": ["train adm", "train adam lr=abc", "train adam loss=mse2", "train adam epochs=0"],
+    "seed": ["seed -1", "seed abc"],
+    "backend": ["backend tf2"],
+}
+RIGHT = {"data": "data iris", "input": None, "hidden": "dense 8 relu", "output": "dense 3 softmax",
+         "train": "train adam lr=0.01 epochs=2", "seed": "seed 1", "backend": "backend keras"}
+
+
+def test_errors_in_different_statements_never_hide_each_other():
+    import itertools
+
+    hidden = []
+    for (first, one), (second, other) in itertools.combinations(
+            [(statement, wrong) for statement, wrongs in WRONG.items() for wrong in wrongs], 2):
+        if first == second:
+            continue
+        lines = [{first: one, second: other}.get(statement, RIGHT[statement]) for statement in RIGHT]
+        lines = [line for line in lines if line]
+        text = "\n".join(lines) + "\n"
+        wanted = {lines.index(one) + 1, lines.index(other) + 1}
+        found = {d.line for d in nnspec.diagnose(text) if d.severity == "error"}
+        with pytest.raises(NNSpecError) as raised:
+            nnspec.check(text)
+        if not wanted <= found or not wanted <= {error.line for error in raised.value.errors}:
+            hidden.append(f"{one!r} + {other!r}: errors on lines {sorted(found)}")
+    assert not hidden, "\n".join(hidden)

@@ -94,7 +94,7 @@ def test_an_initializer_nnspec_cannot_name_is_an_error(tmp_path):
         3, kernel_initializer=keras.initializers.RandomNormal(stddev=0.3), name="out")])
     path = tmp_path / "model.json"
     path.write_text(model.to_json())
-    with pytest.raises(NNSpecError, match=r"layer 'out' uses RandomNormal\(stddev=0.3\)"):
+    with pytest.raises(NNSpecError, match=r"layer 'out' \(Dense\) uses RandomNormal\(stddev=0.3\)"):
         import_model(path)
 
 

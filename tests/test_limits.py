@@ -108,3 +108,37 @@ def test_limits_are_documented():
     text = (Path(__file__).parent.parent / "docs" / "language.md").read_text()
     for value in limits.LIMITS.values():
         assert f"{value:,}" in text
+
+
+LINE_ENDS = {"lf": "\n", "crlf": "\r\n", "cr": "\r"}
+
+
+@pytest.mark.parametrize("end", LINE_ENDS.values(), ids=LINE_ENDS.keys())
+@pytest.mark.parametrize("before", ["#", '"open string', 'data csv path="a" # note'], ids=["comment", "string", "both"])
+def test_a_comment_or_string_ends_at_every_kind_of_line_end(before, end):
+    # a bare \r used to keep the comment (or the string) open, so the braces after it
+    # were not counted and the reader recursed 400 deep
+    text = before + end + "{" * 400
+    with pytest.raises(NNSpecError) as info:
+        check(nnspec.parse(text, "t.nn"))
+    assert "nested 17 deep" in info.value.message
+    assert (info.value.line, info.value.column) == (2, 17)
+    assert nnspec.diagnose(text)[0].code == "limit"
+
+
+@pytest.mark.parametrize("end", LINE_ENDS.values(), ids=LINE_ENDS.keys())
+def test_the_nesting_limit_holds_in_the_cli_whatever_the_line_ends(tmp_path, end):
+    path = tmp_path / "deep.nn"
+    path.write_bytes(("# a comment" + end + "input 4" + end + "{ " * 400 + "dense 3" + " }" * 400 + end).encode())
+    result = CliRunner().invoke(app, ["check", str(path)])
+    assert result.exit_code == 1, result.output
+    assert f"{path}:3:33: blocks are nested 17 deep" in result.output
+    assert not isinstance(result.exception, RecursionError)
+
+
+@pytest.mark.parametrize("end", LINE_ENDS.values(), ids=LINE_ENDS.keys())
+def test_line_length_is_counted_per_line_whatever_the_line_ends(end):
+    nnspec.parse(("# " + "a" * 9_000 + end) * 3 + "input 4" + end + "dense 3" + end)
+    with pytest.raises(NNSpecError, match="line 2 has 10,001 characters") as info:
+        nnspec.parse("input 4" + end + "#" * 10_001 + end + "dense 3")
+    assert info.value.line == 2

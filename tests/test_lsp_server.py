@@ -149,6 +149,8 @@ def test_initialize_advertises_every_feature(server):
     assert capabilities.code_action_provider
     assert "=" in capabilities.completion_provider.trigger_characters
     assert server.initialized.server_info.name == "nnspec"
+    # whole texts: pygls would apply a change's range to lines split at U+2028 too, LSP's are not
+    assert capabilities.text_document_sync.change == lsp.TextDocumentSyncKind.Full
 
 
 def test_open_publishes_diagnostics_with_codes_severities_and_ranges(server):

@@ -109,7 +109,7 @@ def test_a_line_separator_inside_a_comment_keeps_the_comment_whole():
     assert format_spec(nnspec.parse(text)) == "data iris  # one\u2028still one\ndense 3 softmax  # two\n"
 
 
-def test_an_error_shows_the_source_line_the_lexer_counted():
+def test_an_error_shows_the_source_line_the_parser_counted():
     with pytest.raises(SpecError) as info:
         nnspec.check(nnspec.parse("input 4  # a\u2028b\x0cc\ndense 3 relv\n"))
     assert info.value.render().splitlines()[1] == "    dense 3 relv"
@@ -139,3 +139,73 @@ def test_from_dict_accepts_dicts_without_positions_bare_values_and_option_maps()
 def test_an_inline_alternative_named_like_an_unused_variable_still_sweeps():
     spec = nnspec.parse("let b = 1 | 2\ninput 4\ndense 3 b=5|6\n")
     assert [v.variant for v in spec.variants()] == [(("b2", 5),), (("b2", 6),)]
+
+
+def test_an_unclosed_block_is_one_error_at_its_brace_and_the_rest_is_checked():
+    text = "input 4\ndense 8 relv\n{ dense 8 relu\n  dropout 0.2\n"
+    assert codes(text) == [("unknown-name", 2, 9), ("unclosed-brace", 3, 1)]
+
+
+def test_a_stray_parenthesis_is_one_error_and_the_rest_is_checked():
+    text = "input 4\ndense 8 relu)\ndense 3 softmx\n"
+    assert codes(text) == [("unexpected-character", 2, 13), ("unknown-name", 3, 9)]
+
+
+def test_binary_garbage_on_a_line_is_one_error_and_the_rest_is_checked():
+    text = "input 4\n\x01\x7f\x02\xfe garbage \x03\ndense 3 softmx\n"
+    assert codes(text) == [("unexpected-character", 2, 1), ("unknown-name", 3, 9)]
+
+
+def test_a_missing_value_before_a_brace_keeps_the_block():
+    spec = nnspec.diagnose("input 4\n{ dense 8 init= }\ndense 3 softmax\n")
+    assert [(d.code, d.line, d.column) for d in spec] == [("expected-value", 2, 17)]
+
+
+def test_a_broken_statement_keeps_what_came_before_the_error_and_nothing_half_built():
+    from nnspec.dsl.parser import parse_recovering
+
+    result = parse_recovering("dense 8 relu init=he bias= @\nlet a = 1 |\ndense 3 x2 softmax\n")
+    first, last = result.spec.statements
+    assert (first.kind, [a.value for a in first.args], [o.key for o in first.options]) == ("dense", [8, "relu"], ["init"])
+    assert (last.kind, last.repeat, [a.value for a in last.args]) == ("dense", 1, [3])  # the repeat an error followed
+    assert [head for head, _ in result.broken] == ["dense", "let a", "dense"]
+
+
+def test_errors_in_every_line_of_a_long_file_are_each_reported_once():
+    lines = [f"dense {i + 1} relu @" for i in range(200)]
+    found = nnspec.diagnose("input 4\n" + "\n".join(lines) + "\ndense 3 softmax\n")
+    assert [(d.code, d.line) for d in found] == [("unexpected-character", i + 2) for i in range(200)]
+
+
+def test_the_parser_is_lark_built_once_and_no_lark_type_leaves_it():
+    import lark
+
+    from nnspec.dsl.parser import lark_parser
+
+    assert lark_parser() is lark_parser()
+    assert isinstance(lark_parser(), lark.Lark)
+    for text in ("dense 3 @", "{ dense 3", "let", "dense 3 }", 'data csv path="a'):
+        with pytest.raises(SpecSyntaxError) as info:
+            nnspec.parse(text)
+        assert not isinstance(info.value, lark.exceptions.LarkError)
+
+
+def test_parsing_loads_lark_and_not_tensorflow():
+    import subprocess
+    import sys
+
+    code = ("import sys, nnspec\nnnspec.parse('dense 256 relu init=he x4; dense 10 softmax')\n"
+            "print('lark' in sys.modules, 'tensorflow' in sys.modules)\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.stdout.split() == ["True", "False"], result.stderr
+
+
+def test_a_nul_byte_after_a_lone_carriage_return_is_placed_on_its_own_line():
+    assert codes("input 4\r\x00\n") == [("not-text", 2, 1)]
+
+
+def test_a_carriage_return_in_quoted_text_formats_as_an_escape_and_reads_back():
+    spec = ast.Spec((ast.DataStmt("csv", (ast.Option("path", ast.Text("a\rb")),)),))
+    text = format_spec(spec)
+    assert text == 'data csv path="a\\rb"\n'
+    assert nnspec.parse(text).data.options[0].value == ast.Text("a\rb")

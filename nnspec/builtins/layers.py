@@ -7,6 +7,7 @@ import math
 from ..dsl.ast import shape_text
 from ..hookspecs import hookimpl
 from ..types import LayerKind, Param
+from .merges import MERGE_LAYERS
 
 ACTIVATION = Param("activation", "activation", default=None, doc="activation applied to the output")
 INIT = Param("init", "initializer", default="xavier_uniform", doc="weight initializer")
@@ -206,5 +207,5 @@ CORE_LAYERS = (
 
 @hookimpl
 def register_layers(register):
-    for kind in CORE_LAYERS:
+    for kind in (*CORE_LAYERS, *MERGE_LAYERS):
         register(kind)

@@ -33,6 +33,7 @@ def code_command(
         Optional[str], typer.Option(help="For a sweep: the variant's number (from 1) or label, e.g. init=he.")
     ] = None,
     out: Annotated[Optional[Path], typer.Option(help="Write the script to this file instead of stdout.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing file at --out.")] = False,
 ) -> None:
     """Print the standalone Python script a spec stands for."""
     from ..errors import UsageError
@@ -40,6 +41,7 @@ def code_command(
 
     if not spec.is_file():
         raise UsageError(f"no spec file at '{spec}'")
+    _check_out(out, force, spec)
     text = generate_code(spec, backend, variant)
     _emit(text, out)
 
@@ -48,10 +50,12 @@ def import_command(
     model: Annotated[Path, typer.Argument(help="A .keras file or a Keras JSON config (model.to_json()).",
                                           show_default=False)],
     out: Annotated[Optional[Path], typer.Option(help="Write the spec to this file instead of stdout.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing file at --out.")] = False,
 ) -> None:
     """Write the spec of a Keras Sequential model."""
     from ..export.importer import import_model
 
+    _check_out(out, force, model)
     text = import_model(model)
     _emit(text, out)
 
@@ -64,12 +68,25 @@ def predict_command(
     prepared: Annotated[
         bool, typer.Option("--prepared", help="The samples are already scaled as the network takes them.")
     ] = False,
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing file at --out.")] = False,
 ) -> None:
     """Predict new samples with a run's model: class names and probabilities as CSV."""
     from ..export.predict import predict
 
-    text = predict(run_dir, inputs, prepared=prepared).to_csv()
-    _emit(text, out)
+    _check_out(out, force, run_dir, inputs)
+    predictions = predict(run_dir, inputs, prepared=prepared)
+    for note in predictions.notes:
+        typer.echo(f"note: {note}", err=True)
+    _emit(predictions.to_csv(), out)
+
+
+def _check_out(out: Path | None, force: bool, *inputs: Path) -> None:
+    """Before any work: `--out` is never an input, and replaces a file only with --force."""
+    if out is not None:
+        from ..files import check_new_output, check_writable
+
+        check_new_output(out, force=force, inputs=inputs)
+        check_writable(out)
 
 
 def _emit(text: str, out: Path | None) -> None:

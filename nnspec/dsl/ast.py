@@ -34,6 +34,7 @@ from .nodes import (
     keyword_of,
     span_of,
 )
+from .graph import expand
 from .serialize import spec_from_dict, spec_to_dict
 from .sweeps import sweep_axes, variants
 from .values import Alt, ShapeValue, Text, Value, Var, plain, shape_text, value_from_json, value_to_json
@@ -107,12 +108,8 @@ class Spec:
 
     @property
     def layers(self) -> tuple[Layer, ...]:
-        """The layer list with every repeat and block unrolled."""
-        out: list[Layer] = []
-        for stmt in self.statements:
-            if isinstance(stmt, (LayerStmt, Block)):
-                out.extend(_expand(stmt))
-        return tuple(out)
+        """The layer list with every repeat and block unrolled (dsl/graph.py: merges and inputs too)."""
+        return expand(self.statements)
 
     # ---- sweeps (dsl/sweeps.py)
     def sweep_axes(self) -> list[tuple[str, tuple[Any, ...]]]:
@@ -137,21 +134,3 @@ class Spec:
     def from_dict(cls, data: Mapping[str, Any]) -> "Spec":
         """Rebuild a Spec from `to_dict()` output; positions may be left out."""
         return spec_from_dict(data, cls)
-
-
-def _expand(stmt: LayerStmt | Block) -> list[Layer]:
-    if isinstance(stmt, LayerStmt):
-        layer = Layer(
-            kind=stmt.kind,
-            args=tuple(a.value for a in stmt.args),
-            options={o.key: o.value for o in stmt.options},
-            line=stmt.line,
-            column=stmt.column,
-            stmt=stmt,
-        )
-        return [layer] * max(stmt.repeat if isinstance(stmt.repeat, int) else 1, 0)
-    body: list[Layer] = []
-    for inner in stmt.body:
-        body.extend(_expand(inner))
-    return body * max(stmt.repeat if isinstance(stmt.repeat, int) else 1, 0)
-

@@ -91,8 +91,8 @@ SYNTAX_CODES = frozenset({
     "number-too-large", "syntax",
 })
 
-# of those, the ones the reference grammar (grammar.lark) itself rejects; the others are
-# rules of single statements that the reader applies after the grammar
+# of those, the ones the grammar (grammar.lark) itself rejects; the others are
+# rules of single statements that the parser applies as it reduces them (dsl/transform.py)
 GRAMMAR_CODES = frozenset({
     "unexpected-character", "unterminated-string", "unexpected-token", "expected-value",
     "unclosed-brace", "unmatched-brace", "repeat-not-last", "bad-repeat", "empty-block",

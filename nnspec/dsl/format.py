@@ -3,7 +3,8 @@
 One statement a line, single spaces, options in the order written, `let x = a | b`
 with spaces, inline alternatives and lists without, numbers in their shortest form,
 one blank line kept where the source had one or more, and a block on one line
-(`{ dense 16 relu; dropout 0.3 } x3`) when it is short and holds no comments.
+(`{ dense 16 relu; dropout 0.3 } x3`, `residual { dense 64 relu; dense 64 }`) when it
+is short and holds no comments.
 """
 
 from __future__ import annotations
@@ -44,7 +45,8 @@ def format_value(value) -> str:
     if isinstance(value, ShapeValue):
         return str(value)
     if isinstance(value, Text):
-        escaped = value.value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\t", "\\t")
+        escaped = (value.value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\t", "\\t")
+                   .replace("\r", "\\r"))
         return f'"{escaped}"'
     if isinstance(value, Var):
         return f"${value.name}"
@@ -83,11 +85,18 @@ def format_statement(stmt) -> str:
             parts.append(f"x{stmt.repeat}")
     elif isinstance(stmt, Block):
         inner = "; ".join(format_statement(s) for s in stmt.body)
-        text = f"{{ {inner} }}"
+        text = f"{_opening(stmt)} {inner} }}"
         return text + (f" x{stmt.repeat}" if stmt.repeat != 1 else "")
     else:  # pragma: no cover
         raise TypeError(type(stmt).__name__)
     return " ".join(parts)
+
+
+def _opening(block: Block) -> str:
+    """`{`, or a head and `{`: `residual {`, `concat axis=1 {`."""
+    if not block.kind:
+        return "{"
+    return " ".join([block.kind, *(format_value(a.value) for a in block.args), *_options(block.options), "{"])
 
 
 def _last_line(stmt) -> int:
@@ -165,7 +174,7 @@ class _Writer:
             if len(one_line) <= MAX_LINE and not self.has_comments(stmt.line, last):
                 self.emit(one_line + self.trailing(stmt.line, last_for_comments), stmt.line, last)
                 return
-            self.emit(indent + "{" + self.trailing(stmt.line, stmt.line), stmt.line)
+            self.emit(indent + _opening(stmt) + self.trailing(stmt.line, stmt.line), stmt.line)
             self.statements(stmt.body, indent + INDENT)
             self.comments_before(last, indent + INDENT)
             close = "}" + (f" x{stmt.repeat}" if stmt.repeat != 1 else "")

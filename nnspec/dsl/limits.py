@@ -15,8 +15,9 @@ of minutes of work, a MemoryError or a RecursionError. docs/language.md lists th
 from __future__ import annotations
 
 import math
+import re
 
-from ..errors import NNSpecError, SpecError, SpecSyntaxError
+from ..errors import NNSpecError, SpecError, SpecSyntaxError, source_lines
 
 MAX_FILE_BYTES = 1_000_000
 MAX_LINE_LENGTH = 10_000
@@ -26,6 +27,10 @@ MAX_LAYERS = 10_000  # after every repeat is unrolled
 MAX_VARIANTS = 10_000  # the product of every used sweep variable's values
 MAX_PARAMETERS = 1_000_000_000  # 4 GB of float32 weights
 MAX_VALUES_PER_SAMPLE = 1_000_000_000  # one layer's output for one sample
+
+# what is not code on one line: a string (closed, or open to the line's end) or a comment
+_NOT_CODE = re.compile(r'"(?:[^"\\]|\\.)*"?|#.*')
+_BRACE = re.compile(r"[{}]")
 
 LIMITS = {
     "file size (bytes)": MAX_FILE_BYTES,
@@ -61,51 +66,31 @@ def check_text(text: str, filename: str | None = None) -> None:
 def _check_text(text: str) -> None:
     check_file_size(len(text.encode("utf-8", "surrogatepass")))
     depth = 0
-    line, column = 1, 0
-    line_start = 0
-    in_string = in_comment = escaped = False
-    for index, char in enumerate(text):
-        if char == "\n":
-            _check_line_length(text, line, line_start, index)
-            line, line_start = line + 1, index + 1
-            in_string = in_comment = escaped = False
+    # lines end where the grammar ends them (\n, \r\n or \r): a comment or a string that
+    # ran on past a bare \r would hide the braces after it from this count
+    for number, line in enumerate(source_lines(text), 1):
+        if len(line) > MAX_LINE_LENGTH:
+            raise SpecSyntaxError(
+                f"line {number} has {len(line):,} characters; a line may have at most {MAX_LINE_LENGTH:,}",
+                line=number,
+                column=MAX_LINE_LENGTH + 1,
+                code="limit",
+            )
+        if "{" not in line and "}" not in line:
             continue
-        if in_comment:
-            continue
-        if in_string:
-            if escaped:
-                escaped = False
-            elif char == "\\":
-                escaped = True
-            elif char == '"':
-                in_string = False
-            continue
-        if char == "#":
-            in_comment = True
-        elif char == '"':
-            in_string = True
-        elif char == "{":
+        code = _NOT_CODE.sub(lambda found: " " * len(found.group()), line)
+        for brace in _BRACE.finditer(code):
+            if brace.group() == "}":
+                depth = max(depth - 1, 0)
+                continue
             depth += 1
             if depth > MAX_DEPTH:
                 raise SpecSyntaxError(
                     f"blocks are nested {depth} deep; at most {MAX_DEPTH} are allowed",
-                    line=line,
-                    column=index - line_start + 1,
+                    line=number,
+                    column=brace.start() + 1,
                     code="limit",
                 )
-        elif char == "}":
-            depth = max(depth - 1, 0)
-    _check_line_length(text, line, line_start, len(text))
-
-
-def _check_line_length(text: str, line: int, start: int, end: int) -> None:
-    if end - start > MAX_LINE_LENGTH:
-        raise SpecSyntaxError(
-            f"line {line} has {end - start:,} characters; a line may have at most {MAX_LINE_LENGTH:,}",
-            line=line,
-            column=MAX_LINE_LENGTH + 1,
-            code="limit",
-        )
 
 
 def check_spec(spec) -> None:
@@ -138,6 +123,7 @@ def _check_spec(spec) -> None:
 def _count_layers(stmt, errors: list[SpecError]) -> int:
     """How many layers `stmt` unrolls to (capped arithmetic: stops at the first repeat past the limit)."""
     from .ast import Block
+    from .graph import MERGES
 
     repeat = stmt.repeat if isinstance(stmt.repeat, int) else 1
     if repeat > MAX_REPEAT:
@@ -148,7 +134,7 @@ def _count_layers(stmt, errors: list[SpecError]) -> int:
         ))
         return 0
     if isinstance(stmt, Block):
-        inner = 0
+        inner = 1 if stmt.kind in MERGES else 0  # a head's merge layer
         for child in stmt.body:
             inner += _count_layers(child, errors)
             if errors:

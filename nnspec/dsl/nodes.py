@@ -132,7 +132,12 @@ class LayerStmt:
 
 @dataclass(frozen=True)
 class Block:
-    """`{ stmt; stmt } xN`: layers repeated together."""
+    """`{ stmt; stmt } xN`: layers repeated together; with a head, layers connected.
+
+    `kind` is the head (`residual`, `add`, `concat`; docs/language.md, "Graphs") or ""
+    for a plain group, which runs its layers in order; `args` and `options` are what
+    the head was written with. A headed block's `line`/`column` are its head's.
+    """
 
     body: tuple["LayerStmt | Block", ...]
     repeat: int = 1
@@ -141,6 +146,9 @@ class Block:
     repeat_column: int = 0
     end_line: int = _end()
     end_column: int = _end()
+    kind: str = ""
+    args: tuple[Arg, ...] = ()
+    options: tuple[Option, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -182,7 +190,12 @@ def span_of(node) -> tuple[int, int, int, int]:
 
 @dataclass(frozen=True)
 class Layer:
-    """One layer of the expanded list: kind, positional values, options by name."""
+    """One layer of the expanded list: kind, positional values, options by name.
+
+    `inputs` holds the indexes, in the expanded list, of the layers whose outputs this
+    one takes (-1: the network's input); None means the layer before it, as in a
+    plain stack. A merge (`add`, `concat`, made from a block's head) takes several.
+    """
 
     kind: str
     args: tuple[Any, ...]
@@ -190,3 +203,4 @@ class Layer:
     line: int = 0
     column: int = 0
     stmt: LayerStmt | None = field(default=None, compare=False, repr=False)
+    inputs: tuple[int, ...] | None = None

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 from ..errors import SpecError
 from ..plugins import get_registries
 from ..registry import closest_name, did_you_mean
 from ..types import REQUIRED, Param
-from .ast import Alt, ShapeValue, Text, Var
+from .ast import Alt, Option, ShapeValue, Text, Var
+
+if TYPE_CHECKING:
+    from .diagnostics import Collector
 
 MAX_SIZE = 1_000_000  # units, filters, dims: larger is a typo, not a network that fits here
 
@@ -197,3 +200,36 @@ def complete_options(params: tuple[Param, ...], given: Mapping[str, Any], what: 
         else:
             out[param.name] = param.default
     return out
+
+
+def check_options(params: tuple[Param, ...], options: tuple[Option, ...], what: str, out: Collector,
+                  line: int, column: int, extra: dict | None = None) -> dict | None:
+    """Checked options by name with defaults filled; None when any was wrong (each problem is in `out`)."""
+    declared = {p.name: p for p in params}
+    values: dict[str, Any] = dict(extra or {})
+    ok = True
+    for option in options:
+        param = declared.get(option.key)
+        if param is None:
+            known = ", ".join(sorted(declared)) or "none"
+            out.error(f"{what} has no option '{option.key}' (its options: {known})", option.line, option.column,
+                      hint=did_you_mean(option.key, declared), code="unknown-option")
+            ok = False
+            continue
+        try:
+            values[option.key] = coerce(param, option.value, what)
+        except SpecError as error:
+            out.error(error, option.line, option.value_column)
+            ok = False
+    for param in params:
+        if param.name not in values:
+            if param.default is REQUIRED:
+                out.error(f"{what} needs {param.name}=", line, column, code="missing-option")
+                ok = False
+            else:
+                try:
+                    values[param.name] = default_of(param, what)
+                except SpecError as error:
+                    out.error(error, line, column)
+                    ok = False
+    return values if ok else None

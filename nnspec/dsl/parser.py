@@ -1,25 +1,31 @@
-"""Text -> Spec, by recursive descent over dsl/lexer.py's tokens, recovering at statement ends.
+"""Text -> Spec with the Lark parser built from grammar.lark, recovering at statement ends.
 
-grammar.lark is the reference grammar (tests/test_grammar.py checks that it and this
-parser accept the same texts); a hand-written parser does what a generated one did
-not: it parses 10,000 lines several times faster, and it recovers at the end of the
-statement it is in. A statement ends at a newline, `;` or the `}` of its block; after
-an error the parser skips to that end and goes on, keeping what the broken statement
-held before the error, so one mistake hides no other. `parse` raises every problem it
-found; `parse_recovering` returns them as diagnostics beside the spec.
+One Lark LALR parser (contextual lexer) is built once per process from grammar.lark,
+with transform.py's callbacks inside it, so that a parse goes from text to the syntax
+tree's nodes without building a tree first. A text with a syntax error is parsed again
+through recovery.py, which reports each error and goes on at the end of the statement it
+is in, keeping what the broken statement held before the error: one mistake hides no
+other. `parse` raises every problem it found; `parse_recovering` returns them as
+diagnostics beside the spec. No Lark type leaves this package.
 """
 
 from __future__ import annotations
 
+import functools
+import re
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
+
+from lark import Lark
+from lark.exceptions import UnexpectedInput
 
 from ..errors import NNSpecError, SpecSyntaxError, UsageError
 from . import limits
-from .ast import Comment, Spec
+from .ast import Spec
 from .diagnostics import Collector, Diagnostic
-from .reader import Reader
-
+from .recovery import recover
+from .transform import STATE, ParseState, NodeBuilder, comment
 
 @dataclass
 class ParseResult:
@@ -54,22 +60,48 @@ def parse_recovering(text: str, filename: str | None = None) -> ParseResult:
         out.error("this is not a spec text file (it contains NUL bytes)", line, column, code="not-text")
         return ParseResult(Spec((), filename, text), out.diagnostics, checkable=False)
     try:
-        limits.check_text(text, filename)  # size, line length, nesting: before the recursive reader
+        limits.check_text(text, filename)  # size, line length, nesting: before anything is built
     except NNSpecError as error:
         out.error(error, 1, 1)
         return ParseResult(Spec((), filename, text), out.diagnostics, checkable=False)
-    parser = Reader(text, out)
-    statements = parser.statements(None)
-    comments = tuple(
-        Comment(c.text, c.line, c.column, c.own_line, c.line, c.column + len(c.text)) for c in parser.comments
-    )
-    spec = Spec(statements=tuple(statements), filename=filename, source=text, comments=comments)
+    statements, state = _read(text, filename)
+    out = state.out
+    spec = Spec(statements=tuple(statements), filename=filename, source=text, comments=tuple(state.comments))
     try:
         limits.check_spec(spec)  # repeats, layers, variants: before anyone expands them
     except NNSpecError as error:
         out.error(error, 1, 1)
-        return ParseResult(spec, out.diagnostics, parser.broken, checkable=False)
-    return ParseResult(spec, out.diagnostics, parser.broken)
+        return ParseResult(spec, out.diagnostics, state.broken, checkable=False)
+    return ParseResult(spec, out.diagnostics, state.broken)
+
+
+@functools.lru_cache(maxsize=None)
+def lark_parser() -> Lark:
+    """The one parser of the language, built from grammar.lark the first time it is needed."""
+    grammar = resources.files(__package__).joinpath("grammar.lark").read_text(encoding="utf-8")
+    return Lark(grammar, parser="lalr", lexer="contextual", transformer=NodeBuilder(),
+                lexer_callbacks={"COMMENT": comment}, cache=True)
+
+
+# Lark counts lines at \n only; a lone \r ends a line too, and turning it into \n keeps every offset
+_LONE_CR = re.compile(r"\r(?!\n)")
+
+
+def _read(text: str, filename: str | None) -> tuple[list, ParseState]:
+    """The statements of `text` and what the parse collected (its diagnostics in `state.out`)."""
+    lark_text = _LONE_CR.sub("\n", text) if "\r" in text else text
+    parser = lark_parser()
+    state = ParseState(lark_text, Collector(text, filename))
+    token = STATE.set(state)
+    try:
+        try:
+            return parser.parse(lark_text), state
+        except UnexpectedInput:  # parse again, mending each error: what the first try collected is dropped
+            state = ParseState(lark_text, Collector(text, filename))
+            STATE.set(state)
+            return recover(parser.parse_interactive(lark_text), state), state
+    finally:
+        STATE.reset(token)
 
 
 def load(path: str | Path) -> Spec:
@@ -101,7 +133,12 @@ def read_spec_text(path: str | Path) -> str:
 
 
 def _position(content: str | bytes, index: int) -> tuple[int, int]:
-    """(line, column) from 1 of an index into text or bytes: where a binary file goes wrong."""
-    newline = b"\n" if isinstance(content, bytes) else "\n"
-    line_start = content.rfind(newline, 0, index) + 1
-    return content.count(newline, 0, index) + 1, index - line_start + 1
+    """(line, column) from 1 of an index into text or bytes: where a binary file goes wrong.
+
+    Lines end at \n, \r\n or \r, as everywhere in the language."""
+    head = content[:index]
+    if isinstance(head, bytes):
+        head = head.decode("latin-1")  # one character per byte: the same offsets
+    ends = list(re.finditer(r"\r\n|\r|\n", head))
+    line_start = ends[-1].end() if ends else 0
+    return len(ends) + 1, index - line_start + 1

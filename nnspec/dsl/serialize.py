@@ -59,10 +59,11 @@ def _positions(node) -> dict:
 
 def _node_to_json(node) -> dict:
     out: dict[str, Any] = {"type": keyword_of(node)}
+    plain_block = keyword_of(node) == "block" and not node.kind
     for f in fields(node):
         item = getattr(node, f.name)
-        if f.name == "value_spans":
-            continue
+        if f.name == "value_spans" or (plain_block and f.name in ("kind", "args", "options")):
+            continue  # a block without a head has the JSON form it had before heads existed
         if f.name == "body":
             out["body"] = [_node_to_json(s) for s in item]
         elif f.name == "args":

@@ -18,17 +18,27 @@ def _summary(layer) -> str:
     return " ".join(parts)
 
 
+def _sources(plan: Plan, layer) -> str:
+    """What a layer of a graph reads, where that is not the layer above it: `input, dense_2`."""
+    if not layer.inputs:
+        return ""
+    return ", ".join("input" if i < 0 else plan.layers[i].name for i in layer.inputs)
+
+
 def render_plan(plan: Plan) -> str:
-    """One variant as a table with totals."""
-    rows = [("input", shape_text(plan.input_shape), "")]
+    """One variant as a table with totals (and, for a graph, what each branch and merge reads)."""
+    graph = plan.is_graph
+    rows = [("input", shape_text(plan.input_shape), "", "")]
     for layer in plan.layers:
-        rows.append((f"{layer.name}  ({_summary(layer)})", shape_text(layer.output_shape), f"{layer.param_count:,}"))
-    headers = ("layer", "output shape", "params")
-    widths = [max(len(r[i]) for r in rows + [headers]) for i in range(3)]
-    rule = "-" * (sum(widths) + 4)
+        rows.append((f"{layer.name}  ({_summary(layer)})", shape_text(layer.output_shape), f"{layer.param_count:,}",
+                     _sources(plan, layer) if graph else ""))
+    headers = ("layer", "output shape", "params", "reads" if graph else "")
+    widths = [max(len(r[i]) for r in rows + [headers]) for i in range(4)]
+    rule = "-" * (sum(widths[:3]) + 4 + (widths[3] + 2 if graph else 0))
 
     def line(row):
-        return f"{row[0]:<{widths[0]}}  {row[1]:<{widths[1]}}  {row[2]:>{widths[2]}}".rstrip()
+        return (f"{row[0]:<{widths[0]}}  {row[1]:<{widths[1]}}  {row[2]:>{widths[2]}}"
+                + (f"  {row[3]}" if graph else "")).rstrip()
 
     out = [line(headers), rule, *(line(r) for r in rows), rule]
     out.append(f"total params: {plan.param_count:,}")

@@ -26,11 +26,8 @@ _SINGLE_VALUE = {
 
 
 def walk_values(stmt):
-    """Yield (label, value) for every value a statement holds, in source order."""
-    if isinstance(stmt, Block):
-        for inner in stmt.body:
-            yield from walk_values(inner)
-    if isinstance(stmt, LayerStmt):
+    """Yield (label, value) for every value a statement holds, in source order (a block's head first)."""
+    if isinstance(stmt, (LayerStmt, Block)):
         for arg in stmt.args:
             yield stmt.kind, arg.value
     if type(stmt) in _SINGLE_VALUE:
@@ -38,6 +35,8 @@ def walk_values(stmt):
         yield label, getattr(stmt, attribute)
     for option in getattr(stmt, "options", ()):
         yield option.key, option.value
+    for inner in getattr(stmt, "body", ()):
+        yield from walk_values(inner)
     if isinstance(getattr(stmt, "repeat", None), Var):  # `x$depth`: a swept repeat count
         yield "repeat", stmt.repeat
 
@@ -135,24 +134,28 @@ def _substitute(stmt, chosen, inline_values, origins):
     Values are visited in the same order as `walk_values`, so inline alternatives
     meet their chosen values in order.
     """
-    if isinstance(stmt, Block):
-        return replace(stmt, body=tuple(_substitute(s, chosen, inline_values, origins) for s in stmt.body),
-                       repeat=_sub_value(stmt.repeat, chosen, inline_values, origins, (stmt.line, stmt.column)))
     changes = {}
-    if isinstance(stmt, LayerStmt):
-        changes["repeat"] = _sub_value(stmt.repeat, chosen, inline_values, origins, (stmt.line, stmt.column))
-    if isinstance(stmt, LayerStmt):
+    if isinstance(stmt, (LayerStmt, Block)):
         changes["args"] = tuple(
             replace(a, value=_sub_value(a.value, chosen, inline_values, origins, (a.line, a.column)))
             for a in stmt.args
         )
+    if isinstance(stmt, Block):
+        changes["options"] = _sub_options(stmt, chosen, inline_values, origins)
+        changes["body"] = tuple(_substitute(s, chosen, inline_values, origins) for s in stmt.body)
+        changes["repeat"] = _sub_value(stmt.repeat, chosen, inline_values, origins, (stmt.line, stmt.column))
+        return replace(stmt, **changes)
+    if isinstance(stmt, LayerStmt):
+        changes["repeat"] = _sub_value(stmt.repeat, chosen, inline_values, origins, (stmt.line, stmt.column))
     if type(stmt) in _SINGLE_VALUE:
         attribute, _, column = _SINGLE_VALUE[type(stmt)]
         where = (stmt.line, getattr(stmt, column))
         changes[attribute] = _sub_value(getattr(stmt, attribute), chosen, inline_values, origins, where)
     if hasattr(stmt, "options"):
-        changes["options"] = tuple(
-            replace(o, value=_sub_value(o.value, chosen, inline_values, origins, (o.line, o.value_column)))
-            for o in stmt.options
-        )
+        changes["options"] = _sub_options(stmt, chosen, inline_values, origins)
     return replace(stmt, **changes)
+
+
+def _sub_options(stmt, chosen, inline_values, origins) -> tuple:
+    return tuple(replace(o, value=_sub_value(o.value, chosen, inline_values, origins, (o.line, o.value_column)))
+                 for o in stmt.options)

@@ -1,21 +1,26 @@
 """`nnspec import`: the spec of a Keras Sequential model, from a .keras file or a Keras JSON config.
 
-Only the model's configuration is read (a .keras file is a zip holding config.json),
+Only the model's configuration is read (keras_config.py: bounded, every value checked),
 so importing needs neither TensorFlow nor the weights. Each Keras layer becomes the
-nnspec layer that builds it again (dense, dropout, flatten, batchnorm, conv2d,
-maxpool, embedding, activation); runs of identical layers, or of identical groups
-of layers, are written once with `xN`. Anything nnspec cannot say (another layer
-class, a regularizer, an initializer with other settings) is an error naming it.
+statement node of the nnspec layer that builds it again (dense, dropout, flatten,
+batchnorm, conv2d, maxpool, embedding, activation); runs of identical layers, or of
+identical groups of layers, become one statement with `xN`. The text is written by
+nnspec's formatter from those nodes, never pasted from the config, and is read back
+before it is returned. Anything nnspec cannot say (another layer class, a
+regularizer, an initializer with other settings) is an error naming it.
 """
 
 from __future__ import annotations
 
-import json
-import zipfile
+import dataclasses
+import struct
 from pathlib import Path
-from typing import Any
 
-from ..errors import NNSpecError, UsageError
+from ..dsl.ast import Arg, Block, InputStmt, LayerStmt, Option, ShapeValue, TrainStmt
+from ..dsl.format import format_statement
+from ..dsl.options import MAX_SIZE
+from ..errors import NNSpecError
+from .keras_config import Config, read_config, shown
 
 ACTIVATIONS = {
     "relu": "relu", "sigmoid": "sigmoid", "tanh": "tanh", "softmax": "softmax", "linear": None,
@@ -47,203 +52,242 @@ METRICS = {"accuracy": "accuracy", "mae": "mae", "mse": "mse", "mean_absolute_er
            "mean_squared_error": "mse"}
 UNUSED_OPTIONS = ("kernel_regularizer", "bias_regularizer", "activity_regularizer",
                   "kernel_constraint", "bias_constraint")
+KINDS = "Dense, Dropout, Flatten, BatchNormalization, Conv2D, MaxPooling2D, Embedding and Activation"
 
 
 def import_model(path: str | Path) -> str:
     """The spec text of the Sequential model in a .keras file or a Keras JSON config."""
-    config = read_config(Path(path))
-    if config.get("class_name") != "Sequential":
+    path = Path(path)
+    model = read_config(path)
+    kind = model.name("class_name", default="model")
+    if kind != "Sequential":
         raise NNSpecError(
-            f"{path}: a {config.get('class_name', 'model')} model; nnspec imports Sequential models",
+            f"{path}: a {shown(kind)[1:-1]} model; nnspec imports Sequential models",
             hint="a functional model with one chain of layers can be rebuilt as keras.Sequential",
         )
-    layers = config.get("config", {}).get("layers", [])
-    shape = _input_shape(config, layers, path)
-    lines = [_layer(layer, path) for layer in layers if layer.get("class_name") != "InputLayer"]
-    text = [f"# imported from {Path(path).name}", "# add a data line (`nnspec datasets` lists them) to train it",
-            f"input {'x'.join(str(d) for d in shape)}", *_repeats(lines)]
-    train = _train(config.get("compile_config"), path)
-    if train:
-        text.append(train)
-    return "\n".join(text) + "\n"
-
-
-def read_config(path: Path) -> dict[str, Any]:
-    """The model config: config.json inside a .keras zip, or a JSON file (model.to_json())."""
-    if not path.is_file():
-        raise UsageError(f"no model file at '{path}'")
-    try:
-        if zipfile.is_zipfile(path):
-            with zipfile.ZipFile(path) as archive:
-                return json.loads(archive.read("config.json"))
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (KeyError, ValueError, UnicodeDecodeError, zipfile.BadZipFile) as error:
-        raise NNSpecError(f"{path}: not a .keras file or a Keras JSON config ({error})") from None
-
-
-def _input_shape(config: dict, layers: list, path) -> list[int]:
-    shape = None
-    for layer in layers:
-        if layer.get("class_name") == "InputLayer":
-            shape = layer["config"].get("batch_shape") or layer["config"].get("batch_input_shape")
-    if shape is None:
-        shape = (config.get("config", {}).get("build_input_shape")
-                 or (config.get("build_config") or {}).get("input_shape"))
-    if not shape or any(d is None for d in shape[1:]):
-        raise NNSpecError(f"{path}: the model does not say its input shape",
-                          hint="build it with keras.Input(shape=...)")
-    return [int(d) for d in shape[1:]]
-
-
-def _layer(layer: dict, path) -> str:
-    kind, c = layer.get("class_name"), layer.get("config", {})
-    name = c.get("name", kind)
-    for option in UNUSED_OPTIONS:
-        if c.get(option) is not None:
-            raise NNSpecError(f"{path}: layer '{name}' ({kind}) has a {option}, which nnspec cannot express")
-    if kind == "Dense":
-        return f"dense {c['units']}{_activation(c, name, path)}{_inits(c, name, path)}"
-    if kind == "Dropout":
-        return f"dropout {_number(c['rate'])}"
-    if kind == "Flatten":
-        return "flatten"
-    if kind == "BatchNormalization":
-        _require(c, name, kind, path, axis=-1, center=True, scale=True)
-        options = [f"momentum={_number(c['momentum'])}"] if c.get("momentum", 0.99) != 0.99 else []
-        options += [f"epsilon={_number(c['epsilon'])}"] if c.get("epsilon", 0.001) != 0.001 else []
-        return " ".join(["batchnorm", *options])
-    if kind == "Conv2D":
-        _require(c, name, kind, path, dilation_rate=[1, 1], groups=1, data_format="channels_last")
-        text = f"conv2d {c['filters']} {_pair(c['kernel_size'])}{_activation(c, name, path)}"
-        text += f" stride={_pair(c['strides'])}" if list(c.get("strides", [1, 1])) != [1, 1] else ""
-        text += " padding=same" if c.get("padding") == "same" else ""
-        return text + _inits(c, name, path)
-    if kind == "MaxPooling2D":
-        _require(c, name, kind, path, data_format="channels_last")
-        text = f"maxpool {_pair(c['pool_size'])}"
-        strides = c.get("strides") or c["pool_size"]
-        text += f" stride={_pair(strides)}" if list(strides) != list(c["pool_size"]) else ""
-        return text + (" padding=same" if c.get("padding") == "same" else "")
-    if kind == "Embedding":
-        return f"embedding {c['output_dim']} vocab={c['input_dim']}"
-    if kind == "Activation":
-        activation = _activation(c, name, path).strip()
-        return f"activation {activation or 'linear'}"
-    raise NNSpecError(
-        f"{path}: layer '{name}' is a {kind}, which nnspec has no layer kind for",
-        hint="nnspec imports Dense, Dropout, Flatten, BatchNormalization, Conv2D, MaxPooling2D, Embedding "
-        "and Activation layers",
-    )
-
-
-def _require(c: dict, name: str, kind: str, path, **settings) -> None:
-    """Settings nnspec's layer always has; a model with others cannot be written as a spec."""
-    for key, value in settings.items():
-        have = c.get(key, value)
-        if (list(have) if isinstance(have, (list, tuple)) else have) != value:
-            raise NNSpecError(f"{path}: layer '{name}' ({kind}) has {key}={have!r}, which nnspec cannot express")
-
-
-def _activation(c: dict, name: str, path) -> str:
-    activation = c.get("activation", "linear")
-    if isinstance(activation, dict):  # a serialized function or activation object
-        activation = activation.get("config", {}).get("name") or activation.get("class_name")
-    if activation not in ACTIVATIONS:
-        raise NNSpecError(f"{path}: layer '{name}' uses activation '{activation}', which nnspec has no name for")
-    mapped = ACTIVATIONS[activation]
-    return f" {mapped}" if mapped else ""
-
-
-def _inits(c: dict, name: str, path) -> str:
-    text = ""
-    for key, option, default in (("kernel_initializer", "init", "xavier"), ("bias_initializer", "bias", "zeros")):
-        if key == "bias_initializer" and c.get("use_bias", True) is False:
-            text += " bias=none"  # a layer built without bias (`bias=none`)
-            continue
-        value = _initializer(c.get(key), name, path)
-        if value is not None and value != default:
-            text += f" {option}={value}"
+    body = model.object("config")
+    layers = body.objects("layers")
+    classes = [layer.name("class_name") for layer in layers]
+    statements = [InputStmt(ShapeValue(_input_shape(model, body, layers, classes)))]
+    statements += _repeats([_layer(layer, kind) for layer, kind in zip(layers, classes) if kind != "InputLayer"])
+    if model.has("compile_config"):
+        train = _train(model.object("compile_config"))
+        statements += [train] if train is not None else []
+    header = [f"# imported from {_printable(path.name)}", "# add a data line (`nnspec datasets` lists them) to train it"]
+    text = "\n".join(header + [format_statement(s) for s in statements]) + "\n"
+    _check_reads_back(text, statements, len(header), path)
     return text
 
 
-def _initializer(config, name: str, path) -> str | None:
+def _input_shape(model: Config, body: Config, layers: list[Config], classes: list[str]) -> tuple[int, ...]:
+    """The shape of one sample, from the InputLayer or what the model was built with."""
+    places = [(layer.object("config"), key) for layer, kind in zip(layers, classes) if kind == "InputLayer"
+              for key in ("batch_shape", "batch_input_shape")]
+    places += [(body, "build_input_shape")]
+    places += [(model.object("build_config"), "input_shape")] if model.has("build_config") else []
+    owner, key = next(((owner, key) for owner, key in places if owner.has(key)), (body, "build_input_shape"))
+    shape = owner.value(key)
+    if shape is None or isinstance(shape, list) and len(shape) > 1 and None in shape[1:]:
+        raise NNSpecError(f"{model.path}: the model does not say its input shape",
+                          hint="build it with keras.Input(shape=...)")
+    if not isinstance(shape, list) or len(shape) < 2 or not all(
+            isinstance(d, int) and not isinstance(d, bool) and 1 <= d <= MAX_SIZE for d in shape[1:]):
+        owner.bad(key, shape, "a batch shape such as [null, 28, 28, 1]")
+    return tuple(shape[1:])
+
+
+def _layer(layer: Config, kind: str) -> LayerStmt:
+    c = layer.object("config", f"layer {shown(kind)}")
+    name = c.name("name", default=kind)
+    c.where = f"layer {shown(name)} ({_printable(kind)})"
+    for option in UNUSED_OPTIONS:
+        if c.has(option):
+            c.fail(f"has a {option}, which nnspec cannot express")
+    if kind == "Dense":
+        return _stmt("dense", [c.integer("units", high=MAX_SIZE), *_activation(c)], _inits(c))
+    if kind == "Dropout":
+        return _stmt("dropout", [_short(c.number("rate", 0, 1))])
+    if kind == "Flatten":
+        return _stmt("flatten")
+    if kind == "BatchNormalization":
+        _require(c, axis=-1, center=True, scale=True)
+        options = []
+        for key, default in (("momentum", 0.99), ("epsilon", 0.001)):
+            value = _short(c.number(key, 0, 1e6, default=default))
+            options += [(key, value)] if value != default else []
+        return _stmt("batchnorm", [], options)
+    if kind == "Conv2D":
+        _require(c, dilation_rate=[1, 1], groups=1, data_format="channels_last")
+        strides = c.integers("strides", 2, default=[1, 1])
+        options = [("stride", ShapeValue(strides))] if strides != (1, 1) else []
+        options += [("padding", "same")] if _padding(c) == "same" else []
+        return _stmt("conv2d", [c.integer("filters", high=MAX_SIZE), ShapeValue(c.integers("kernel_size", 2)),
+                                *_activation(c)], options + _inits(c))
+    if kind == "MaxPooling2D":
+        _require(c, data_format="channels_last")
+        pool = c.integers("pool_size", 2)
+        strides = c.integers("strides", 2, default=list(pool))
+        options = [("stride", ShapeValue(strides))] if strides != pool else []
+        options += [("padding", "same")] if _padding(c) == "same" else []
+        return _stmt("maxpool", [ShapeValue(pool)], options)
+    if kind == "Embedding":
+        return _stmt("embedding", [c.integer("output_dim", high=MAX_SIZE)],
+                     [("vocab", c.integer("input_dim", high=100_000_000))])
+    if kind == "Activation":
+        return _stmt("activation", _activation(c) or ["linear"])
+    raise NNSpecError(f"{c.path}: layer {shown(name)} is a {_printable(kind)}, which nnspec has no layer kind for",
+                      hint=f"nnspec imports {KINDS} layers")
+
+
+def _stmt(kind: str, args=(), options=()) -> LayerStmt:
+    return LayerStmt(kind, tuple(Arg(value) for value in args), tuple(Option(k, v) for k, v in options))
+
+
+def _require(c: Config, **settings) -> None:
+    """Settings nnspec's layer always has; a model with others cannot be written as a spec."""
+    for key, value in settings.items():
+        have = c.value(key)
+        if have is not None and (list(have) if isinstance(have, (list, tuple)) else have) != value:
+            c.fail(f"has {key}={shown(have)}, which nnspec cannot express")
+
+
+def _padding(c: Config) -> str:
+    padding = c.name("padding", default="valid")
+    if padding not in ("same", "valid"):
+        c.bad("padding", padding, "'same' or 'valid'")
+    return padding
+
+
+def _activation(c: Config) -> list[str]:
+    """The activation as nnspec names it ([] for linear, which is no activation)."""
+    activation = c.value("activation")
+    if isinstance(activation, dict):  # a serialized function or activation object
+        serialized = c.object("activation")
+        inner = serialized.object("config")
+        activation = inner.name("name") if inner.has("name") else serialized.name("class_name", default=None)
+    activation = "linear" if activation is None else activation
+    if not isinstance(activation, str) or activation not in ACTIVATIONS:
+        c.fail(f"uses activation {shown(activation)}, which nnspec has no name for")
+    mapped = ACTIVATIONS[activation]
+    return [mapped] if mapped else []
+
+
+def _inits(c: Config) -> list[tuple[str, str]]:
+    options = []
+    for key, option, default in (("kernel_initializer", "init", "xavier"), ("bias_initializer", "bias", "zeros")):
+        if key == "bias_initializer" and not c.flag("use_bias", True):
+            options.append(("bias", "none"))  # a layer built without bias
+            continue
+        value = _initializer(c, key)
+        if value is not None and value != default:
+            options.append((option, value))
+    return options
+
+
+def _initializer(c: Config, key: str) -> str | None:
+    config = c.value(key)
     if config is None:
         return None
     if isinstance(config, str):
         config = {"class_name": "".join(part.title() for part in config.split("_")), "config": {}}
-    kind, settings = config.get("class_name"), config.get("config") or {}
+    initializer = Config(config, f"{c.where} {key}", c.path)
+    kind = initializer.name("class_name")
     if kind not in INITIALIZERS:
-        raise NNSpecError(f"{path}: layer '{name}' uses initializer {kind}, which nnspec has no name for")
+        c.fail(f"uses initializer {shown(kind)}, which nnspec has no name for")
     nnspec_name, fixed = INITIALIZERS[kind]
-    for key, value in fixed.items():
-        if abs(float(settings.get(key, value)) - value) > 1e-9:
-            raise NNSpecError(
-                f"{path}: layer '{name}' uses {kind}({key}={settings[key]}); nnspec's '{nnspec_name}' "
-                f"has {key}={value}"
-            )
+    settings = initializer.object("config")
+    for setting, value in fixed.items():
+        have = settings.number(setting, default=value)
+        if abs(have - value) > 1e-9:
+            c.fail(f"uses {kind}({setting}={_short(have)}); nnspec's '{nnspec_name}' has {setting}={value}")
     return nnspec_name
 
 
-def _train(compile_config, path) -> str | None:
-    """The train line from the model's compile settings, when it was saved compiled."""
-    if not compile_config:
+def _train(compile_config: Config) -> TrainStmt | None:
+    """The train statement from the model's compile settings, when it was saved compiled."""
+    optimizer = compile_config.value("optimizer")
+    if optimizer is None:
         return None
-    optimizer = compile_config.get("optimizer") or {}
     if isinstance(optimizer, str):
         optimizer = {"class_name": optimizer.title(), "config": {}}
-    kind, settings = optimizer.get("class_name"), optimizer.get("config") or {}
-    name = OPTIMIZERS.get(kind)
+    optimizer = Config(optimizer, "the optimizer", compile_config.path)
+    name = OPTIMIZERS.get(optimizer.name("class_name"))
     if name is None:
         return None
-    parts = ["train", "momentum" if name == "sgd" and settings.get("momentum") else name]
-    lr = settings.get("learning_rate")
-    if isinstance(lr, (int, float)):
-        parts.append(f"lr={_number(lr)}")
-    loss = compile_config.get("loss")
+    settings = optimizer.object("config")
+    momentum = name == "sgd" and settings.number("momentum", 0, 1, default=0.0) > 0
+    options = []
+    if not isinstance(settings.value("learning_rate"), dict):  # a schedule has no one rate to write
+        if settings.has("learning_rate"):
+            options.append(("lr", _short(settings.number("learning_rate", 1e-12, 1e6))))
+    loss = compile_config.value("loss")
     if isinstance(loss, dict):
-        loss = LOSSES.get(loss.get("class_name"))
-    if loss in LOSSES.values():
-        parts.append(f"loss={loss}")
-    metrics = [_metric(m) for m in compile_config.get("metrics") or []]
-    metrics = [m for m in metrics if m]
+        loss = LOSSES.get(compile_config.object("loss").name("class_name"))
+    if isinstance(loss, str) and loss in LOSSES.values():
+        options.append(("loss", loss))
+    metrics = compile_config.value("metrics") or []
+    if not isinstance(metrics, list):
+        compile_config.bad("metrics", metrics, "a list")
+    metrics = [m for m in (_metric(compile_config, m) for m in metrics) if m]
     if metrics:
-        parts.append("metrics=" + ",".join(metrics))
-    return " ".join(parts)
+        options.append(("metrics", tuple(metrics) if len(metrics) > 1 else metrics[0]))
+    return TrainStmt("momentum" if momentum else name, tuple(Option(k, v) for k, v in options))
 
 
-def _metric(metric) -> str | None:
+def _metric(compile_config: Config, metric) -> str | None:
     if isinstance(metric, dict):
-        metric = (metric.get("config") or {}).get("name") or metric.get("class_name")
-    return METRICS.get(str(metric).lower()) if metric else None
+        found = Config(metric, "a metric", compile_config.path)
+        inner = found.object("config")
+        metric = inner.name("name") if inner.has("name") else found.name("class_name", default=None)
+    return METRICS.get(metric.lower()) if isinstance(metric, str) else None
 
 
-def _repeats(lines: list[str]) -> list[str]:
-    """Runs of an identical line, or of an identical group of lines, written once with xN."""
-    out: list[str] = []
+def _repeats(layers: list[LayerStmt]) -> list:
+    """Runs of an identical layer, or of an identical group of layers, as one statement with xN."""
+    out: list = []
     i = 0
-    while i < len(lines):
+    while i < len(layers):
         best_size, best_count = 1, 1
-        for size in range(1, (len(lines) - i) // 2 + 1):
+        for size in range(1, (len(layers) - i) // 2 + 1):
             count = 1
-            while lines[i + count * size:i + (count + 1) * size] == lines[i:i + size]:
+            while layers[i + count * size:i + (count + 1) * size] == layers[i:i + size]:
                 count += 1
             if count > 1 and size * count > best_size * best_count:
                 best_size, best_count = size, count
-        group = lines[i:i + best_size]
+        group = layers[i:i + best_size]
         if best_count == 1:
             out.append(group[0])
         elif best_size == 1:
-            out.append(f"{group[0]} x{best_count}")
+            out.append(dataclasses.replace(group[0], repeat=best_count))
         else:
-            out.append("{ " + "; ".join(group) + f" }} x{best_count}")
+            out.append(Block(tuple(group), repeat=best_count))
         i += best_size * best_count
     return out
 
 
-def _pair(value) -> str:
-    value = list(value) if isinstance(value, (list, tuple)) else [value, value]
-    return "x".join(str(int(v)) for v in value)
+def _check_reads_back(text: str, statements: list, comments: int, path: Path) -> None:
+    """The written text must read back as exactly these statements and comments."""
+    from ..dsl.parser import parse
+
+    try:
+        spec = parse(text)
+    except NNSpecError as error:  # past a size limit of the language, say
+        raise NNSpecError(f"{path}: the model cannot be written as a spec: {error.message}") from None
+    if [format_statement(s) for s in spec.statements] != [format_statement(s) for s in statements] \
+            or len(spec.comments) != comments:
+        raise NNSpecError("the imported spec does not read back as written (a bug in nnspec import)")
 
 
-def _number(value) -> str:
-    return f"{float(value):g}" if isinstance(value, float) else str(value)
+def _short(value: float) -> float:
+    """The shortest decimal that is the same float32 (Keras stores 0.001 as 0.0010000000474974513)."""
+    single = struct.unpack("f", struct.pack("f", value))[0] if abs(value) < 3e38 else value
+    for digits in range(1, 18):
+        candidate = float(f"{value:.{digits}g}")
+        if candidate == value or struct.unpack("f", struct.pack("f", candidate))[0] == single:
+            return candidate
+    return value
+
+
+def _printable(text: str) -> str:
+    """`text` with what could end a line or hide in a comment shown as '?'."""
+    return "".join(ch if ch.isprintable() else "?" for ch in text)

@@ -14,11 +14,17 @@ dataset prepares its samples:
 
 `prepared=True` (`--prepared`) skips the scaling: the inputs are already in the
 network's form.
+
+Every value must be a finite number: text, an empty cell, NaN or infinity is an error
+at its line and column (a network's answer for NaN is no prediction). A CSV file's
+first line is a header when every cell of it is a name; it is skipped, and a note says
+so. A first line mixing names and numbers is an error, not a header.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import itertools
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -38,6 +44,7 @@ class Predictions:
     task: str
     class_names: list[str] | None
     values: np.ndarray  # probabilities (n, classes), P(class 1) (n,), or regression values (n,)
+    notes: list[str] = field(default_factory=list)  # what was done to the input (a header line skipped)
 
     def predicted(self) -> list[str]:
         """The predicted class name (or value) of each sample."""
@@ -70,16 +77,22 @@ def predict(run_dir: str | Path, inputs: str | Path, *, prepared: bool = False) 
     from .model import keras_model
 
     run = read_run(run_dir)
-    names, x = read_inputs(run, Path(inputs), prepared)
+    notes: list[str] = []
+    names, x = read_inputs(run, Path(inputs), prepared, notes)
     model = keras_model(run)
-    outputs = np.asarray(model.predict(x, verbose=0, batch_size=1024)) if len(x) else np.zeros((0, 1))
-    values = saved_form(run, outputs)
-    return Predictions(names, run.task, run.class_names, values)
+    if len(x):
+        values = saved_form(run, np.asarray(model.predict(x, verbose=0, batch_size=1024)))
+    else:  # no samples: no predictions, in the shape one row would have
+        values = saved_form(run, np.zeros((1, int(np.prod(run.plan.layers[-1].output_shape)))))[:0]
+    return Predictions(names, run.task, run.class_names, values, notes)
 
 
-def read_inputs(run: SavedRun, path: Path, prepared: bool = False) -> tuple[list[str], np.ndarray]:
+def read_inputs(run: SavedRun, path: Path, prepared: bool = False,
+                notes: list[str] | None = None) -> tuple[list[str], np.ndarray]:
     """Sample names and inputs shaped and prepared as the run's network takes them."""
     image_shape = run.saved.image_shape
+    if not path.exists():
+        raise UsageError(f"no input at '{path}'")
     if path.is_dir():
         if not image_shape:
             raise UsageError(f"'{path}' is a folder; image folders are for image datasets, "
@@ -91,11 +104,9 @@ def read_inputs(run: SavedRun, path: Path, prepared: bool = False) -> tuple[list
         names = [str(i) for i in range(len(x))]
         x = x if prepared else _scale(run, x)
     elif path.suffix.lower() in (".csv", ".txt"):
-        x = _read_csv(path)
+        x = _read_csv(path, notes if notes is not None else [])
         names = [str(i) for i in range(len(x))]
         x = x if prepared else _scale(run, x)
-    elif not path.exists():
-        raise UsageError(f"no input at '{path}'")
     else:
         raise UsageError(f"cannot read '{path}'", hint="give a .csv or .npy file, or a folder of images")
     return names, _shaped(run, x, path)
@@ -134,30 +145,78 @@ def _shaped(run: SavedRun, x: np.ndarray, path: Path) -> np.ndarray:
             f"{path}: each sample has {x.size // len(x)} values; the network takes {size} "
             f"({'x'.join(map(str, shape))})"
         )
-    return np.ascontiguousarray(x.reshape(len(x), *shape), dtype=input_dtype(run.plan))
+    with np.errstate(over="ignore"):  # a value past float32's range becomes inf, refused below
+        shaped = np.ascontiguousarray(x.reshape(len(x), *shape), dtype=input_dtype(run.plan))
+    if shaped.dtype.kind == "f" and len(x):  # 1e300 is a finite float64, but no float32
+        bad = np.argwhere(~np.isfinite(shaped.reshape(len(x), size)))
+        if len(bad):
+            row, column = (int(i) for i in bad[0])
+            raise DataError(f"{path}: sample {row}, value {column + 1} ({x.reshape(len(x), size)[row, column]:g}) "
+                            f"is too large for the network's {shaped.dtype} inputs")
+    return shaped
 
 
 def _read_npy(path: Path) -> np.ndarray:
     try:
         x = np.load(path, allow_pickle=False)
-    except (OSError, ValueError) as error:
+    except (OSError, ValueError, EOFError) as error:
         raise DataError(f"{path}: not a NumPy array file ({error})") from None
-    return np.asarray(x, dtype=np.float64).reshape(len(x), -1) if x.ndim > 1 else x.reshape(1, -1).astype(np.float64)
+    if not isinstance(x, np.ndarray):  # an .npz archive under an .npy name
+        raise DataError(f"{path}: holds several arrays (an .npz archive); give one array of samples")
+    if x.dtype.kind not in "biuf":
+        raise DataError(f"{path}: holds {x.dtype} values ({x.dtype.name}), not numbers",
+                        hint="save the samples as a numeric array, one row per sample")
+    x = x.astype(np.float64)
+    x = x.reshape(len(x), int(np.prod(x.shape[1:]))) if x.ndim > 1 else x.reshape(1, -1)
+    bad = np.argwhere(~np.isfinite(x))
+    if len(bad):
+        row, column = (int(i) for i in bad[0])
+        raise DataError(f"{path}: sample {row}, value {column + 1} is {x[row, column]}; "
+                        f"{len(bad):,} values are not finite numbers, and every value must be one")
+    return x
 
 
-def _read_csv(path: Path) -> np.ndarray:
+def _read_csv(path: Path, notes: list[str]) -> np.ndarray:
     import pandas as pd
 
-    try:
-        table = pd.read_csv(path, header=None)
+    try:  # as text: which cell is wrong, and why, is decided below
+        table = pd.read_csv(path, header=None, dtype=str, keep_default_na=False, skip_blank_lines=False)
+    except pd.errors.EmptyDataError:
+        return np.zeros((0, 0))
     except (OSError, ValueError, pd.errors.ParserError) as error:
         raise DataError(f"{path}: cannot be read as CSV ({error})") from None
-    if len(table) and not all(_is_number(v) for v in table.iloc[0]):
-        table = table.iloc[1:]  # a header line
-    try:
-        return table.to_numpy(dtype=np.float64)
-    except ValueError:
-        raise DataError(f"{path}: every value must be a number") from None
+    cells = table.to_numpy(dtype=object)  # str, or NaN where a line has fewer values
+    rows = [i for i in range(len(cells)) if not all(_blank(c) for c in cells[i])]  # blank lines skipped
+    header = bool(rows) and not any(_is_number(c) for c in cells[rows[0]])
+    if header:
+        notes.append(f"{path}: line {rows[0] + 1} holds names only; it was skipped as a header")
+        rows = rows[1:]
+    numbers = table.apply(lambda column: pd.to_numeric(column.str.strip(), errors="coerce"))
+    values = numbers.to_numpy(dtype=np.float64)[rows] if rows else np.zeros((0, cells.shape[1]))
+    bad = np.argwhere(~np.isfinite(values))
+    if len(bad):
+        row, column = (int(i) for i in bad[0])
+        raise _bad_cell(path, rows[row], row, column, cells[rows[row], column], mixed=row == 0 and not header)
+    return values
+
+
+def _bad_cell(path: Path, row: int, sample: int, column: int, cell, mixed: bool) -> DataError:
+    """The error at a CSV cell that is not a finite number: file:line:column and a caret."""
+    if not isinstance(cell, str) or not cell.strip():  # pandas gives a short line's last cells as ''
+        problem = "is empty"
+    else:
+        problem = f"'{cell.strip()[:40]}' is {'not a finite number' if _is_number(cell) else 'not a number'}"
+    with open(path, encoding="utf-8", errors="replace") as stream:
+        text = next(itertools.islice(stream, row, None), "").rstrip("\r\n")
+    start = sum(len(part) + 1 for part in text.split(",")[:column])
+    hint = "a header line has names only; this one mixes names and numbers" if mixed else None
+    return DataError(f"sample {sample}: value {column + 1} {problem}; every value must be a finite number",
+                     filename=str(path), line=row + 1, column=start + 1,
+                     source_line=text if len(text) <= 200 else None, hint=hint)
+
+
+def _blank(cell) -> bool:
+    return not isinstance(cell, str) or not cell.strip()
 
 
 def _read_images(folder: Path, image_shape) -> tuple[list[str], np.ndarray]:

@@ -20,6 +20,9 @@ def serve() -> None:
     except ImportError as exc:
         raise NNSpecError(f"the language server needs pygls and lsprotocol ({exc.name} is not installed)",
                           hint=f"install them with: {INSTALL}") from None
-    from .server import build_server
+    import sys
 
-    build_server().start_io()
+    from .server import build_server
+    from .wire import FramedInput
+
+    build_server().start_io(FramedInput(sys.stdin.buffer))

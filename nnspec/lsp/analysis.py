@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from ..errors import NNSpecError
+from ..errors import NNSpecError, editor_lines
 
 LayerAt = Mapping[tuple[int, int], tuple[tuple[str, Any], ...]]
 
@@ -35,7 +35,7 @@ class Snapshot:
 
     @property
     def lines(self) -> list[str]:
-        return self.text.split("\n")
+        return editor_lines(self.text)
 
 
 def analyse(text: str, path: str | None = None, version: int | None = None) -> Snapshot:

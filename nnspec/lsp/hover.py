@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..dsl.ast import shape_text
+from ..dsl.ast import Block, shape_text
+from ..dsl.graph import HEADS
 from . import docs
 from .analysis import Snapshot
 from .definition import let_definitions, uses
@@ -52,6 +53,9 @@ def _text(analysis: Snapshot, lines: list[str], slot: Slot, line: int, registrie
         word = atom.lower()
         if word in KEYWORDS:
             return docs.statement_doc(word)
+        if word in HEADS and _heads_block(analysis.spec, line + 1, slot.start + 1):
+            about = f"```nnspec\n{word} {{ ... }} [xN]\n```\n\n**{word}** (block head): {HEADS[word]}"
+            return _layer_summary(analysis, line + 1, slot.start + 1) + "\n\n---\n\n" + about
         about = docs.layer_doc(registries, word)
         if about is None:
             return None
@@ -71,6 +75,17 @@ def _text(analysis: Snapshot, lines: list[str], slot: Slot, line: int, registrie
     if param.type in docs.REGISTRY_TYPES:
         return docs.name_doc(registries, param.type, atom) or docs.param_line(param)
     return docs.param_line(param)
+
+
+def _heads_block(spec, line: int, column: int) -> bool:
+    """True when a block with a head (`residual {`) starts at (line, column)."""
+    blocks = [s for s in getattr(spec, "statements", ()) if isinstance(s, Block)]
+    while blocks:
+        block = blocks.pop()
+        if (block.line, block.column) == (line, column) and block.kind:
+            return True
+        blocks.extend(s for s in block.body if isinstance(s, Block))
+    return False
 
 
 def _variable(lines: list[str], name: str) -> str:
@@ -98,12 +113,20 @@ def _layer_summary(analysis: Snapshot, line: int, column: int) -> str:
     return "\n\n".join(f"variant {label}:\n{text}" for label, text in described.items())
 
 
+def _shapes_in(layer) -> str:
+    """`64`, or for a merge the shapes it joins: `64 + 64`."""
+    shape = layer.input_shape
+    if shape and isinstance(shape[0], tuple):
+        return " + ".join(shape_text(s) for s in shape)
+    return shape_text(shape)
+
+
 def _describe_layers(layers: list) -> str:
     if len(layers) == 1:
         layer = layers[0]
-        return (f"`{layer.name}`: {shape_text(layer.input_shape)} → **{shape_text(layer.output_shape)}**, "
+        return (f"`{layer.name}`: {_shapes_in(layer)} → **{shape_text(layer.output_shape)}**, "
                 f"**{layer.param_count:,}** parameters")
-    rows = [f"- `{layer.name}`: {shape_text(layer.input_shape)} → {shape_text(layer.output_shape)}, "
+    rows = [f"- `{layer.name}`: {_shapes_in(layer)} → {shape_text(layer.output_shape)}, "
             f"{layer.param_count:,} parameters" for layer in layers[:MAX_LAYER_LINES]]
     if len(layers) > MAX_LAYER_LINES:
         rows.append(f"- ... {len(layers) - MAX_LAYER_LINES} more")

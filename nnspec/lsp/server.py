@@ -1,7 +1,7 @@
 """The pygls wiring: LSP requests in, the pure functions of this package, LSP answers out.
 
 Positions: the pure functions count characters as Python string indexes on lines split
-at '\\n' (as the parser counts); `_Codec` converts to and from what the client counts
+at '\\n', '\\r\\n' and '\\r' (as the parser and LSP count); `_Codec` converts to and from what the client counts
 (UTF-16 code units unless it asked for another encoding). Every handler is guarded:
 whatever the text, a request gets an answer (possibly empty), never a dead server.
 """
@@ -16,15 +16,18 @@ import traceback
 from urllib.parse import unquote, urlparse
 
 from lsprotocol import types as lsp
+from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
 from pygls.lsp.server import LanguageServer
 
 from .. import __version__
+from ..errors import editor_lines
 from .analysis import Documents, formatted
 from .completion import complete
 from .definition import definition, references
 from .hover import hover
 from .symbols import symbols
 from .tokens import TOKEN_TYPES, semantic_tokens
+from .wire import Protocol
 
 SEVERITY = {
     "error": lsp.DiagnosticSeverity.Error,
@@ -57,7 +60,7 @@ class _Codec:
 
     def __init__(self, ls: LanguageServer, text: str) -> None:
         self.units = ls.workspace.position_codec.client_num_units
-        self.lines = text.split("\n")
+        self.lines = editor_lines(text)
 
     def _line(self, number: int) -> str:
         return self.lines[number] if 0 <= number < len(self.lines) else ""
@@ -96,6 +99,8 @@ def _guarded(default=None):
         def run(ls, params):
             try:
                 return handler(ls, params)
+            except JsonRpcException:  # a request that cannot be answered: pygls replies with the error
+                raise
             except Exception:
                 _report_failure(ls, handler.__name__)
                 return default
@@ -114,14 +119,23 @@ class NNSpecLanguageServer(LanguageServer):
     """A pygls server that keeps one analysis per open document."""
 
     def __init__(self) -> None:
-        super().__init__("nnspec", __version__)
+        # whole texts on every change: pygls applies a change's range to lines split by
+        # str.splitlines (at U+2028, \x0c, ... too), where LSP lines end at \n, \r\n, \r only
+        super().__init__("nnspec", __version__, lsp.TextDocumentSyncKind.Full, protocol_cls=Protocol)
         self.documents = Documents()
         self._pending: dict[str, asyncio.TimerHandle] = {}
 
+    def source(self, uri: str) -> str:
+        """The document's text: as the editor sent it, or read from its file when it is not open."""
+        try:
+            return self.workspace.get_text_document(uri).source
+        except (OSError, UnicodeDecodeError, ValueError) as error:
+            raise JsonRpcInvalidParams(f"{uri} is not open here and cannot be read ({error})") from None
+
     def analysis(self, uri: str):
         """The cached analysis of the document's current version."""
-        document = self.workspace.get_text_document(uri)
-        return self.documents.get(uri, document.source, document.version, _path(uri))
+        text = self.source(uri)
+        return self.documents.get(uri, text, self.workspace.get_text_document(uri).version, _path(uri))
 
     def publish(self, uri: str) -> None:
         analysis = self.analysis(uri)
@@ -208,7 +222,7 @@ def build_server() -> NNSpecLanguageServer:
     @server.feature(lsp.TEXT_DOCUMENT_COMPLETION, lsp.CompletionOptions(trigger_characters=TRIGGER_CHARACTERS))
     @_guarded()
     def on_completion(ls: NNSpecLanguageServer, params: lsp.CompletionParams):
-        text = ls.workspace.get_text_document(params.text_document.uri).source
+        text = ls.source(params.text_document.uri)
         codec = _Codec(ls, text)
         found = complete(codec.lines, *codec.from_client(params.position))
         edit_range = codec.range(found.line, found.start, found.line, found.end)
@@ -229,8 +243,7 @@ def build_server() -> NNSpecLanguageServer:
     @server.feature(lsp.TEXT_DOCUMENT_FORMATTING)
     @_guarded()
     def on_formatting(ls: NNSpecLanguageServer, params: lsp.DocumentFormattingParams):
-        document = ls.workspace.get_text_document(params.text_document.uri)
-        text = document.source
+        text = ls.source(params.text_document.uri)
         new_text = formatted(text, _path(params.text_document.uri))
         if new_text is None or new_text == text:
             return [] if new_text is not None else None
@@ -241,7 +254,7 @@ def build_server() -> NNSpecLanguageServer:
     @server.feature(lsp.TEXT_DOCUMENT_DEFINITION)
     @_guarded()
     def on_definition(ls: NNSpecLanguageServer, params: lsp.DefinitionParams):
-        text = ls.workspace.get_text_document(params.text_document.uri).source
+        text = ls.source(params.text_document.uri)
         codec = _Codec(ls, text)
         found = definition(codec.lines, *codec.from_client(params.position))
         if found is None:
@@ -286,7 +299,7 @@ def build_server() -> NNSpecLanguageServer:
     @_guarded(default=[])
     def on_references(ls: NNSpecLanguageServer, params: lsp.ReferenceParams):
         uri = params.text_document.uri
-        codec = _Codec(ls, ls.workspace.get_text_document(uri).source)
+        codec = _Codec(ls, ls.source(uri))
         found = references(codec.lines, *codec.from_client(params.position))
         if found is None:
             return []
@@ -295,7 +308,7 @@ def build_server() -> NNSpecLanguageServer:
     @server.feature(lsp.TEXT_DOCUMENT_PREPARE_RENAME)
     @_guarded()
     def on_prepare_rename(ls: NNSpecLanguageServer, params: lsp.PrepareRenameParams):
-        codec = _Codec(ls, ls.workspace.get_text_document(params.text_document.uri).source)
+        codec = _Codec(ls, ls.source(params.text_document.uri))
         line, character = codec.from_client(params.position)
         found = references(codec.lines, line, character)
         if found is None:
@@ -307,7 +320,7 @@ def build_server() -> NNSpecLanguageServer:
     @_guarded()
     def on_rename(ls: NNSpecLanguageServer, params: lsp.RenameParams):
         uri = params.text_document.uri
-        codec = _Codec(ls, ls.workspace.get_text_document(uri).source)
+        codec = _Codec(ls, ls.source(uri))
         found = references(codec.lines, *codec.from_client(params.position))
         if found is None or not NAME.fullmatch(params.new_name):
             return None
@@ -321,7 +334,7 @@ def build_server() -> NNSpecLanguageServer:
     )
     @_guarded()
     def on_semantic_tokens(ls: NNSpecLanguageServer, params: lsp.SemanticTokensParams):
-        codec = _Codec(ls, ls.workspace.get_text_document(params.text_document.uri).source)
+        codec = _Codec(ls, ls.source(params.text_document.uri))
         return lsp.SemanticTokens(data=_encode_tokens(codec, semantic_tokens(codec.lines)))
 
     return server

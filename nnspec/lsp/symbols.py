@@ -51,12 +51,13 @@ def _symbol(stmt, lines: list[str], snapshot: Snapshot, variant: str | None) -> 
     line = max(stmt.line, 1)
     if isinstance(stmt, Block):
         children = tuple(_symbol(inner, lines, snapshot, variant) for inner in stmt.body)
-        layers = [layer for inner in _layer_stmts(stmt) for label, layer in snapshot.layers.get((inner.line, inner.column), ())
+        placed = [*_layer_stmts(stmt), *([stmt] if stmt.kind else [])]  # a head's merge sits at the head
+        layers = [layer for inner in placed for label, layer in snapshot.layers.get((inner.line, inner.column), ())
                   if label == variant]
         detail = f"{len(layers)} layers, {sum(layer.param_count for layer in layers):,} parameters" if layers else ""
         end_line = max(stmt.end_line or line, line)
         end_text = lines[end_line - 1] if end_line <= len(lines) else ""
-        name = f"{{ }} x{stmt.repeat}" if stmt.repeat != 1 else "{ }"
+        name = (f"{stmt.kind} " if stmt.kind else "") + "{ }" + (f" x{stmt.repeat}" if stmt.repeat != 1 else "")
         return Symbol(name, detail, "block", line - 1, max(stmt.column - 1, 0), end_line - 1, len(end_text), children)
     name, start, end = _written(lines, line, stmt.column)
     if isinstance(stmt, LayerStmt):

@@ -54,6 +54,7 @@ from __future__ import annotations
 from ...hookspecs import hookimpl
 from ...types import Backend, LayerBuilder
 from . import keras as keras_backend
+from . import merge_builders
 from . import tf1 as tf1_backend
 
 BACKENDS = (
@@ -83,5 +84,5 @@ def register_backends(register):
 def register_layer_builders(register):
     """Register how each backend builds every core layer kind."""
     for name, module in (("keras", keras_backend), ("tf1", tf1_backend)):
-        for kind, build in module.BUILDERS.items():
+        for kind, build in {**module.BUILDERS, **merge_builders.BUILDERS[name]}.items():
             register(LayerBuilder(name, kind, build))

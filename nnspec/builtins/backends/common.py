@@ -42,20 +42,28 @@ def layer_builder(backend: str, layer: ResolvedLayer):
 def build_layers(plan: Plan, ctx: "BuildContext", call: Callable, x: Any = None) -> Any:
     """Build the plan's layers in order; both built-in backends use this loop.
 
-    `call(build, layer, x)` calls one builder the backend's way and returns the new
-    `x` it passes to the next. Errors point at the layer's line: an `NNSpecError` as
-    raised, any other exception as a failure of the plugin that registered the builder.
+    `call(build, layer, x)` calls one builder the backend's way with what the layer
+    reads: the network's input `x` or the value `call` returned for the layer before
+    it, or, in a graph, for the layer `layer.sources` names; a merge (`add`, `concat`)
+    gets the list of its inputs' values. It returns the value of the last layer.
+    Errors point at the layer's line: an `NNSpecError` as raised, any other exception
+    as a failure of the plugin that registered the builder.
     """
+    from ...plugins import get_registries
+
+    kinds = get_registries().layers
+    outputs: list = []
     for layer in plan.layers:
         ctx.enter(layer)
         build = layer_builder(ctx.backend, layer)
+        given = [x if i < 0 else outputs[i] for i in layer.sources]
         try:
-            x = call(build, layer, x)
+            outputs.append(call(build, layer, given if kinds.get(layer.kind).merges else given[0]))
         except NNSpecError as error:
             raise located(error, plan, layer) from None
         except Exception as exc:  # a builder's bug: say whose and where, not only what
             raise located(_builder_failed(ctx.backend, layer, exc), plan, layer) from exc
-    return x
+    return outputs[-1] if outputs else x
 
 
 def _builder_failed(backend: str, layer: ResolvedLayer, exc: Exception) -> SpecError:

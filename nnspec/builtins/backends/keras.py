@@ -58,12 +58,12 @@ importing this module stays cheap.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
-from ...types import Plan, ResolvedLayer
+from ...types import Plan
 from ... import objectives
+from .keras_layers import BUILDERS  # noqa: F401  (registered by builtins/backends/__init__.py)
 from .common import (
     BuildContext,
     build_layers,
@@ -100,97 +100,6 @@ class KerasContext(BuildContext):
         return keras.activations.get(found) if isinstance(found, str) else found
 
 
-# ------------------------------------------------------------------ core layer builders
-
-
-def build_dense(layer: ResolvedLayer, ctx: KerasContext):
-    from keras import layers
-
-    a = layer.args
-    return layers.Dense(
-        a["units"],
-        activation=ctx.activation(a["activation"]),
-        kernel_initializer=ctx.layer_initializer("init"),
-        **_bias(ctx),
-        name=layer.name,
-    )
-
-
-def _bias(ctx: KerasContext) -> dict:
-    """Keras' bias arguments: `bias=none` builds the layer without one."""
-    if ctx.layer.args["bias"] == "none":
-        return {"use_bias": False}
-    return {"bias_initializer": ctx.layer_initializer("bias")}
-
-
-def build_dropout(layer: ResolvedLayer, ctx: KerasContext):
-    from keras import layers
-
-    return layers.Dropout(layer.args["rate"], seed=ctx.seed(), name=layer.name)
-
-
-def build_flatten(layer: ResolvedLayer, ctx: KerasContext):
-    from keras import layers
-
-    return layers.Flatten(name=layer.name)
-
-
-def build_batchnorm(layer: ResolvedLayer, ctx: KerasContext):
-    from keras import layers
-
-    a = layer.args
-    return layers.BatchNormalization(momentum=a["momentum"], epsilon=a["epsilon"], name=layer.name)
-
-
-def build_conv2d(layer: ResolvedLayer, ctx: KerasContext):
-    from keras import layers
-
-    a = layer.args
-    return layers.Conv2D(
-        a["filters"],
-        tuple(a["kernel"]),
-        strides=tuple(a["stride"]),
-        padding=a["padding"],
-        activation=ctx.activation(a["activation"]),
-        kernel_initializer=ctx.layer_initializer("init"),
-        **_bias(ctx),
-        name=layer.name,
-    )
-
-
-def build_maxpool(layer: ResolvedLayer, ctx: KerasContext):
-    from keras import layers
-
-    a = layer.args
-    return layers.MaxPooling2D(tuple(a["pool"]), strides=tuple(a["stride"]), padding=a["padding"], name=layer.name)
-
-
-def build_embedding(layer: ResolvedLayer, ctx: KerasContext):
-    from keras import layers
-
-    a = layer.args
-    initializer = ctx.initializer("uniform")  # Keras' own default for embeddings
-    return layers.Embedding(a["vocab"], a["dim"], embeddings_initializer=initializer, name=layer.name)
-
-
-def build_activation(layer: ResolvedLayer, ctx: KerasContext):
-    from keras import layers
-
-    return layers.Activation(ctx.activation(layer.args["activation"]), name=layer.name)
-
-
-BUILDERS = {
-    "dense": build_dense,
-    "dropout": build_dropout,
-    "flatten": build_flatten,
-    "batchnorm": build_batchnorm,
-    "conv2d": build_conv2d,
-    "maxpool": build_maxpool,
-    "embedding": build_embedding,
-    "activation": build_activation,
-}
-
-
 # ------------------------------------------------------------------ the model
 
 
@@ -198,21 +107,24 @@ def build(plan: Plan):
     """A compiled Keras model for the plan (seeded initializers, the spec's names).
 
     A keras.Sequential model when every builder returns layers; a functional
-    keras.Model when a builder returns a function of the incoming tensor.
+    keras.Model for a graph, or when a builder returns a function of the incoming tensor.
     """
     import keras
 
     ctx = KerasContext(plan)
-    made: list = []
-    build_layers(plan, ctx, lambda build, layer, x: made.extend(_as_list(build(layer, ctx))))
     inputs = keras.Input(shape=tuple(plan.input_shape), dtype=input_dtype(plan), name="input")
-    if all(isinstance(item, keras.layers.Layer) for item in made):
+    made: list = []
+
+    def call(build, layer, x):  # a graph's layers are called on what they read as they are made
+        items = _as_list(build(layer, ctx))
+        made.extend(items)
+        return _apply(items, x) if plan.is_graph else None
+
+    output = build_layers(plan, ctx, call, inputs)
+    if not plan.is_graph and all(isinstance(item, keras.layers.Layer) for item in made):
         model = keras.Sequential([inputs, *made], name=_model_name(plan))
-    else:
-        x = inputs
-        for item in made:
-            x = item(x)
-        model = keras.Model(inputs, x, name=_model_name(plan))
+    else:  # a functional model: branches and merges, or a builder that returned a function
+        model = keras.Model(inputs, output if plan.is_graph else _apply(made, inputs), name=_model_name(plan))
     metrics = [keras.metrics.MeanMetricWrapper(fn, name=name)
                for name, fn in objectives.metric_functions(plan, NAME).items()]
     model.compile(optimizer=make_optimizer(plan, NAME), loss=objectives.loss_function(plan, NAME), metrics=metrics)
@@ -221,6 +133,13 @@ def build(plan: Plan):
 
 def _as_list(made) -> list:
     return list(made) if isinstance(made, (list, tuple)) else [made]
+
+
+def _apply(made: list, x):
+    """`x` through each Keras layer (or function of a tensor) a builder returned, in order."""
+    for item in made:
+        x = item(x)
+    return x
 
 
 def _model_name(plan: Plan) -> str:

@@ -26,15 +26,28 @@ def make_probe(plan, model, loss_fn):
             kernel_owners.append((layer.name, kernel))
     kernels = [kernel for _, kernel in kernel_owners]
 
-    @tf.function
-    def forward_backward(x, y):
-        outputs = {}
-        with tf.GradientTape() as tape:
-            h = x
+    if plan.is_graph:  # branches: every layer's output from one model over the graph
+        import keras
+
+        named = [name for name in (layer.name for layer in plan.layers) if _keras_layer(model, name) is not None]
+        taps = keras.Model(model.inputs, [model.get_layer(name).output for name in named])
+
+        def run_layers(x):
+            values = taps(x, training=False)
+            return dict(zip(named, values)), values[-1]
+    else:
+        def run_layers(x):
+            outputs, h = {}, x
             for keras_layer in model.layers:
                 h = keras_layer(h, training=False)
                 if keras_layer.name in wanted:
                     outputs[keras_layer.name] = h
+            return outputs, h
+
+    @tf.function
+    def forward_backward(x, y):
+        with tf.GradientTape() as tape:
+            outputs, h = run_layers(x)
             loss = objectives.batch_mean(loss_fn, y, h)
         return outputs, tape.gradient(loss, kernels), loss
 
