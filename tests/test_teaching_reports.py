@@ -282,13 +282,17 @@ def test_the_page_shows_what_nnspec_check_says_with_its_caret(tmp_path):
 
 
 def test_a_spec_and_its_check_show_as_html_without_tensorflow():
+    pytest.importorskip("IPython")
     code = (
-        "import sys, nnspec\n"
+        "import sys\n"
+        "from IPython.core.interactiveshell import InteractiveShell\n"
+        "shell = InteractiveShell.instance()  # a running IPython, as in a notebook\n"
+        "import nnspec\n"
         "spec = nnspec.parse(open(sys.argv[1]).read(), 'initializers.nn')\n"
-        "page = spec._repr_html_()\n"
+        "page = shell.display_formatter.format(spec)[0]['text/html']  # what the notebook shows\n"
         "assert 'exploding' in page and 'total parameters' in page and '400,906' in page, page[:500]\n"
         "assert '^' in page and 'info' in page\n"
-        "bad = nnspec.parse('input 4\\ndense 3 relux\\n')._repr_html_()\n"
+        "bad = shell.display_formatter.format(nnspec.parse('input 4\\ndense 3 relux\\n'))[0]['text/html']\n"
         "assert 'did you mean' in bad and '1 error' in bad\n"
         "checked = nnspec.check(spec)._repr_html_()\n"
         "assert '3 variants' in checked and 'exploding' in checked\n"
