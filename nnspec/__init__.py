@@ -42,11 +42,19 @@ _LAZY = {
     "build": ("nnspec.api", "build"),
     "run": ("nnspec.api", "run"),
     "report": ("nnspec.reports", "report"),
+    "compare": ("nnspec.reports.compare", "compare"),
     # the result types
     "CheckResult": ("nnspec.dsl.validate", "CheckResult"),
     "RunResult": ("nnspec.results", "RunResult"),
     "RunResults": ("nnspec.results", "RunResults"),
 }
+
+
+def load_ipython_extension(ipython) -> None:
+    """`%load_ext nnspec`: the `%nnspec` and `%%nnspec` magics (nnspec/notebook)."""
+    from .notebook import load_ipython_extension as load
+
+    load(ipython)
 
 
 def __getattr__(name: str):
@@ -74,3 +82,16 @@ __all__ = [
     "__version__",
     *_LAZY,
 ]
+
+
+def _show_in_notebooks() -> None:
+    """In a running IPython, a parsed Spec shows as its check and layers (nnspec/notebook/display.py)."""
+    import sys
+
+    if "IPython" in sys.modules:  # never imports IPython: a plain `import nnspec` stays as fast
+        from .notebook.display import register_if_in_ipython
+
+        register_if_in_ipython()
+
+
+_show_in_notebooks()

@@ -19,7 +19,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Sequence, TextIO
 
-from .errors import DataError, TrainingError, UsageError
+from .errors import TrainingError, UsageError
 from .files import TEMP_PREFIX
 from .results import RunResult, RunResults
 from .rundir import CHECKPOINT_FILE, SPEC_FILE, default_folder, new_folder, write_text
@@ -31,6 +31,9 @@ from .training.variants import backend_name, backend_named, run_plans
 from .dsl.ranges import has_ranges, needs_trials_error
 from .dsl.sweep import seed_axes, with_seeds
 from .summary import group_runs, rank_groups
+from .api_specs import (  # noqa: F401  (apply_overrides, QUICK_*: public here as before)
+    QUICK_ENV, QUICK_EPOCHS, apply_overrides, as_spec, check_data_present, plans_for, quick, show_check_notes,
+)
 from .tracking import load_tracking, log_finished, save_tracking, tracking_options
 from .types import Data, Plan
 
@@ -66,7 +69,7 @@ def run(
     lr: float | None = None,
     seed: int | None = None,
     out: str | Path | None = None,
-    progress: str = "auto",
+    progress: str | Progress = "auto",
     stream: TextIO | None = None,
     data: Data | None = None,
     report: bool = True,
@@ -89,7 +92,8 @@ def run(
     `backend`, `epochs`, `batch` (a number or "all"), `lr` and `seed` override the
     spec. `out` is the run folder (default `runs/<spec name>/<time>/`; an existing
     folder is never overwritten). `progress` is "auto" (a bar on a terminal, epoch
-    lines otherwise), "bar", "lines" or "none". `data` replaces the spec's dataset
+    lines otherwise), "bar", "lines", "none", or a Progress of your own (the notebook's
+    live bar and curves are one). `data` replaces the spec's dataset
     with arrays you supply. Every spec gives RunResults: a list of RunResult (the
     content of each variant's results.json), best first, with `.best`, `.dir` and
     `.failures`. `diagnostics=True` records per-layer gradients and activations each
@@ -106,8 +110,10 @@ def run(
     random, `prune` median, asha or none, `objective` a history series; `jobs` and
     `ray` run trials in parallel): nnspec/api_search.py. `tensorboard=True` writes event
     files per variant; `mlflow=True` or a tracking URI logs every variant to MLflow.
+    The check's warnings and notes are shown first (`Progress.spec_warning`); with
+    NNSPEC_QUICK=1 in the environment every run stops after at most QUICK_EPOCHS epochs.
     """
-    reporter = make_progress(progress, stream or sys.stdout)
+    reporter = progress if isinstance(progress, Progress) else make_progress(progress, stream or sys.stdout)
     name = spec_or_path if isinstance(spec_or_path, (str, Path)) and str(spec_or_path).endswith(".nn") else "the spec"
     reporter.message(f"checking {name} ...")
     # everything a user can get wrong is checked before TensorFlow's seconds-long import
@@ -118,7 +124,9 @@ def run(
                            diagnostics=diagnostics or None)
     if seeds is not None:
         spec = with_seeds(spec, seeds)
+    spec = quick(spec, reporter)
     plans = plans_for(spec)
+    show_check_notes(spec, reporter)
     tracking = tracking_options(tensorboard, mlflow)
     if trials is not None:
         if workers is not None or cluster is not None:
@@ -269,7 +277,7 @@ def _finish(plans, root: Path, results, errors, reporter: Progress, report: bool
         outcome.groups = rank_groups(group_runs(results + failures))
         outcome[:] = [r for group in outcome.groups for r in group.members if r.error is None]
     if report and results:
-        _write_report(root, reporter)
+        outcome.report = _write_report(root, reporter)
     log_finished(root, tracking, reporter.warn)
     if errors:
         if sweep:
@@ -293,100 +301,14 @@ def check(spec_or_path) -> "CheckResult":
     return check_spec(as_spec(spec_or_path))
 
 
-def check_data_present(plans: list[Plan]) -> None:
-    """A DataError at the data line when a dataset says its files are missing (cheap: no loading)."""
-    from .plugins import get_registries
-    from .training.data import at_data_statement
-
-    seen = set()
-    for plan in plans:
-        if not plan.dataset or plan.dataset in seen:
-            continue
-        seen.add(plan.dataset)
-        dataset = get_registries().datasets.get(plan.dataset)
-        try:
-            where = str(dataset.availability(plan.dataset_options))
-        except Exception:  # a plugin's availability is advice; loading will say what is wrong
-            continue
-        if where.startswith(("missing", "not found")):
-            reason = where.partition(":")[2].strip() or where
-            raise at_data_statement(DataError(f"data {plan.dataset}: {reason}"), plan)
-
-
-def plans_for(spec_or_plan, backend: str | None = None) -> list[Plan]:
-    """Checked plans for a Plan, a Spec, spec text or a path, with `backend` overriding."""
-    if isinstance(spec_or_plan, Plan):
-        plan = spec_or_plan
-        if backend is not None and backend != plan.backend:
-            plan = dataclasses.replace(plan, backend=backend_name(backend))
-        return [plan]
-    from .dsl.validate import check
-
-    if backend is not None:
-        backend = backend_name(backend)
-    return check(apply_overrides(as_spec(spec_or_plan), backend=backend))
-
-
-def _write_report(root: Path, reporter: Progress) -> None:
-    """Draw the run folder's report; its failure is a warning, never lost results."""
+def _write_report(root: Path, reporter: Progress):
+    """Draw the run folder's report and return it; its failure is a warning (None), never lost results."""
     from .reports import write_report
 
     try:
-        write_report(root)
+        return write_report(root)
     except Exception as error:
         reporter.warn(f"the report could not be written: {getattr(error, 'message', None) or error}")
+        return None
 
 
-def as_spec(spec_or_path):
-    """A Spec from a Spec, spec text or a path (a `.nn` name); a Plan is refused."""
-    from .dsl.ast import Spec
-    from .dsl.parser import load, parse
-
-    if isinstance(spec_or_path, Spec):
-        return spec_or_path
-    if isinstance(spec_or_path, Plan):
-        raise UsageError("expected a spec, spec text or a path; a Plan is one checked variant",
-                         hint="pass plan.spec")
-    if isinstance(spec_or_path, Path):
-        return load(spec_or_path)
-    if isinstance(spec_or_path, str):
-        one_line = "\n" not in spec_or_path and "\r" not in spec_or_path
-        looks_like_path = one_line and spec_or_path.strip().endswith(".nn")
-        return load(spec_or_path) if looks_like_path else parse(spec_or_path)
-    raise UsageError(f"expected a spec, spec text or a path, not {type(spec_or_path).__name__}")
-
-
-def apply_overrides(spec, *, epochs=None, batch=None, lr=None, seed=None, backend=None, diagnostics=None):
-    """The spec with command-line values written into it, so spec.nn shows what ran."""
-    from .dsl.ast import BackendStmt, Option, SeedStmt, TrainStmt
-
-    statements = list(spec.statements)
-    first_line = min((s.line for s in statements if getattr(s, "line", 0)), default=1)
-
-    def set_single(cls, attribute: str, value) -> None:
-        for i, stmt in enumerate(statements):
-            if isinstance(stmt, cls):
-                statements[i] = dataclasses.replace(stmt, **{attribute: value})
-                return
-        statements.insert(0, cls(value, line=first_line))
-
-    given = (("epochs", epochs), ("batch", batch), ("lr", lr), ("diagnostics", diagnostics))
-    train_values = {key: value for key, value in given if value is not None}
-    if train_values:
-        index = next((i for i, s in enumerate(statements) if isinstance(s, TrainStmt)), None)
-        if index is None:
-            last_line = max((s.line for s in statements), default=1)
-            statements.append(TrainStmt("adam", line=last_line + 1))
-            index = len(statements) - 1
-        stmt = statements[index]
-        options = [
-            dataclasses.replace(o, value=train_values.pop(o.key)) if o.key in train_values else o
-            for o in stmt.options
-        ]
-        options += [Option(key, value, line=stmt.line) for key, value in train_values.items()]
-        statements[index] = dataclasses.replace(stmt, options=tuple(options))
-    if seed is not None:
-        set_single(SeedStmt, "value", seed)
-    if backend is not None:
-        set_single(BackendStmt, "name", backend)
-    return dataclasses.replace(spec, statements=tuple(statements))

@@ -219,7 +219,7 @@ def version_callback(value: bool) -> None:
 def build_app() -> typer.Typer:
     """The typer app with the core commands and every plugin's commands."""
     from .commands.export import code_command, export_command, import_command, predict_command
-    from .commands.report import report_command
+    from .commands.report import compare_command, report_command
     from .commands.run import run_command
     from .commands.runs import runs_command
     from .commands.verify import verify_plugin_command
@@ -250,6 +250,7 @@ def build_app() -> typer.Typer:
     app.command("run")(run_command)
     app.command("runs")(runs_command)
     app.command("report")(report_command)
+    app.command("compare")(compare_command)
     app.command("lsp")(lsp_command)
     app.command("export")(export_command)
     app.command("code")(code_command)

@@ -7,6 +7,7 @@ These sit below both the training package (which fills them) and the run folder
 from __future__ import annotations
 
 import dataclasses
+import html
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -64,6 +65,10 @@ class RunResult:
         """The per-layer training diagnostics (`train ... diagnostics=true`), else None."""
         return self.extras.get("diagnostics")
 
+    def _repr_html_(self) -> str:
+        """In a notebook: the variant, its test metrics, warnings and folder."""
+        return metrics_html([self])
+
     def to_dict(self) -> dict[str, Any]:
         """The results.json content."""
         out = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)
@@ -88,16 +93,46 @@ class RunResults(list):
         self.failures = list(failures)
         self.sweep = sweep
         self.groups: list = []  # seeds repeated: one summary.Group per variant, best mean first
+        self.report = None  # the reports.Report written for this run, when one was
 
     @property
     def best(self) -> RunResult | None:
         """The best variant (the first), or None when every variant failed."""
         return self[0] if self else None
 
+    def _repr_html_(self) -> str:
+        """In a notebook: every variant's test metrics, then the report (its pictures, captioned) when written."""
+        parts = [metrics_html(list(self) + self.failures)]
+        report_html = getattr(self.report, "_repr_html_", None)  # a reports.Report, kept without importing it
+        if callable(report_html):
+            parts.append(report_html())
+        elif self.dir is not None:
+            parts.append(f"<p>Saved in {html.escape(str(self.dir))}.</p>")
+        return "\n".join(parts)
+
     def __repr__(self) -> str:
         labels = ", ".join(result.label for result in self)
         failed = f", {len(self.failures)} failed" if self.failures else ""
         return f"RunResults([{labels}]{failed}, dir={str(self.dir)!r})"
+
+
+def metrics_html(results: Sequence[RunResult]) -> str:
+    """A table of test metrics, one row per result, with their warnings under it."""
+    metrics = list(dict.fromkeys(name for result in results for name in result.metrics))
+    head = "".join(f"<th>test {html.escape(name)}</th>" for name in metrics)
+    rows = []
+    for result in results:
+        if result.error:
+            cells = f'<td colspan="{max(1, len(metrics))}">failed: {html.escape(result.error)}</td>'
+        else:
+            cells = "".join(f"<td>{result.metrics[name]:.4f}</td>" if isinstance(result.metrics.get(name), float)
+                            else "<td>n/a</td>" for name in metrics)
+        rows.append(f"<tr><td>{html.escape(result.label or 'run')}</td>{cells}"
+                    f"<td>{result.best_epoch or ''}</td><td>{result.train_seconds:.1f}</td></tr>")
+    warnings = [f"<p style=\"color:#a33\">warning: {html.escape(result.label + ': ' if result.label else '')}"
+                f"{html.escape(text)}</p>" for result in results for text in result.warnings]
+    return ("<table><tr><th>variant</th>" + head + "<th>best epoch</th><th>train s</th></tr>" + "".join(rows)
+            + "</table>" + "".join(warnings))
 
 
 SweepResult = RunResults  # the name a sweep's results had before every run returned RunResults

@@ -29,8 +29,9 @@ LAYERS = (
     ("reports", ("nnspec.reports",)),
     ("tracking", ("nnspec.tracking",)),
     ("export", ("nnspec.export",)),
-    ("public face", ("nnspec", "nnspec.api", "nnspec.api_search", "nnspec.cli", "nnspec.commands", "nnspec.lsp", "nnspec.__main__",
-                     "nnspec.datasets", "nnspec.verify", "nnspec.testing")),
+    ("public face", ("nnspec", "nnspec.api", "nnspec.api_search", "nnspec.api_specs", "nnspec.cli", "nnspec.commands",
+                     "nnspec.lsp", "nnspec.__main__", "nnspec.datasets", "nnspec.verify", "nnspec.testing",
+                     "nnspec.notebook")),
 )
 
 # Imports that go up a layer today, each with the reason it is allowed for now.

@@ -76,12 +76,12 @@ def test_a_relative_csv_path_is_read_beside_the_spec(tmp_path, monkeypatch):
 
 
 def test_a_csv_runs_report_is_titled_with_the_files_name(tmp_path, monkeypatch):
-    from nnspec.reports import plots
+    from nnspec.reports import build
 
     titles = []
-    real = plots.plot_curves
-    monkeypatch.setattr(plots, "plot_curves", lambda history, path, title, *rest: titles.append(title) or
-                        real(history, path, title, *rest))
+    real = build.plot_curves
+    monkeypatch.setattr(build, "plot_curves", lambda history, path, title, *rest, **options: titles.append(title)
+                        or real(history, path, title, *rest, **options))
     spec = csv_spec(tmp_path, [f"{i},{(i * 7) % 5},{i % 2}\n" for i in range(40)], name="patients.csv")
     result = nnspec.run(spec, out=tmp_path / "run", progress="none", epochs=1).best
     assert result.data_file == "patients.csv"

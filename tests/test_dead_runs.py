@@ -9,7 +9,7 @@ import pytest
 
 from backend_data import plan_of, quiet_run, tiny_data
 from nnspec.commands.run import results_table
-from nnspec.reports import plots
+from nnspec.reports import figures
 from nnspec.training.dead import constant_prediction_warning
 
 pytest.importorskip("tensorflow")
@@ -62,7 +62,7 @@ def test_a_flat_loss_curve_is_drawn_flat_without_offset_labels(tmp_path):
     axis = figure.subplots()
     values = [615.8578 + 1e-5 * i for i in range(10)]
     axis.plot(range(10), values)
-    plots._plain_y(axis, [values])
+    figures.plain_y(axis, [values])
     figure.canvas.draw()
     low, high = axis.get_ylim()
     assert high - low >= 0.05 * 615  # not zoomed in on the noise

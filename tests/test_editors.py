@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 import nnspec
+from nnspec.errors import source_lines
 from nnspec.lsp.tokens import TOKEN_TYPES, semantic_tokens
 from nnspec.dsl.ast import Alt, Block, LayerStmt, LetStmt, ShapeValue, Text, Var, keyword_of
 
@@ -102,9 +103,16 @@ def expected_scopes(spec) -> list[tuple[int, int, str]]:
     """(line, column, scope prefix) for every token the parser placed (1-based positions)."""
     out = [(c.line, c.column, "comment.line") for c in spec.comments]
 
+    lines = source_lines(spec.source or "")
+
     def visit(stmt):
         if isinstance(stmt, Block):
-            out.append((stmt.line, stmt.column, "punctuation.section.block.begin"))
+            brace = (stmt.line, stmt.column)
+            if stmt.kind:  # `residual {`: the head reads as a layer kind does, then the brace
+                out.append((stmt.line, stmt.column, "entity.name.function.layer"))
+                out.extend((o.line, o.column, "variable.parameter.option") for o in stmt.options)
+                brace = (stmt.line, lines[stmt.line - 1].index("{", stmt.column - 1) + 1)
+            out.append((*brace, "punctuation.section.block.begin"))
             out.append((stmt.line if stmt.repeat_column else 0, stmt.repeat_column, "keyword.operator.repeat"))
             for inner in stmt.body:
                 visit(inner)

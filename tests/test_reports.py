@@ -186,7 +186,7 @@ def sweep(tmp_path_factory):
 def test_classification_run_writes_tables_pictures_and_page(tmp_path):
     run = make_run(tmp_path / "iris")
     result = write_report(run)
-    assert set(result.pictures) == {"curves", "confusion", "wrong_by_predicted", "wrong_spread"}
+    assert set(result.pictures) == {"curves", "confusion", "wrong_by_predicted", "wrong_spread", "wrong_confidence"}
     for path in result.pictures.values():
         assert path.parent == run
         assert_png(path)
@@ -410,7 +410,7 @@ def test_sweep_writes_comparison_overlaid_curves_and_one_page(sweep):
     assert_png(result.pictures["sweep_curves"])
     assert set(result.variants) == set(result.table["variant"])
     everything = result.all_pictures()
-    assert len(everything) == 1 + 3 * 5
+    assert len(everything) == 1 + 3 * 6  # the overlaid curves; each variant: curves, 4 of predictions, images
     for path in everything.values():
         assert_png(path)
     assert_page_complete(result.html, everything.values())

@@ -63,11 +63,11 @@ def test_both_backends_record_and_apply_the_same_rate_each_epoch(tmp_path):
 
 
 def test_the_report_draws_the_learning_rate(tmp_path, monkeypatch):
-    from nnspec.reports import plots
+    from nnspec.reports import build, curves
 
     drawn = []
-    original = plots.plot_curves
-    monkeypatch.setattr(plots, "plot_curves", lambda history, *a, **k: drawn.append(history) or original(history, *a, **k))
+    original = build.plot_curves
+    monkeypatch.setattr(build, "plot_curves", lambda history, *a, **k: drawn.append(history) or original(history, *a, **k))
     nnspec.run(MLP.format("schedule=cosine"), data=tiny_data(), out=tmp_path / "run", progress="none")
     assert "lr" in (tmp_path / "run" / "history.csv").read_text().splitlines()[0].split(",")
-    assert "lr" in plots._series_groups(drawn[0])  # a panel of its own
+    assert "lr" in curves.series_groups(drawn[0])  # a panel of its own

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,7 @@ from nnspec.plugins import get_registries
 from nnspec.types import Data
 
 SPECS = Path(__file__).resolve().parent.parent / "specs"
-TEACHING = ("vanishing_gradients", "initializers", "optimizers", "dropout", "batchnorm", "batchnorm_none")
+TEACHING = ("vanishing_gradients", "initializers", "optimizers", "dropout", "batchnorm")
 SLICE = 200  # training and test samples of the smoke runs
 
 
@@ -53,6 +54,10 @@ def test_each_teaching_spec_trains_one_epoch_on_a_slice(name, tmp_path):
     pytest.importorskip("tensorflow")
     spec = load(SPECS / f"{name}.nn")
     plans = nnspec.check(spec)
+    if isinstance(plans[0].train.val, int) and plans[0].train.val >= SLICE:  # dropout.nn holds out 10,000
+        text = re.sub(r"val=\d+", "val=0.25", (SPECS / f"{name}.nn").read_text())
+        spec = nnspec.parse(text, str(SPECS / f"{name}.nn"))
+        plans = nnspec.check(spec)
     outcome = nnspec.run(spec, epochs=1, data=_sliced(plans[0]), out=tmp_path / name, progress="none",
                          report=False)
     results = list(outcome)

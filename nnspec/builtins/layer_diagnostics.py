@@ -20,7 +20,8 @@ Epoch 0 is the network before training. Layers without a kernel have no gradient
 weight or update columns; a quantity that does not apply is None (empty in the CSV).
 The rows go into diagnostics.csv in the run folder and into results.json under
 `diagnostics` (through `TrainingState.results`), with a histogram of each layer's
-outputs at the first and the last epoch for the report (diagnostics_report.py).
+outputs (`histograms`) and of each kernel's weights (`weight_histograms`) before
+training (epoch 0, `first`) and after the last epoch (`last`), which the report draws.
 
 It is registered like any plugin's callback; a plugin adds a quantity of its own the
 same way, with its own `TrainingCallback` that calls `state.trainer.probe(...)` (see
@@ -67,6 +68,7 @@ class Diagnostics:
         self.x, self.y = x, y
         self.rows: list[dict[str, Any]] = []
         self.histograms: dict[str, dict[str, Any]] = {}  # "first"/"last" -> layer -> histogram
+        self.weight_histograms: dict[str, dict[str, Any]] = {}  # the same, of each kernel's weights
         self._previous: dict[str, np.ndarray] = {}
         self.probe_seconds: list[float] = []  # the time each probe took, kept out of the epoch's
         self._shown = [layer for layer in plan.layers if layer.kind not in ("dropout", "flatten")]
@@ -78,17 +80,20 @@ class Diagnostics:
         rows = [layer_row(epoch, layer, probe, self._previous.get(layer.name)) for layer in self._shown]
         self._previous = dict(probe.kernels)  # fresh arrays from the backend: nothing else holds them
         self.rows.extend(rows)
-        if epoch == 1:
-            self.histograms["first"] = self._histograms(epoch, probe)
-        if epoch == self.plan.train.epochs:  # histograms cost time: only the two epochs the report draws
-            self.histograms["last"] = self._histograms(epoch, probe)
+        # histograms cost time: only the two epochs the report draws, the untrained network and the last
+        for which, due in (("first", epoch == 0), ("last", epoch == self.plan.train.epochs)):
+            if due:
+                self.histograms[which] = self._histograms(epoch, probe.outputs)
+                self.weight_histograms[which] = self._histograms(epoch, probe.kernels)
         self.probe_seconds.append(time.perf_counter() - started)
         return rows
 
-    def _histograms(self, epoch: int, probe: Probe) -> dict[str, Any]:
+    def _histograms(self, epoch: int, arrays: dict) -> dict[str, Any]:
         out = {}
         for layer in self._shown:
-            values = np.asarray(probe.outputs.get(layer.name, ()), dtype=np.float64).reshape(-1)
+            if layer.name not in arrays:
+                continue
+            values = np.asarray(arrays[layer.name], dtype=np.float64).reshape(-1)
             values = values[np.isfinite(values)]
             if values.size == 0:
                 continue
@@ -104,6 +109,7 @@ class Diagnostics:
             "columns": list(COLUMNS),
             "rows": self.rows,
             "histograms": self.histograms,
+            "weight_histograms": self.weight_histograms,
         }
 
 

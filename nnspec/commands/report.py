@@ -1,4 +1,4 @@
-"""`nnspec report`: rebuild a run's tables, pictures and page from its folder."""
+"""`nnspec report` and `nnspec compare`: a run's report rebuilt from its folder, several runs on one page."""
 
 from __future__ import annotations
 
@@ -22,3 +22,15 @@ def report_command(
     from ..reports import report
 
     typer.echo(report(run_dir, label=label, n=n).summary())
+
+
+def compare_command(
+    run_dirs: Annotated[list[Path], typer.Argument(
+        help="Run folders (a sweep folder stands for its variants) to compare.", show_default=False)],
+    out: Annotated[Optional[Path], typer.Option(
+        help="Folder for the comparison page (default: runs/compare/<time>/).")] = None,
+) -> None:
+    """Compare runs on one page: their curves and diagnostics on the same axes, every option that differs."""
+    from ..reports.compare import compare
+
+    typer.echo(compare(run_dirs, out).summary())

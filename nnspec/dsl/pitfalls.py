@@ -8,6 +8,7 @@ what causes it and a suggested fix; `nnspec check --strict` turns them into erro
 | `vanishing-gradients` | five or more sigmoid/tanh hidden layers and no batchnorm |
 | `exploding-init` | a relu layer's weights drawn with a spread far above He's sqrt(2/fan_in), in a network of three or more relu layers (`init=normal`'s standard deviation is 1) |
 | `unscaled-inputs` | the data's features span very different ranges (Pima's insulin reaches 846, its pedigree function 2.42) |
+| `relu-xavier` (info) | three or more relu layers whose weights are drawn with Xavier's spread, which is made for tanh and sigmoid: He's suits relu |
 
 (`relu-output`, a relu output layer, is checked with the loss in validate.py.)
 Nothing here imports TensorFlow.
@@ -32,6 +33,7 @@ def find_pitfalls(plan: Plan, out) -> None:
     """Add each pitfall of one checked variant to the collector `out` as a warning."""
     _vanishing_gradients(plan, out)
     _exploding_init(plan, out)
+    _relu_xavier(plan, out)
     _unscaled_inputs(plan, out)
 
 
@@ -41,8 +43,16 @@ def _hidden(plan: Plan) -> list[ResolvedLayer]:
     return weighted[:-1]
 
 
+def _saturating_hidden(plan: Plan) -> list[ResolvedLayer]:
+    """Hidden layers that apply sigmoid or tanh: `dense 64 sigmoid`, or `activation sigmoid` after a layer."""
+    output = max((layer.index for layer in plan.layers if "init" in layer.args), default=-1)
+    return [layer for layer in plan.layers
+            if layer.index < output and layer.args.get("activation") in SATURATING
+            and ("init" in layer.args or layer.kind == "activation")]
+
+
 def _vanishing_gradients(plan: Plan, out) -> None:
-    saturating = [layer for layer in _hidden(plan) if layer.args.get("activation") in SATURATING]
+    saturating = _saturating_hidden(plan)
     if len(saturating) < DEEP_SATURATING or any(layer.kind == "batchnorm" for layer in plan.layers):
         return
     first = saturating[0]
@@ -90,6 +100,27 @@ def _exploding_init(plan: Plan, out) -> None:
                      f"init_stddev={_round(he)}",
             )
             return
+
+
+XAVIER = ("xavier_uniform", "xavier_normal")
+
+
+def _relu_xavier(plan: Plan, out) -> None:
+    """An info note: Xavier's spread keeps the variance of tanh/sigmoid layers; relu halves it at every layer."""
+    relu = [layer for layer in _hidden(plan) if layer.args.get("activation") == "relu"]
+    xavier = [layer for layer in relu if layer.args.get("init") in XAVIER]
+    if len(xavier) < DEEP_RELU:
+        return
+    first = xavier[0]
+    name = "xavier" if first.args["init"] == "xavier_uniform" else first.args["init"]
+    out.add(
+        "info",
+        f"{len(xavier)} relu layers draw their weights with init={name} (also the default), whose spread is made "
+        "for tanh and sigmoid: relu zeroes about half of each layer's outputs, so the signal's variance halves "
+        "at every layer; He's init (init=he) doubles the variance to keep it",
+        first.line, first.column, code="relu-xavier",
+        hint="write init=he on the relu layers",
+    )
 
 
 def _round(value: float) -> str:

@@ -69,6 +69,14 @@ class CheckResult:
     def __getitem__(self, index):
         return self.plans[index]
 
+    def _repr_html_(self) -> str:
+        """In a notebook: the warnings with their carets, then each variant's layers, shapes, parameters."""
+        from .html import check_html
+
+        spec = self.plans[0].spec if self.plans else None
+        source = getattr(spec, "source", None)
+        return check_html(self.plans, self.diagnostics, getattr(spec, "filename", None), source)
+
 
 def check_spec(spec: Spec, backend: str | None = None) -> CheckResult:
     """Check every variant of `spec`; raises SpecErrors listing all problems found.

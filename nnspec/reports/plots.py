@@ -1,8 +1,7 @@
-"""The pictures of a report, drawn with matplotlib's Agg canvas.
+"""The pictures of what a network predicts: confusion, wrong predictions, images, regression.
 
-Figures are made with `matplotlib.figure.Figure` and an Agg canvas rather than
-pyplot: no display is needed, and a notebook's own pyplot backend and open figures
-are left alone.
+Drawn on matplotlib's Agg canvas (nnspec/reports/figures.py); the training curves
+are nnspec/reports/curves.py's.
 """
 
 from __future__ import annotations
@@ -14,157 +13,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-TITLE_SIZE = 13
-MARKERS_UP_TO = 30  # epochs: draw points as well as lines, so short runs stay visible
-
-
-def _figure(width: float, height: float):
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    figure = Figure(figsize=(width, height), dpi=100, layout="constrained")
-    FigureCanvasAgg(figure)
-    return figure
-
-
-def _save(figure, path: Path) -> Path:
-    from ..files import write_figure
-
-    write_figure(figure, path)
-    return path
-
-
-def _series_groups(history: dict[str, list[float]]) -> dict[str, dict[str, list[float]]]:
-    """history names grouped by metric: {'loss': {'train': [...], 'validation': [...]}}."""
-    groups: dict[str, dict[str, list[float]]] = {}
-    for name, values in history.items():
-        if not values:
-            continue
-        base, part = (name[4:], "validation") if name.startswith("val_") else (name, "train")
-        groups.setdefault(base, {})[part] = values
-    # loss first, then the metrics in the order the run recorded them
-    return dict(sorted(groups.items(), key=lambda item: item[0] != "loss"))
-
-
-FLAT_SPAN = 0.01  # a series that moves less than this share of its size is drawn as a flat line
-
-
-def _plain_y(axis, series: Sequence[Sequence[float]]) -> None:
-    """No offset or scientific tick labels, and a flat series drawn flat.
-
-    Matplotlib zooms in on a series that barely moves and labels the ticks with an
-    offset (`+6.158e2`), so a dead network's constant loss looks like a noisy learning
-    curve; the axis is widened to at least FLAT_SPAN of the values' size instead.
-    """
-    axis.ticklabel_format(axis="y", useOffset=False, style="plain")
-    values = np.asarray([v for s in series for v in s if v is not None and math.isfinite(v)], dtype=np.float64)
-    if values.size == 0:
-        return
-    low, high = float(values.min()), float(values.max())
-    size = max(abs(low), abs(high), 1e-12)
-    if high - low < FLAT_SPAN * size:
-        middle, half = (low + high) / 2, max(size * 0.05, 1e-9)
-        axis.set_ylim(middle - half, middle + half)
-
-
-def _pretty(metric: str) -> str:
-    short = {"mae": "MAE", "mse": "MSE", "rmse": "RMSE", "auc": "AUC", "lr": "learning rate"}
-    return short.get(metric, metric.replace("_", " "))
-
-
-def _panel_grid(count: int) -> tuple[int, int]:
-    columns = min(count, 3)
-    return math.ceil(count / columns), columns
-
-
-def plot_curves(history: dict[str, list[float]], path: Path, title: str, best: int | None = None) -> Path | None:
-    """Every history series against the epoch: one panel per metric, train and validation."""
-    groups = _series_groups(history)
-    if not groups:
-        return None
-    rows, columns = _panel_grid(len(groups))
-    figure = _figure(4.6 * columns, 3.6 * rows)
-    figure.suptitle(title, fontsize=TITLE_SIZE)
-    axes = figure.subplots(rows, columns, squeeze=False).ravel()
-    for axis, (metric, parts) in zip(axes, groups.items()):
-        for part, values in parts.items():
-            epochs = np.arange(1, len(values) + 1)
-            axis.plot(
-                epochs,
-                values,
-                label="per epoch" if metric == "lr" else part,  # a schedule's rate, not a training series
-                linestyle="-" if part == "train" else "--",
-                marker="o" if len(values) <= MARKERS_UP_TO else None,
-                markersize=4,
-            )
-        if best is not None:
-            axis.axvline(best, color="grey", linestyle=":", linewidth=1, label=f"best epoch ({best})")
-        _plain_y(axis, list(parts.values()))
-        axis.set_title(_pretty(metric))
-        axis.set_xlabel("epoch")
-        axis.set_ylabel(_pretty(metric))
-        axis.xaxis.get_major_locator().set_params(integer=True)
-        axis.grid(alpha=0.3)
-        axis.legend(fontsize="small")
-    for axis in axes[len(groups):]:
-        axis.set_visible(False)
-    return _save(figure, path)
-
-
-def plot_sweep_curves(histories: dict[str, dict[str, list[float]]], path: Path, title: str,
-                      bands: dict[str, dict[str, list[float]]] | None = None) -> Path | None:
-    """Each variant's curves overlaid: one panel per metric, a colour per variant.
-
-    `bands`, when given, holds a half-width per series and epoch (a variant's sd over
-    its seeds): each curve is then drawn with a shaded band of that width around it.
-    """
-    metrics: list[str] = []
-    for history in histories.values():
-        for metric in _series_groups(history):
-            if metric not in metrics:
-                metrics.append(metric)
-    if not metrics:
-        return None
-    rows, columns = _panel_grid(len(metrics))
-    figure = _figure(4.6 * columns + 2.2, 3.6 * rows)
-    figure.suptitle(f"{title}\n(solid: train, dashed: validation)", fontsize=TITLE_SIZE)
-    axes = figure.subplots(rows, columns, squeeze=False).ravel()
-    colours = _colours(len(histories))
-    for axis, metric in zip(axes, metrics):
-        for colour, (label, history) in zip(colours, histories.items()):
-            parts = _series_groups(history).get(metric, {})
-            widths = _series_groups((bands or {}).get(label, {})).get(metric, {})
-            for part, values in parts.items():
-                if part in widths:
-                    epochs = np.arange(1, len(values) + 1)
-                    centre, width = np.asarray(values, float), np.asarray(widths[part][: len(values)], float)
-                    axis.fill_between(epochs, centre - width, centre + width, color=colour, alpha=0.15, linewidth=0)
-                axis.plot(
-                    np.arange(1, len(values) + 1),
-                    values,
-                    color=colour,
-                    linestyle="-" if part == "train" else "--",
-                    label=label if part == "train" or "train" not in parts else None,
-                )
-        _plain_y(axis, [v for h in histories.values() for v in _series_groups(h).get(metric, {}).values()])
-        axis.set_title(_pretty(metric))
-        axis.set_xlabel("epoch")
-        axis.set_ylabel(_pretty(metric))
-        axis.xaxis.get_major_locator().set_params(integer=True)
-        axis.grid(alpha=0.3)
-    for axis in axes[len(metrics):]:
-        axis.set_visible(False)
-    handles, labels = axes[0].get_legend_handles_labels()
-    figure.legend(handles, labels, loc="outside right upper", title="variant", fontsize="small")
-    return _save(figure, path)
-
-
-def _colours(count: int) -> list:
-    from matplotlib import colormaps
-
-    if count <= 10:
-        return [colormaps["tab10"](index) for index in range(count)]
-    return [colormaps["viridis"](index / (count - 1)) for index in range(count)]
+from .figures import TITLE_SIZE, figure as _figure, save as _save, title as _wrapped
 
 
 def plot_confusion(y_true: np.ndarray, predicted: np.ndarray, names: Sequence[str], path: Path, title: str) -> Path:
@@ -177,7 +26,7 @@ def plot_confusion(y_true: np.ndarray, predicted: np.ndarray, names: Sequence[st
     axis = figure.subplots()
     image = axis.imshow(matrix, cmap="Blues")
     figure.colorbar(image, ax=axis, shrink=0.8, label="samples")
-    axis.set_title(title, fontsize=TITLE_SIZE)
+    axis.set_title(_wrapped(title, 60), fontsize=TITLE_SIZE)
     axis.set_xlabel("predicted")
     axis.set_ylabel("label (true)")
     _class_ticks(axis, names)
@@ -213,7 +62,7 @@ def plot_wrong_by_predicted(table: pd.DataFrame, names: Sequence[str], path: Pat
     axis = figure.subplots()
     bars = axis.bar(range(len(names)), counts, color="tab:red", alpha=0.8)
     axis.bar_label(bars, fontsize="small")
-    axis.set_title(title, fontsize=TITLE_SIZE)
+    axis.set_title(_wrapped(title, 60), fontsize=TITLE_SIZE)
     axis.set_xlabel("predicted class")
     axis.set_ylabel("wrong predictions")
     _class_ticks(axis, names)
@@ -230,6 +79,7 @@ def plot_wrong_spread(
     title: str,
     value_label: str,
     threshold: float | None = None,
+    floor: float | None = None,
 ) -> Path:
     """For the wrong predictions of a binary run: a violin of the probability of class 1 per true label.
 
@@ -257,14 +107,30 @@ def plot_wrong_spread(
             )
     if threshold is not None:
         axis.axhline(threshold, color="grey", linestyle="--", linewidth=1, label=f"threshold {threshold}")
+    if floor is not None:
+        axis.axhline(floor, color="grey", linestyle="-.", linewidth=1, label=f"1 / classes ({floor:.2f})")
+        axis.set_ylim(0, 1.02)
+    if threshold is not None or floor is not None:
         axis.legend(fontsize="small", loc="upper right")
-    axis.set_title(title, fontsize=TITLE_SIZE)
+    axis.set_title(_wrapped(title, 60), fontsize=TITLE_SIZE)
     axis.set_xlabel("label (true)")
     axis.set_ylabel(value_label)
     _class_ticks(axis, names)
     axis.set_xlim(-0.6, len(names) - 0.4)
     axis.grid(alpha=0.3)
     return _save(figure, path)
+
+
+def plot_wrong_confidence(labels: np.ndarray, confidence: np.ndarray, names: Sequence[str], path: Path,
+                          title: str) -> Path:
+    """For the wrong predictions of a run with several classes: how sure the network was, per true label.
+
+    Confidence is a continuous probability, so a violin per label is honest here; each
+    wrong prediction is drawn over it as a point (a swarm), with 1/classes marked: a
+    point near it is a guess, a point near 1 a confident mistake.
+    """
+    return plot_wrong_spread(labels, confidence, names, path, title, "confidence of the wrong prediction",
+                             threshold=None, floor=1 / len(names))
 
 
 def plot_wrong_counts(labels: np.ndarray, predicted: np.ndarray, names: Sequence[str], path: Path, title: str) -> Path:
@@ -287,7 +153,7 @@ def plot_wrong_counts(labels: np.ndarray, predicted: np.ndarray, names: Sequence
         for x, y, count in zip(true_index, predicted_index, values):
             axis.annotate(str(count), (x, y), xytext=(0, 0), textcoords="offset points", ha="center", va="center",
                           fontsize="small")
-    axis.set_title(title, fontsize=TITLE_SIZE)
+    axis.set_title(_wrapped(title, 60), fontsize=TITLE_SIZE)
     axis.set_xlabel("label (true)")
     axis.set_ylabel("predicted class")
     _class_ticks(axis, names)
@@ -314,7 +180,7 @@ def plot_image_grid(images: list[np.ndarray], titles: list[str], path: Path, tit
     cell_width, cell_height = width + gap, height + band + gap
     mosaic = np.ones((rows * cell_height + gap, columns * cell_width, 3))
     figure = _figure(2.0 * columns, 2.0 * columns * mosaic.shape[0] / mosaic.shape[1] + 0.5)
-    figure.suptitle(title, fontsize=TITLE_SIZE)
+    figure.suptitle(_wrapped(title, 60), fontsize=TITLE_SIZE)
     axis = figure.subplots()
     for number, (image, caption) in enumerate(zip(images, titles)):
         row, column = divmod(number, columns)
@@ -353,7 +219,7 @@ def plot_regression_scatter(y_true: np.ndarray, y_pred: np.ndarray, path: Path, 
     low = float(min(y_true.min(), y_pred.min()))
     high = float(max(y_true.max(), y_pred.max()))
     axis.plot([low, high], [low, high], color="black", linestyle="--", linewidth=1, label="predicted = true")
-    axis.set_title(title, fontsize=TITLE_SIZE)
+    axis.set_title(_wrapped(title, 60), fontsize=TITLE_SIZE)
     axis.set_xlabel("true value")
     axis.set_ylabel("predicted value")
     axis.set_aspect("equal", adjustable="datalim")
@@ -370,7 +236,7 @@ def plot_residuals(y_true: np.ndarray, y_pred: np.ndarray, path: Path, title: st
     axis.hist(residuals, bins=min(40, max(10, len(residuals) // 5)), color="tab:blue", alpha=0.8)
     axis.axvline(0, color="black", linestyle="--", linewidth=1, label="no error")
     axis.axvline(float(residuals.mean()), color="tab:red", linewidth=1.2, label=f"mean {residuals.mean():.3g}")
-    axis.set_title(title, fontsize=TITLE_SIZE)
+    axis.set_title(_wrapped(title, 60), fontsize=TITLE_SIZE)
     axis.set_xlabel("residual (predicted - true)")
     axis.set_ylabel("test samples")
     axis.grid(alpha=0.3)

@@ -21,11 +21,13 @@ class Report:
     with a `variant` column first. `pictures` maps a picture's name to its PNG;
     a sweep's own pictures are here and each variant's are in `variants[label]`.
     `table` is a sweep's comparison of its variants (seeds repeated: by variant, with
-    mean, sd and n per metric, and one row per run in `runs_table`).
+    mean, sd and n per metric, and one row per run in `runs_table`). `captions` says
+    what each picture shows, written from the run's numbers; `diagnosis` what went
+    wrong (a dead network); `check_notes` what `nnspec check` says about the spec.
     """
 
     dir: Path
-    kind: str  # "run" or "sweep"
+    kind: str  # "run", "sweep" or "compare"
     html: Path | None = None
     pictures: dict[str, Path] = field(default_factory=dict)
     misclassified: pd.DataFrame | None = None
@@ -36,6 +38,15 @@ class Report:
     variants: dict[str, "Report"] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     sections: list[SectionContent] = field(default_factory=list)  # what report-section plugins added
+    captions: dict[str, str] = field(default_factory=dict)  # picture name -> what it shows, from the numbers
+    diagnosis: list[str] = field(default_factory=list)  # what went wrong (a dead network), said first
+    check_notes: list[str] = field(default_factory=list)  # `nnspec check`'s warnings and notes, with carets
+
+    def _repr_html_(self) -> str:
+        """The report inline in a notebook: metrics, diagnosis, every picture with its caption."""
+        from .inline import report_html
+
+        return report_html(self)
 
     def all_pictures(self) -> dict[str, Path]:
         """This report's pictures and, for a sweep, every variant's as 'label/name'."""
@@ -57,6 +68,7 @@ class Report:
         if self.test_is_train:
             lines.append("note: the test metrics are measured on the training data (no test split)")
         lines += [f"section: {section.title}" for section in self.sections]
+        lines += [f"diagnosis: {text}" for text in self.diagnosis]
         lines += [f"note: {note}" for note in self.notes]
         # a note every variant shares is said once
         by_note: dict[str, list[str]] = {}

@@ -59,11 +59,17 @@ def likely_causes(plan: Plan) -> list[str]:
         causes.append("unscaled inputs (features reach "
                       f"{max(max(abs(lo), abs(hi)) for lo, hi in ranges):g}): add normalize=true to the data line")
     hidden = [layer for layer in plan.layers[:-1] if "init" in layer.args]
-    if sum(layer.args.get("activation") in ("sigmoid", "tanh") for layer in hidden) >= 5:
+    saturating = [layer for layer in plan.layers[:-1] if layer.args.get("activation") in ("sigmoid", "tanh")
+                  and ("init" in layer.args or layer.kind == "activation")]  # `activation sigmoid` layers too
+    if len(saturating) >= 5:
         causes.append("vanishing gradients through many sigmoid/tanh layers: use relu with init=he, or batchnorm")
     if any(layer.args.get("init") == "normal" for layer in hidden):
         causes.append("init=normal (standard deviation 1) blowing up the activations: use init=he")
     causes.append(f"a learning rate too high (lr={plan.train.lr:g}) that pushed the relu units to zero "
                   "or the sigmoids into saturation: try a smaller lr=")
-    causes.append("dead relu units: rerun with diagnostics=true to see each layer's dead fraction")
+    if plan.train.diagnostics:
+        causes.append("dead relu units or saturated sigmoids: the report's training diagnostics show each layer's "
+                      "dead and saturated fractions and how far its gradient has shrunk")
+    else:
+        causes.append("dead relu units: rerun with diagnostics=true to see each layer's dead fraction")
     return causes

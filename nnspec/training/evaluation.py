@@ -11,6 +11,7 @@ from ..types import Plan
 from .data import Arrays
 
 LOWER_IS_BETTER = {"loss", "mae", "mse"}
+INITIAL_SAMPLES = 10_000  # the untrained network's training loss is measured on at most this many samples
 
 
 def evaluate(plan: Plan, y_encoded: np.ndarray, outputs: np.ndarray) -> dict[str, float]:
@@ -27,6 +28,19 @@ def evaluate(plan: Plan, y_encoded: np.ndarray, outputs: np.ndarray) -> dict[str
     for name, fn in objectives.metric_functions(plan).items():
         values[name] = objectives.batch_mean(fn, y_true, output)
     return {name: float(value) for name, value in values.items()}
+
+
+def initial_point(plan: Plan, trainer, arrays: Arrays) -> dict[str, float]:
+    """The untrained network's loss and metrics (epoch 0 of the curves), on training and validation data.
+
+    The training figures come from the first INITIAL_SAMPLES training samples: one
+    forward pass, a fraction of an epoch's cost, outside the training time.
+    """
+    x, y = arrays.x_train[:INITIAL_SAMPLES], arrays.y_train[:INITIAL_SAMPLES]
+    point = evaluate(plan, y, trainer.predict(x)) if len(x) else {}
+    if arrays.x_val is not None and len(arrays.x_val):
+        point.update({f"val_{k}": v for k, v in evaluate(plan, arrays.y_val, trainer.predict(arrays.x_val)).items()})
+    return {name: value for name, value in point.items() if math.isfinite(value)}
 
 
 def rank(results: list[RunResult]) -> list[RunResult]:

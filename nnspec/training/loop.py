@@ -16,7 +16,7 @@ from ..types import Plan
 from .callbacks import Callbacks, record
 from .checkpoint import Checkpointer, Position
 from .data import Arrays
-from .evaluation import evaluate
+from .evaluation import evaluate, initial_point
 from .progress import Progress
 
 # Steps per backend call: 64 batches train as fast as a whole epoch per call and faster
@@ -63,6 +63,8 @@ def train_loop(plan: Plan, trainer, arrays: Arrays, reporter: Progress, result: 
     result.epochs_done = start.epoch
     checkpoints = Checkpointer(folder, trainer)
     callbacks = Callbacks(plan, result.model, trainer, arrays, folder, history, reporter, result.extras, callbacks)
+    if start.epoch == 0:  # epoch 0 of the curves: the network before its first step
+        result.extras["initial"] = initial_point(plan, trainer, arrays)
     callbacks.begin()
     before = callbacks.seconds  # on_train_begin ran before the clock started: only later callbacks are taken off
     started = time.perf_counter() - start.train_seconds

@@ -45,6 +45,10 @@ class Progress:
     def warn(self, text: str) -> None:
         print(f"warning: {text}", file=sys.stderr)
 
+    def spec_warning(self, text: str, diagnostic=None) -> None:
+        """A warning or note of the spec's check (`text` is rendered with its source line and caret)."""
+        print(text, file=sys.stderr)
+
     def close(self) -> None:
         pass
 
