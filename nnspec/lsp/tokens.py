@@ -15,7 +15,7 @@ TOKEN_TYPES = ("keyword", "function", "parameter", "number", "string", "variable
                "enumMember")
 _TYPE = {name: index for index, name in enumerate(TOKEN_TYPES)}
 _NUMBER = re.compile(r"[+-]?(?:[0-9]+\.[0-9]*|\.[0-9]+|[0-9]+)(?:[eE][+-]?[0-9]+)?|[0-9]+(?:x[0-9]+)+")
-_REPEAT = re.compile(r"x[0-9]+")
+_REPEAT = re.compile(r"x(?:[0-9]+|\$[A-Za-z_][A-Za-z0-9_]*)")  # x4, or x$depth (a structural sweep)
 _PIECE = re.compile(r'"(?:[^"\\\n]|\\.)*"?|[,|=]|[^,|="]+')
 
 
