@@ -15,7 +15,7 @@ TOKEN_TYPES = ("keyword", "function", "parameter", "number", "string", "variable
                "enumMember")
 _TYPE = {name: index for index, name in enumerate(TOKEN_TYPES)}
 _NUMBER = re.compile(r"[+-]?(?:[0-9]+\.[0-9]*|\.[0-9]+|[0-9]+)(?:[eE][+-]?[0-9]+)?|[0-9]+(?:x[0-9]+)+")
-_REPEAT = re.compile(r"x(?:[0-9]+|\$[A-Za-z_][A-Za-z0-9_]*)")  # x4, or x$depth (a structural sweep)
+_REPEAT = re.compile(r"x(?:[0-9]+|\$[A-Za-z_][A-Za-z0-9_]*)")  # x3, or x$depth
 _PIECE = re.compile(r'"(?:[^"\\\n]|\\.)*"?|[,|=]|[^,|="]+')
 
 
@@ -49,7 +49,10 @@ def _segment_tokens(number: int, line: str, segment: Segment, out: list) -> None
         _value(number, rest[0].text[len(name):], rest[0].start + len(name), out)
         rest = rest[1:]
         for word in rest:
-            _value(number, word.text, word.start, out)
+            if word.text == "log":  # `let lr = 0.0001..0.1 log`
+                out.append((number, word.start, 3, _TYPE["keyword"]))
+            else:
+                _value(number, word.text, word.start, out)
         return
     for index, word in enumerate(rest):
         equals = word.equals
@@ -78,6 +81,19 @@ def _value(number: int, text: str, start: int, out: list, repeat: bool = False) 
             kind = "variable"
         elif _NUMBER.fullmatch(atom):
             kind = "number"
+        elif _range_tokens(number, atom, start + piece.start(), out):
+            continue
         else:
             kind = "enumMember"
         out.append((number, start + piece.start(), len(atom), _TYPE[kind]))
+
+
+def _range_tokens(number: int, atom: str, start: int, out: list) -> bool:
+    """`16..256`: two numbers and the `..` operator between them; False for anything else."""
+    low, dots, high = atom.partition("..")
+    if not dots or not _NUMBER.fullmatch(low) or not _NUMBER.fullmatch(high):
+        return False
+    out.append((number, start, len(low), _TYPE["number"]))
+    out.append((number, start + len(low), 2, _TYPE["operator"]))
+    out.append((number, start + len(low) + 2, len(high), _TYPE["number"]))
+    return True
