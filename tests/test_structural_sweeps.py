@@ -89,3 +89,15 @@ def test_an_option_no_swept_optimizer_takes_stays_an_error():
     with pytest.raises(NNSpecError) as caught:
         nnspec.check(nnspec.parse("input 4\ndense 3 softmax\ntrain sgd|adam momentum=0.5\n"))
     assert "has no option 'momentum'" in str(caught.value)
+
+
+def test_a_variant_that_leaves_a_layer_out_writes_a_spec_that_reads_back(tmp_path):
+    from nnspec.dsl.format import format_spec
+    from nnspec.dsl.sweep import present
+
+    spec = nnspec.parse("input 4\nlet bn = 0 | 1\n{ dense 4; batchnorm x$bn } x2\ndense 2 x$bn\ndense 3 softmax\n")
+    written = [format_spec(present(v)) for v in spec.variants()]
+    assert "x0" not in written[0] and "batchnorm" not in written[0] and "dense 2" not in written[0]
+    for text, variant in zip(written, spec.variants()):
+        assert [(layer.kind, layer.args, layer.options) for layer in nnspec.parse(text).layers] == [
+            (layer.kind, layer.args, layer.options) for layer in variant.layers]

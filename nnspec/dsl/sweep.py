@@ -94,6 +94,26 @@ def repeat_problems(variant: Spec) -> list[tuple[str, int, int]]:
     return problems
 
 
+def present(variant: Spec) -> Spec:
+    """The variant without the layers and blocks its swept repeats leave out (`x$bn` with bn=0).
+
+    A variant's spec.nn is written from this: `x0` is no count the language reads back,
+    and a statement repeated no times makes no layer.
+    """
+    def keep(stmt):
+        if not isinstance(stmt, (LayerStmt, Block)):
+            return stmt
+        if stmt.repeat == 0:
+            return None
+        if isinstance(stmt, Block):
+            body = tuple(s for s in (keep(s) for s in stmt.body) if s is not None)
+            return dataclasses.replace(stmt, body=body) if body else None
+        return stmt
+
+    statements = tuple(s for s in (keep(s) for s in variant.statements) if s is not None)
+    return variant if statements == variant.statements else dataclasses.replace(variant, statements=statements)
+
+
 def variant_label_of(variant: Spec) -> str:
     """`depth=4 seed=1` for a variant spec, `default` for a spec without sweep values."""
     return " ".join(f"{name}={value}" for name, value in variant.variant) or "default"

@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..dsl.format import format_spec
+from ..dsl.sweep import present
 from ..errors import DataError, Interrupted, NNSpecError, TrainingError
 from ..results import RunResult
 from ..rundir import (
@@ -74,7 +75,7 @@ def run_plan(plan: Plan, folder: Path, loader: DataLoader, reporter: Progress, r
     run_plans; `callbacks` are TrainingCallbacks of this run only (a search trial's).
     """
     folder.mkdir(parents=True, exist_ok=True)
-    write_text(folder / SPEC_FILE, format_spec(plan.spec))
+    write_text(folder / SPEC_FILE, format_spec(present(plan.spec)))  # what this variant trains, read back as is
     if plan.dataset and not loader.has(plan):
         reporter.message(f"loading data {plan.dataset} ...")
     data = loader.load(plan)
@@ -139,7 +140,7 @@ def _blank_result(plan: Plan, data: Data) -> RunResult:
     class_names = meta.class_names or plan.meta.class_names
     return RunResult(
         label=plan.variant_label,
-        spec=format_spec(plan.spec),
+        spec=format_spec(present(plan.spec)),
         variant=dict(plan.variant),
         backend=plan.backend,
         seed=plan.seed,
