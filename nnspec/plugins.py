@@ -19,6 +19,8 @@ from .types import Backend, Dataset, LayerBuilder, LayerKind, Named, ReportSecti
 
 BUILTIN_PLUGINS = (
     "nnspec.builtins.layers",
+    "nnspec.builtins.pooling",
+    "nnspec.builtins.sequence_layers",
     "nnspec.builtins.names",
     "nnspec.builtins.datasets",
     "nnspec.builtins.backends",

@@ -54,6 +54,10 @@ class LayerKind:
     intact (a softmax before dropout still gives probabilities), which decides whether
     the network ends in logits. `merges` marks a kind that joins branches (`add`,
     `concat`, a block head's end): its functions get the tuple of its inputs' shapes.
+    `adapt(args, input_shape, readers)`, when given, completes the args from the input's
+    shape and from what reads the output (a pool's window by the input's rank, a
+    recurrent layer's `return_sequences` from the layer after it): `readers` holds, for
+    each layer reading this one, the kind names from it onwards (`("dropout", "dense")`).
     """
 
     name: str
@@ -66,6 +70,7 @@ class LayerKind:
     finalize: Callable[[dict, "DatasetMeta | None"], dict] | None = None
     keeps_activation: bool = False  # dropout, flatten: the output is still what came in
     merges: bool = False  # add, concat: output_shape and param_count take a tuple of input shapes
+    adapt: Callable[[dict, Shape, tuple], dict] | None = None  # args completed from input shape and readers
 
     def params(self) -> tuple[Param, ...]:
         return self.positional + self.options

@@ -81,12 +81,13 @@ def test_conv_pool_batchnorm_embedding_and_options_are_written(tmp_path):
 
 
 def test_an_unsupported_layer_is_named(tmp_path):
-    model = keras.Sequential([keras.Input((10, 4)), keras.layers.LSTM(8, name="memory"), keras.layers.Dense(1)])
+    model = keras.Sequential([keras.Input((10, 4)), keras.layers.Cropping1D(1, name="memory"), keras.layers.Flatten(),
+                              keras.layers.Dense(1)])
     path = tmp_path / "model.json"
     path.write_text(model.to_json())
     result = CliRunner().invoke(app, ["import", str(path)])
     assert result.exit_code == 1
-    assert "layer 'memory' is a LSTM, which nnspec has no layer kind for" in result.output
+    assert "layer 'memory' is a Cropping1D, which nnspec has no layer kind for" in result.output
 
 
 def test_an_initializer_nnspec_cannot_name_is_an_error(tmp_path):

@@ -91,12 +91,6 @@ def _finalize_conv(args: dict, meta) -> dict:
     return {**args, "kernel": _pair(args["kernel"]), "stride": _pair(args["stride"])}
 
 
-def _finalize_pool(args: dict, meta) -> dict:
-    pool = _pair(args["pool"])
-    stride = pool if args["stride"] is None else _pair(args["stride"])
-    return {**args, "pool": pool, "stride": stride}
-
-
 def _finalize_dropout(args: dict, meta) -> dict:
     """The rate, from `dropout 0.3` or from the course's keep probability `dropout keep=0.7`."""
     rate, keep = args["rate"], args["keep"]
@@ -175,18 +169,6 @@ CORE_LAYERS = (
         param_count=lambda shape, a: a["kernel"][0] * a["kernel"][1] * _image("conv2d", shape)[2] * a["filters"] + _bias_count(a),
         finalize=_finalize_conv,
         doc="2-d convolution",
-    ),
-    LayerKind(
-        "maxpool",
-        positional=(Param("pool", "shape", doc="window, e.g. 2x2"),),
-        options=(
-            Param("stride", "shape", default=None, doc="step of the window (default: the window)"),
-            Param("padding", "name", default="valid", choices=("valid", "same")),
-        ),
-        output_shape=lambda shape, a: _windowed("maxpool", shape, a["pool"], a["stride"], a["padding"], shape[-1]),
-        finalize=_finalize_pool,
-        doc="2-d max pooling",
-        aliases=("maxpool2d", "max_pool"),
     ),
     LayerKind(
         "embedding",

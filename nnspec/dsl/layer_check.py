@@ -56,6 +56,8 @@ def check_layers(spec: Spec, shape: tuple | None, meta: DatasetMeta | None, out:
         try:
             if kind.finalize is not None:
                 args = kind.finalize(args, meta)
+            if kind.adapt is not None:
+                args = kind.adapt(args, in_shape, _readers(spec.layers, index, registries))
             out_shape = tuple(kind.output_shape(in_shape, args))
             params = int(kind.param_count(in_shape, args))
             total_params += params
@@ -82,6 +84,26 @@ def check_layers(spec: Spec, shape: tuple | None, meta: DatasetMeta | None, out:
         )
         shapes[index] = out_shape
     return tuple(resolved) if ok else None
+
+
+def _readers(layers, index: int, registries, depth: int = 8) -> tuple[tuple[str, ...], ...]:
+    """For each layer reading layer `index`, the kind names from it onwards (up to `depth`, the first reader's way)."""
+
+    def read_by(i: int) -> list[int]:
+        return [j for j in range(i + 1, len(layers))
+                if (layers[j].inputs if layers[j].inputs is not None else (j - 1,)).count(i)]
+
+    def name(i: int) -> str:
+        return registries.layers.resolve(layers[i].kind) or layers[i].kind  # an unknown kind: reported at its line
+
+    chains = []
+    for first in read_by(index):
+        chain, at = [name(first)], first
+        while len(chain) < depth and (after := read_by(at)):
+            at = after[0]
+            chain.append(name(at))
+        chains.append(tuple(chain))
+    return tuple(chains)
 
 
 def _layer_args(kind, name: str, stmt: LayerStmt, out: Collector) -> dict | None:

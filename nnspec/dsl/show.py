@@ -11,11 +11,13 @@ from .ranges import has_ranges, search_axes
 def _summary(layer) -> str:
     """`dense 32 relu`: the layer's positional arguments as the spec would write them."""
     parts = [layer.kind]
-    for key in ("units", "filters", "kernel", "pool", "rate", "dim", "activation"):
+    for key in ("units", "filters", "kernel", "pool", "rate", "dim", "shape", "activation"):
         value = layer.args.get(key)
         if value is None:
             continue
         parts.append(shape_text(value) if isinstance(value, tuple) else describe(value))
+    if layer.args.get("bidirectional") is True:
+        parts.append("bidirectional")
     return " ".join(parts)
 
 

@@ -2,7 +2,7 @@
 
 A keras run's weights come from its `model.keras`; a tf1 run's from its Saver
 checkpoint, variable by variable (`dense_1/kernel` -> the Keras layer `dense_1`'s
-`kernel`): both backends name layers and weights alike and compute the same
+`kernel`; `lstm_1/forward/kernel` -> the forward layer's of the Bidirectional `lstm_1`): both backends name layers and weights alike and compute the same
 functions, so the Keras model gives the tf1 graph's outputs. The model is built
 from the run's plan by the keras backend, so plugin layers work when their plugin
 registers a keras builder.
@@ -56,7 +56,7 @@ def _load_checkpoint(model, prefix) -> None:
     shapes = reader.get_variable_to_shape_map()
     for layer in model.layers:
         for weight in layer.weights:
-            key = f"{layer.name}/{weight.name}"
+            key = _variable_name(layer, weight)
             if key not in shapes:
                 raise NNSpecError(f"{prefix}: the checkpoint has no variable '{key}'")
             if tuple(shapes[key]) != tuple(weight.shape):
@@ -65,6 +65,14 @@ def _load_checkpoint(model, prefix) -> None:
                     f"the network expects {tuple(weight.shape)}"
                 )
             weight.assign(reader.get_tensor(key))
+
+
+def _variable_name(layer, weight) -> str:
+    """`layer/weight`, and `layer/forward/weight` or `layer/backward/weight` inside a bidirectional layer."""
+    for direction in ("forward", "backward"):
+        if f"/{direction}_{layer.name}/" in weight.path:
+            return f"{layer.name}/{direction}/{weight.name}"
+    return f"{layer.name}/{weight.name}"
 
 
 def serving_function(model, plan):

@@ -74,7 +74,7 @@ def _provider(registry, name: str) -> str:
     return f"\n\nfrom plugin `{provider}`" if provider and provider not in _BUILTIN_PLUGINS else ""
 
 
-_BUILTIN_PLUGINS = {"layers", "names", "datasets", "backends", "reports"}
+_BUILTIN_PLUGINS = {"layers", "pooling", "sequence_layers", "names", "datasets", "backends", "reports"}
 
 
 def layer_doc(registries, name: str) -> str | None:

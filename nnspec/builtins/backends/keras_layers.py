@@ -138,7 +138,7 @@ def read_batchnorm(config, reader) -> dict:
     return {"momentum": config.get("momentum", 0.99), "epsilon": config.get("epsilon", 0.001)}
 
 
-# ------------------------------------------------------------------ conv2d, maxpool
+# ------------------------------------------------------------------ conv2d
 
 
 def build_conv2d(layer: ResolvedLayer, ctx):
@@ -163,26 +163,6 @@ def read_conv2d(config, reader) -> dict:
     return {"filters": config["filters"], "kernel": tuple(config["kernel_size"]),
             "activation": reader.activation(config), "stride": tuple(config.get("strides", (1, 1))),
             "padding": config.get("padding", "valid"), **_read_weights(config, reader)}
-
-
-def build_maxpool(layer: ResolvedLayer, ctx):
-    from keras import layers
-
-    a = layer.args
-    return layers.MaxPooling2D(tuple(a["pool"]), strides=tuple(a["stride"]), padding=a["padding"], name=layer.name)
-
-
-def code_maxpool(layer: ResolvedLayer, script) -> str:
-    a = layer.args
-    return (f"keras.layers.MaxPooling2D({tuple(a['pool'])!r}, strides={tuple(a['stride'])!r}, "
-            f"padding=\"{a['padding']}\")")
-
-
-def read_maxpool(config, reader) -> dict:
-    reader.require(config, data_format="channels_last")
-    pool = tuple(config["pool_size"])
-    strides = tuple(config.get("strides") or pool)
-    return {"pool": pool, "stride": None if strides == pool else strides, "padding": config.get("padding", "valid")}
 
 
 # ------------------------------------------------------------------ embedding
@@ -217,7 +197,6 @@ LAYER_BUILDERS = (
     _builder("flatten", "Flatten"),
     _builder("batchnorm", "BatchNormalization"),
     _builder("conv2d", "Conv2D"),
-    _builder("maxpool", "MaxPooling2D"),
     _builder("embedding", "Embedding"),
     _builder("activation", "Activation"),
 )

@@ -91,15 +91,6 @@ def build_conv2d(x, layer: ResolvedLayer, ctx: BuildContext):
     return _activate(out, a["activation"], ctx)
 
 
-def build_maxpool(x, layer: ResolvedLayer, ctx: BuildContext):
-    import tensorflow as tf
-
-    a = layer.args
-    return tf.nn.max_pool2d(
-        x, ksize=[1, *a["pool"], 1], strides=[1, *a["stride"], 1], padding=a["padding"].upper()
-    )
-
-
 def build_embedding(x, layer: ResolvedLayer, ctx: BuildContext):
     import tensorflow as tf
 
@@ -136,13 +127,6 @@ def code_conv2d(x: str, layer: ResolvedLayer, graph) -> str:
     if a["bias"] != "none":
         expression += f" + {graph.variable(f'b{n}', [a['filters']], a['bias'])}"
     return graph.activate(expression, a["activation"], f"L{n}")
-
-
-def code_maxpool(x: str, layer: ResolvedLayer, graph) -> str:
-    a, out = layer.args, f"L{_n(layer)}"
-    graph.line(f"{out} = tf.nn.max_pool2d({x}, ksize=[1, {a['pool'][0]}, {a['pool'][1]}, 1], "
-               f"strides=[1, {a['stride'][0]}, {a['stride'][1]}, 1], padding=\"{a['padding'].upper()}\")")
-    return out
 
 
 def code_flatten(x: str, layer: ResolvedLayer, graph) -> str:
@@ -199,4 +183,4 @@ def _builder(kind: str) -> LayerBuilder:
 
 
 LAYER_BUILDERS = tuple(_builder(kind) for kind in (
-    "dense", "dropout", "flatten", "batchnorm", "conv2d", "maxpool", "embedding", "activation"))
+    "dense", "dropout", "flatten", "batchnorm", "conv2d", "embedding", "activation"))
