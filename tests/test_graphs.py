@@ -258,5 +258,5 @@ def test_the_graph_examples_in_the_language_doc_are_the_shipped_specs():
 def test_the_editor_offers_block_heads_where_a_statement_starts():
     from nnspec.lsp.completion import complete
 
-    found = complete(["input 4", "res"], 1, 3)
+    found = complete(["input 4", "resi"], 1, 4)  # "res" would also offer the layer kind reshape
     assert [(c.label, c.detail) for c in found.items] == [("residual", "block head")]

@@ -107,6 +107,16 @@ def test_shape_errors_point_at_the_layer(text, line, message):
     assert message in caught.value.message
 
 
+def test_editors_complete_the_new_kinds_and_their_options():
+    from nnspec.lsp.completion import complete
+
+    def labels(text: str) -> set:
+        return {item.label for item in complete([text], 0, len(text)).items}
+
+    assert {"lstm", "gru", "rnn", "conv1d", "avgpool", "globalmaxpool", "globalavgpool", "reshape"} <= labels("")
+    assert {"return_sequences=", "bidirectional="} <= labels("lstm 64 ")
+
+
 # ---------------------------------------------------------------- both backends
 
 
@@ -232,9 +242,9 @@ def test_generated_scripts_of_every_kind_build_the_count_show_prints(tmp_path):
             script = tmp_path / f"{case}_{backend}.py"
             script.write_text(generate_code(spec, backend, None))
             expected[str(script)] = plan.param_count
-    done = subprocess.run([sys.executable, "-c", RUN_ALL, *expected], capture_output=True, text=True)
+    done = subprocess.run([sys.executable, "-c", RUN_ALL, *expected], capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr[-3000:]
-    assert dict((p, int(n)) for p, n in re.findall(r"^(\S+) parameters: (\d+)$", done.stdout, re.M)) == expected
+    assert {p: int(n) for p, n in re.findall(r"^(\S+) parameters: (\d+)$", done.stdout, re.MULTILINE)} == expected
     lint = subprocess.run([sys.executable, "-m", "ruff", "check", "--isolated", "--select", "E,F,W,I",
-                           "--line-length", "120", "."], capture_output=True, text=True, cwd=tmp_path)
+                           "--line-length", "120", "."], capture_output=True, text=True, cwd=tmp_path, check=False)
     assert lint.returncode == 0, lint.stdout
