@@ -27,6 +27,7 @@ def check_layers(spec: Spec, shape: tuple | None, meta: DatasetMeta | None, out:
     shapes: list[tuple | None] = []  # each layer's output shape; a broken layer passes its input's on
     total_params = 0
     ok = True
+    read_by = None  # who reads each layer, worked out when a kind first asks (LayerKind.adapt)
     for index, layer in enumerate(spec.layers):
         sources = layer.inputs if layer.inputs is not None else (index - 1,)
         ins = tuple(shape if i < 0 else shapes[i] for i in sources)
@@ -57,7 +58,8 @@ def check_layers(spec: Spec, shape: tuple | None, meta: DatasetMeta | None, out:
             if kind.finalize is not None:
                 args = kind.finalize(args, meta)
             if kind.adapt is not None:
-                args = kind.adapt(args, in_shape, _readers(spec.layers, index, registries))
+                read_by = read_by if read_by is not None else reader_map(spec.layers)
+                args = kind.adapt(args, in_shape, _readers(spec.layers, index, registries, read_by))
             out_shape = tuple(kind.output_shape(in_shape, args))
             params = int(kind.param_count(in_shape, args))
             total_params += params
@@ -86,21 +88,26 @@ def check_layers(spec: Spec, shape: tuple | None, meta: DatasetMeta | None, out:
     return tuple(resolved) if ok else None
 
 
-def _readers(layers, index: int, registries, depth: int = 8) -> tuple[tuple[str, ...], ...]:
-    """For each layer reading layer `index`, the kind names from it onwards (up to `depth`, the first reader's way)."""
+def reader_map(layers) -> dict[int, list[int]]:
+    """Layer index -> the indexes of the layers that read its output (-1: the network's input)."""
+    found: dict[int, list[int]] = {}
+    for j, layer in enumerate(layers):
+        for i in (layer.inputs if layer.inputs is not None else (j - 1,)):
+            found.setdefault(i, []).append(j)
+    return found
 
-    def read_by(i: int) -> list[int]:
-        return [j for j in range(i + 1, len(layers))
-                if (layers[j].inputs if layers[j].inputs is not None else (j - 1,)).count(i)]
+
+def _readers(layers, index: int, registries, read_by: dict, depth: int = 8) -> tuple[tuple[str, ...], ...]:
+    """For each layer reading layer `index`, the kind names from it onwards (up to `depth`, the first reader's way)."""
 
     def name(i: int) -> str:
         return registries.layers.resolve(layers[i].kind) or layers[i].kind  # an unknown kind: reported at its line
 
     chains = []
-    for first in read_by(index):
+    for first in read_by.get(index, ()):
         chain, at = [name(first)], first
-        while len(chain) < depth and (after := read_by(at)):
-            at = after[0]
+        while len(chain) < depth and read_by.get(at):
+            at = read_by[at][0]
             chain.append(name(at))
         chains.append(tuple(chain))
     return tuple(chains)
