@@ -2,10 +2,10 @@
 
 A keras run's weights come from its `model.keras`; a tf1 run's from its Saver
 checkpoint, variable by variable (`dense_1/kernel` -> the Keras layer `dense_1`'s
-`kernel`): both backends name layers and weights alike and compute the same
-functions, so the Keras model gives the tf1 graph's outputs. The model is built
-from the run's plan by the keras backend, so plugin layers work when their plugin
-registers a keras builder.
+`kernel`; `attention_1/query/kernel` -> the kernel of its sublayer `query`): both
+backends name layers and weights alike and compute the same functions, so the Keras
+model gives the tf1 graph's outputs. The model is built from the run's plan by the
+keras backend, so plugin layers work when their plugin registers a keras builder.
 """
 
 from __future__ import annotations
@@ -56,7 +56,9 @@ def _load_checkpoint(model, prefix) -> None:
     shapes = reader.get_variable_to_shape_map()
     for layer in model.layers:
         for weight in layer.weights:
-            key = f"{layer.name}/{weight.name}"
+            # `attention_1/query/kernel`: a layer's sublayers name their weights inside its name
+            path = getattr(weight, "path", "")
+            key = path if path.startswith(f"{layer.name}/") else f"{layer.name}/{weight.name}"
             if key not in shapes:
                 raise NNSpecError(f"{prefix}: the checkpoint has no variable '{key}'")
             if tuple(shapes[key]) != tuple(weight.shape):

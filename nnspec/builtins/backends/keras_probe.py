@@ -16,6 +16,7 @@ from ... import objectives
 
 def make_probe(plan, model, loss_fn):
     """A function (x, y) -> Probe for a built keras model and its loss (compiled once, reused each epoch)."""
+    import keras
     import tensorflow as tf
 
     wanted = {layer.name for layer in plan.layers}
@@ -25,11 +26,10 @@ def make_probe(plan, model, loss_fn):
         if kernel is not None:
             kernel_owners.append((layer.name, kernel))
     kernels = [kernel for _, kernel in kernel_owners]
-
-    if plan.is_graph:  # branches: every layer's output from one model over the graph
-        import keras
-
-        named = [name for name in (layer.name for layer in plan.layers) if _keras_layer(model, name) is not None]
+    named = [name for name in (layer.name for layer in plan.layers) if _keras_layer(model, name) is not None]
+    # branches, or a layer called on more than one tensor (attention's mha(x, x)): every
+    # layer's output from one model over the graph
+    if plan.is_graph or (not isinstance(model, keras.Sequential) and len(named) == len(plan.layers)):
         taps = keras.Model(model.inputs, [model.get_layer(name).output for name in named])
 
         def run_layers(x):
