@@ -76,7 +76,7 @@ def code_attention(x: str, layer: ResolvedLayer, graph) -> str:
     for name, letter in zip(PROJECTIONS, "qkv"):
         kernel = graph.variable(f"W{letter}{n}", [features, heads, size], "xavier_uniform")
         bias = graph.variable(f"b{letter}{n}", [heads, size], "zeros")
-        graph.line(f"{letter}{n} = tf.einsum(\"{PROJECT}\", {x}, {kernel}) + {bias}  # {name}s, per head")
+        graph.line(f"{letter}{n} = tf.einsum(\"{PROJECT}\", {x}, {kernel}) + {bias}  # the {name} of each step, per head")
     graph.line(f"scores{n} = tf.einsum(\"{SCORES}\", k{n}, q{n} * {1.0 / math.sqrt(size)!r})")
     graph.line(f"weights{n} = tf.nn.softmax(scores{n}, axis=-1)")
     if a["dropout"]:
