@@ -80,7 +80,22 @@ def test_diagnostics_probe_attention_in_a_plain_stack(tmp_path):
         rows = result.diagnostics["rows"]
         assert {"attention_1", "layernorm_1", "dense_1"} <= {row["layer"] for row in rows}, backend
         assert all(np.isfinite(row["grad_norm"]) for row in rows if row["kind"] == "dense"), backend
-        assert all(np.isfinite(row["mean"]) for row in rows if row["layer"] == "attention_1"), backend
+        attention = [row for row in rows if row["layer"] == "attention_1"]
+        assert attention and all(np.isfinite(row["mean"]) for row in attention), backend
+        # its query projection's kernel stands for it, on both backends
+        assert all(row["grad_norm"] > 0 and row["weight_norm"] > 0 for row in attention), backend
+
+
+def test_code_writes_attention_in_a_stack_as_a_call_on_the_tensor_twice(tmp_path):
+    from nnspec.export.code import generate_code
+
+    spec = tmp_path / "stack.nn"
+    spec.write_text("data imdb words=10 encode=sequence maxlen=6\nembedding 4\nattention heads=2 key=2\nlayernorm\n"
+                    "flatten\ndense 1 sigmoid\n")
+    script = generate_code(spec, "keras", None)
+    assert "x = keras.layers.MultiHeadAttention(num_heads=2, key_dim=2)(x, x)" in script
+    assert "model = keras.Model(inputs, x)" in script
+    assert "tf.nn.softmax(scores2, axis=-1)" in generate_code(spec, "tf1", None)
 
 
 def test_a_tf1_run_exports_through_the_keras_model_its_weights_load_into(tmp_path, monkeypatch):

@@ -22,7 +22,7 @@ def make_probe(plan, model, loss_fn):
     wanted = {layer.name for layer in plan.layers}
     kernel_owners = []
     for layer in plan.layers:
-        kernel = getattr(_keras_layer(model, layer.name), "kernel", None)
+        kernel = _first_kernel(_keras_layer(model, layer.name))
         if kernel is not None:
             kernel_owners.append((layer.name, kernel))
     kernels = [kernel for _, kernel in kernel_owners]
@@ -61,6 +61,16 @@ def make_probe(plan, model, loss_fn):
         )
 
     return probe
+
+
+def _first_kernel(keras_layer):
+    """The layer's kernel; of a layer made of sublayers (attention), the first one's (its query's)."""
+    if keras_layer is None:
+        return None
+    kernel = getattr(keras_layer, "kernel", None)
+    if kernel is None:
+        kernel = next((weight for weight in keras_layer.weights if weight.name == "kernel"), None)
+    return kernel
 
 
 def _keras_layer(model, name: str):
