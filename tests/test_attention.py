@@ -72,6 +72,20 @@ def test_both_backends_build_the_checkers_count_and_train(backend, tmp_path):
     assert np.all(np.isfinite(result.history["loss"])) and result.history["loss"][-1] < result.history["loss"][0]
 
 
+def test_both_backends_draw_attentions_kernels_with_keras_glorot_limit():
+    plan = plan_of("input 7x4\nattention heads=3 key=5\nflatten\ndense 1")
+    limit = (6 / (4 + 3 * 5)) ** 0.5
+    keras_model = nnspec.build(plan, "keras")
+    tf1_model = nnspec.build(plan_of("input 7x4\nattention heads=3 key=5\nflatten\ndense 1", "tf1"), "tf1")
+    tf1_weights = dict(zip([v.name for v in tf1_model.variables], tf1_model.session.run(tf1_model.variables)))
+    tf1_model.close()
+    for part in ("query", "key", "value", "attention_output"):
+        keras_kernel = next(w.numpy() for w in keras_model.weights if w.path == f"attention_1/{part}/kernel")
+        for kernel in (keras_kernel, tf1_weights[f"attention_1/{part}/kernel:0"]):
+            assert 0.8 * limit < np.abs(kernel).max() <= limit, part
+    assert not np.allclose(tf1_weights["attention_1/query/kernel:0"], tf1_weights["attention_1/key/kernel:0"])
+
+
 def test_diagnostics_probe_attention_in_a_plain_stack(tmp_path):
     text = ("input 6\nembedding 4 vocab=10\nattention heads=2 key=2\nlayernorm\nflatten\ndense 3 softmax\n"
             "train sgd lr=0.05 epochs=2 batch=16 diagnostics=true")

@@ -6,7 +6,9 @@ weights (`attention_1/query/kernel`, `layernorm_1/gamma`, `positions_1/embedding
 made in Keras' order, so that a tf1 checkpoint loads into the Keras model. Attention
 computes what Keras' MultiHeadAttention does: per-head projections, scaled dot
 products, a softmax over the steps (dropout on its weights while training), the heads
-projected back to the features. TensorFlow is imported inside each builder.
+projected back to the features. Its kernels are drawn as Keras draws them, Glorot
+uniform with a projection's fans (the features and heads x key), not those TF1 gives a
+3-d shape. TensorFlow is imported inside each builder.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from ...types import LayerBuilder, ResolvedLayer
 PROJECT, BACK = "btf,fhk->bthk", "bthk,hkf->btf"
 SCORES, COMBINE = "bshk,bthk->bhts", "bhts,bshk->bthk"  # s: the attended step, t: the attending one
 PROJECTIONS = ("query", "key", "value")
+V1 = "tf.compat.v1"
 
 
 def build_layernorm(x, layer: ResolvedLayer, ctx):
@@ -32,25 +35,34 @@ def build_layernorm(x, layer: ResolvedLayer, ctx):
     return x * scale + (beta - mean * scale)
 
 
+def _glorot_limit(features: int, heads: int, size: int) -> float:
+    """Keras' Glorot limit for its projections: fans are the features and heads x key (not a 3-d conv's)."""
+    return math.sqrt(6.0 / (features + heads * size))
+
+
 def build_attention(x, layer: ResolvedLayer, ctx):
     import tensorflow as tf
 
     v1 = tf.compat.v1
     a = layer.args
     features, heads, size = layer.input_shape[-1], a["heads"], a["key"]
+    limit = _glorot_limit(features, heads, size)
+
+    def kernel(shape):
+        return v1.get_variable("kernel", shape, tf.float32, ctx.spread_initializer("uniform", limit, ctx.seed()))
+
     projected = {}
     for name in PROJECTIONS:
         with v1.variable_scope(name):
-            kernel = ctx.variable("kernel", [features, heads, size])
-            projected[name] = tf.einsum(PROJECT, x, kernel) + ctx.variable("bias", [heads, size], "zeros")
+            projected[name] = tf.einsum(PROJECT, x, kernel([features, heads, size])) + ctx.variable(
+                "bias", [heads, size], "zeros")
     scores = tf.einsum(SCORES, projected["key"], projected["query"] * (1.0 / math.sqrt(size)))
     weights = tf.nn.softmax(scores, axis=-1)
     if a["dropout"]:
         weights = tf.nn.dropout(weights, rate=1.0 - ctx.keep_prob(a["dropout"]), seed=ctx.seed())
     combined = tf.einsum(COMBINE, weights, projected["value"])
     with v1.variable_scope("attention_output"):
-        kernel = ctx.variable("kernel", [heads, size, features])
-        return tf.einsum(BACK, combined, kernel) + ctx.variable("bias", [features], "zeros")
+        return tf.einsum(BACK, combined, kernel([heads, size, features])) + ctx.variable("bias", [features], "zeros")
 
 
 def build_positions(x, layer: ResolvedLayer, ctx):
@@ -73,18 +85,25 @@ def code_layernorm(x: str, layer: ResolvedLayer, graph) -> str:
 def code_attention(x: str, layer: ResolvedLayer, graph) -> str:
     a, n = layer.args, layer.index + 1
     features, heads, size = layer.input_shape[-1], a["heads"], a["key"]
+    limit = _glorot_limit(features, heads, size)
+
+    def kernel(name: str, shape: list) -> str:  # drawn as build_attention draws it
+        graph.line(f"{name} = {V1}.get_variable(\"{name}\", {shape}, "
+                   f"initializer={V1}.random_uniform_initializer(-{limit!r}, {limit!r}))")
+        return name
+
     for name, letter in zip(PROJECTIONS, "qkv"):
-        kernel = graph.variable(f"W{letter}{n}", [features, heads, size], "xavier_uniform")
+        weights = kernel(f"W{letter}{n}", [features, heads, size])
         bias = graph.variable(f"b{letter}{n}", [heads, size], "zeros")
-        graph.line(f"{letter}{n} = tf.einsum(\"{PROJECT}\", {x}, {kernel}) + {bias}  # the {name} of each step, per head")
+        graph.line(f"{letter}{n} = tf.einsum(\"{PROJECT}\", {x}, {weights}) + {bias}  # the {name} of each step, per head")
     graph.line(f"scores{n} = tf.einsum(\"{SCORES}\", k{n}, q{n} * {1.0 / math.sqrt(size)!r})")
     graph.line(f"weights{n} = tf.nn.softmax(scores{n}, axis=-1)")
     if a["dropout"]:
         graph.line(f"weights{n} = tf.nn.dropout(weights{n}, rate=1.0 - {graph.keep_prob(float(a['dropout']))})")
     graph.line(f"heads{n} = tf.einsum(\"{COMBINE}\", weights{n}, v{n})")
-    kernel = graph.variable(f"Wo{n}", [heads, size, features], "xavier_uniform")
+    weights = kernel(f"Wo{n}", [heads, size, features])
     bias = graph.variable(f"bo{n}", [features], "zeros")
-    graph.line(f"L{n} = tf.einsum(\"{BACK}\", heads{n}, {kernel}) + {bias}")
+    graph.line(f"L{n} = tf.einsum(\"{BACK}\", heads{n}, {weights}) + {bias}")
     return f"L{n}"
 
 
