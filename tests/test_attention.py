@@ -112,7 +112,7 @@ def test_code_writes_attention_in_a_stack_as_a_call_on_the_tensor_twice(tmp_path
     assert "tf.nn.softmax(scores2, axis=-1)" in generate_code(spec, "tf1", None)
 
 
-def test_a_tf1_run_exports_through_the_keras_model_its_weights_load_into(tmp_path, monkeypatch):
+def test_a_tf1_run_exports_to_every_format_through_the_keras_model_its_weights_load_into(tmp_path, monkeypatch):
     from nnspec.export.export import export_run
 
     monkeypatch.setenv("NNSPEC_DATA", str(tmp_path / "data"))
@@ -120,8 +120,9 @@ def test_a_tf1_run_exports_through_the_keras_model_its_weights_load_into(tmp_pat
     text = ("data imdb words=8 encode=sequence maxlen=6\nembedding 4\npositions\n"
             "residual { attention heads=2 key=3 }\nlayernorm\nflatten\ndense 1 sigmoid\ntrain adam epochs=1 batch=16")
     (result,) = nnspec.run(text, "tf1", out=tmp_path / "run", progress="none", report=False)
-    exported = export_run(result.dir, "keras")
-    assert exported.path.is_file() and exported.verification.ok and exported.verification.samples == 16
+    for format in ("keras", "savedmodel", "onnx", "tflite"):
+        exported = export_run(result.dir, format)
+        assert exported.path.exists() and exported.verification.ok and exported.verification.samples == 16, format
 
 
 def test_import_reads_attention_layernorm_and_positions_back(tmp_path):
