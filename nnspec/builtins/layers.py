@@ -7,6 +7,7 @@ import math
 from ..dsl.ast import shape_text
 from ..hookspecs import hookimpl
 from ..types import LayerKind, Param
+from .attention_layers import ATTENTION_LAYERS
 from .merges import MERGE_LAYERS
 
 ACTIVATION = Param("activation", "activation", default=None, doc="activation applied to the output")
@@ -44,6 +45,13 @@ def _flat(kind: str, shape: tuple) -> int:
     if len(shape) != 1:
         raise ValueError(f"{kind} expects a flat input, found {shape_text(shape)}; add 'flatten' before it")
     return shape[0]
+
+
+def _features(kind: str, shape: tuple) -> int:
+    """The features a dense layer reads: a flat vector's, or each step's of a sequence (as Keras' Dense)."""
+    if len(shape) not in (1, 2):
+        raise ValueError(f"{kind} expects a flat input, found {shape_text(shape)}; add 'flatten' before it")
+    return shape[-1]
 
 
 def _image(kind: str, shape: tuple) -> tuple[int, int, int]:
@@ -120,8 +128,8 @@ CORE_LAYERS = (
         "dense",
         positional=(Param("units", "int", min=1, doc="number of units"), ACTIVATION),
         options=(INIT, BIAS, *SPREAD),
-        output_shape=lambda shape, a: (_flat("dense", shape) and a["units"],),
-        param_count=lambda shape, a: _flat("dense", shape) * a["units"] + _bias_count(a),
+        output_shape=lambda shape, a: (*shape[:-1], _features("dense", shape) and a["units"]),
+        param_count=lambda shape, a: _features("dense", shape) * a["units"] + _bias_count(a),
         finalize=_finalize_dense,
         doc="fully connected layer",
     ),
@@ -189,5 +197,5 @@ CORE_LAYERS = (
 
 @hookimpl
 def register_layers(register):
-    for kind in (*CORE_LAYERS, *MERGE_LAYERS):
+    for kind in (*CORE_LAYERS, *MERGE_LAYERS, *ATTENTION_LAYERS):
         register(kind)

@@ -84,7 +84,7 @@ def _exploding_init(plan: Plan, out) -> None:
         return
     for layer in relu:
         spread = _spread(layer)
-        fan_in = math.prod(layer.input_shape) if layer.kind == "dense" else None
+        fan_in = layer.input_shape[-1] if layer.kind == "dense" else None
         if layer.kind == "conv2d":
             fan_in = layer.args["kernel"][0] * layer.args["kernel"][1] * layer.input_shape[-1]
         if spread is None or not fan_in:

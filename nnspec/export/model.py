@@ -2,10 +2,11 @@
 
 A keras run's weights come from its `model.keras`; a tf1 run's from its Saver
 checkpoint, variable by variable (`dense_1/kernel` -> the Keras layer `dense_1`'s
-`kernel`; `lstm_1/forward/kernel` -> the forward layer's of the Bidirectional `lstm_1`): both backends name layers and weights alike and compute the same
-functions, so the Keras model gives the tf1 graph's outputs. The model is built
-from the run's plan by the keras backend, so plugin layers work when their plugin
-registers a keras builder.
+`kernel`; `lstm_1/forward/kernel` -> the forward layer's of the Bidirectional `lstm_1`;
+`attention_1/query/kernel` -> the kernel of its sublayer `query`): both backends name
+layers and weights alike and compute the same functions, so the Keras model gives the
+tf1 graph's outputs. The model is built from the run's plan by the keras backend, so
+plugin layers work when their plugin registers a keras builder.
 """
 
 from __future__ import annotations
@@ -68,11 +69,13 @@ def _load_checkpoint(model, prefix) -> None:
 
 
 def _variable_name(layer, weight) -> str:
-    """`layer/weight`, and `layer/forward/weight` or `layer/backward/weight` inside a bidirectional layer."""
+    """`layer/weight`; `layer/forward/weight` or `layer/backward/weight` inside a bidirectional
+    layer; `attention_1/query/kernel`: a layer's sublayers name their weights inside its name."""
+    path = getattr(weight, "path", "")
     for direction in ("forward", "backward"):
-        if f"/{direction}_{layer.name}/" in weight.path:
+        if f"/{direction}_{layer.name}/" in path:
             return f"{layer.name}/{direction}/{weight.name}"
-    return f"{layer.name}/{weight.name}"
+    return path if path.startswith(f"{layer.name}/") else f"{layer.name}/{weight.name}"
 
 
 def serving_function(model, plan):

@@ -54,7 +54,8 @@ from __future__ import annotations
 from ...hookspecs import hookimpl
 from ...types import Backend
 from . import keras as keras_backend
-from . import keras_layers, keras_sequences, merge_builders, pooling_builders, tf1_layers, tf1_recurrent
+from . import keras_attention, keras_layers, keras_sequences, merge_builders, pooling_builders
+from . import tf1_attention, tf1_layers, tf1_recurrent
 from . import tf1 as tf1_backend
 
 BACKENDS = (
@@ -83,6 +84,7 @@ def register_backends(register):
 @hookimpl
 def register_layer_builders(register):
     """Register how each backend builds every core layer kind (and writes it in a script, and reads it back)."""
-    for module in (keras_layers, tf1_layers, merge_builders, pooling_builders, keras_sequences, tf1_recurrent):
+    for module in (keras_layers, tf1_layers, merge_builders, pooling_builders, keras_sequences, tf1_recurrent,
+                   keras_attention, tf1_attention):
         for builder in module.LAYER_BUILDERS:
             register(builder)

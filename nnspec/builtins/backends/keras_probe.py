@@ -16,20 +16,20 @@ from ... import objectives
 
 def make_probe(plan, model, loss_fn):
     """A function (x, y) -> Probe for a built keras model and its loss (compiled once, reused each epoch)."""
+    import keras
     import tensorflow as tf
 
     wanted = {layer.name for layer in plan.layers}
     kernel_owners = []
     for layer in plan.layers:
-        kernel = getattr(_keras_layer(model, layer.name), "kernel", None)
+        kernel = _first_kernel(_keras_layer(model, layer.name))
         if kernel is not None:
             kernel_owners.append((layer.name, kernel))
     kernels = [kernel for _, kernel in kernel_owners]
-
-    if plan.is_graph:  # branches: every layer's output from one model over the graph
-        import keras
-
-        named = [name for name in (layer.name for layer in plan.layers) if _keras_layer(model, name) is not None]
+    named = [name for name in (layer.name for layer in plan.layers) if _keras_layer(model, name) is not None]
+    # branches, or a layer called on more than one tensor (attention's mha(x, x)): every
+    # layer's output from one model over the graph
+    if plan.is_graph or (not isinstance(model, keras.Sequential) and len(named) == len(plan.layers)):
         taps = keras.Model(model.inputs, [model.get_layer(name).output for name in named])
 
         def run_layers(x):
@@ -61,6 +61,16 @@ def make_probe(plan, model, loss_fn):
         )
 
     return probe
+
+
+def _first_kernel(keras_layer):
+    """The layer's kernel; of a layer made of sublayers (attention), the first one's (its query's)."""
+    if keras_layer is None:
+        return None
+    kernel = getattr(keras_layer, "kernel", None)
+    if kernel is None:
+        kernel = next((weight for weight in keras_layer.weights if weight.name == "kernel"), None)
+    return kernel
 
 
 def _keras_layer(model, name: str):

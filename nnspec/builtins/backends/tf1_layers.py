@@ -31,7 +31,7 @@ def build_dense(x, layer: ResolvedLayer, ctx: BuildContext):
     import tensorflow as tf
 
     a = layer.args
-    out = tf.matmul(x, ctx.weights("kernel", [layer.input_shape[0], a["units"]]))
+    out = tf.matmul(x, ctx.weights("kernel", [layer.input_shape[-1], a["units"]]))
     if a["bias"] != "none":
         out = out + ctx.weights("bias", [a["units"]])
     return _activate(out, a["activation"], ctx)
@@ -112,7 +112,7 @@ def _n(layer: ResolvedLayer) -> int:
 
 def code_dense(x: str, layer: ResolvedLayer, graph) -> str:
     a, n = layer.args, _n(layer)
-    w = graph.variable(f"W{n}", [layer.input_shape[0], a["units"]], a["init"])
+    w = graph.variable(f"W{n}", [layer.input_shape[-1], a["units"]], a["init"])
     expression = f"tf.matmul({x}, {w})"
     if a["bias"] != "none":
         expression += f" + {graph.variable(f'b{n}', [a['units']], a['bias'])}"

@@ -17,10 +17,15 @@ def probe_ops(plan, loss, layer_outputs: dict) -> dict:
     """Ops for the probe in the current graph: outputs by layer, kernels and their gradients."""
     import tensorflow as tf
 
-    by_name = {v.name: v for v in tf.compat.v1.global_variables()}
+    variables = tf.compat.v1.global_variables()
+    by_name = {v.name: v for v in variables}
     kernels = {}
     for layer in plan.layers:
+        # a layer's kernel; of a layer made of sublayers (attention_1/query/kernel), the first one's
         kernel = by_name.get(f"{layer.name}/kernel:0")
+        if kernel is None:
+            kernel = next((v for v in variables
+                           if v.name.startswith(f"{layer.name}/") and v.name.endswith("/kernel:0")), None)
         if kernel is not None:
             kernels[layer.name] = kernel
     gradients = tf.gradients(loss, list(kernels.values()))
