@@ -144,6 +144,7 @@ def _blank_result(plan: Plan, data: Data) -> RunResult:
         variant=dict(plan.variant),
         backend=plan.backend,
         seed=plan.seed,
+        data_seed=plan.data_seed,
         epochs=plan.train.epochs,
         metrics={},
         history={},
