@@ -175,14 +175,10 @@ def backend_named(name: str):
 
 
 def backend_name(name: str) -> str:
-    """The canonical name of a backend, or a PluginError with a did-you-mean hint."""
+    """The canonical name of a backend asked for by `--backend` (or `backend=`): a UsageError as a spec refuses it."""
     from ..plugins import get_registries
 
-    backends = get_registries().backends
-    canonical = backends.resolve(name)
-    if canonical is None:
-        backends.get(name)  # raises with a did-you-mean hint
-    return canonical
+    return get_registries().backends.option(name, "--backend")
 
 
 class _backend_errors:
