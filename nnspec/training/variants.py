@@ -89,6 +89,7 @@ def run_plan(plan: Plan, folder: Path, loader: DataLoader, reporter: Progress, r
         result.group = {name: value for name, value in result.variant.items() if name not in seed_axes}
     result.interrupted = True
     backend = backend or backend_named(plan.backend)
+    result.extras.update(getattr(backend, "results", None) or {})  # a distributed run's strategy and workers
     seed_everything(plan.seed)
     try:
         with _backend_errors(plan):
