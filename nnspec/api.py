@@ -178,7 +178,8 @@ def run(
 def backend_line(plans: list[Plan], given: bool, written: bool) -> str:
     """`backend tf1 (--backend)`: what the run trains on, and what chose it."""
     names = ", ".join(dict.fromkeys(plan.backend for plan in plans))
-    source = "--backend" if given else "the spec's backend line" if written else "the default; --backend tf1 chooses another"
+    source = ("--backend" if given else "the spec's backend line" if written
+              else "the default; --backend tf1 chooses another")
     return f"backend {names} ({source})"
 
 
