@@ -217,13 +217,25 @@ def _count_params(model) -> int | None:
 
 
 def _compare_layer_outputs(keras_model, tf1_model, x) -> tuple[bool, str]:
-    """Copy tf1's weights into the Keras model; (same outputs?, what differs)."""
-    values = tf1_model.session.run(tf1_model.variables)
-    theirs = [tuple(v.shape) for v in keras_model.weights]
-    ours = [tuple(v.shape) for v in values]
-    if theirs != ours:
-        return False, f"weights differ: keras {theirs}, tf1 {ours}"
-    keras_model.set_weights(values)
+    """Copy tf1's weights into the Keras model by the weight-name contract, as export does; (same outputs?, why not)."""
+    from .builtins.backends.weight_names import CONTRACT, tf1_names
+
+    values = dict(zip((v.name.split(":")[0] for v in tf1_model.variables),
+                      tf1_model.session.run(tf1_model.variables)))
+    try:
+        pairs = tf1_names(keras_model, [layer.name for layer in tf1_model.plan.layers])
+    except NNSpecError as error:
+        return False, f"{error.message}; {error.hint}"
+    for key, weight in pairs:
+        if key not in values:
+            return False, (f"the tf1 model has no variable '{key}' for the Keras weight '{weight.path}' "
+                           f"(tf1 has {', '.join(values) or 'none'}; {CONTRACT})")
+        if tuple(values[key].shape) != tuple(weight.shape):
+            return False, f"'{key}' is {tuple(values[key].shape)} on tf1, {tuple(weight.shape)} on keras"
+        weight.assign(values[key])
+    unused = sorted(set(values) - {key for key, _ in pairs})
+    if unused:
+        return False, f"tf1 variables no Keras weight is named after: {', '.join(unused)} ({CONTRACT})"
     return _close(_keras_outputs(keras_model, x), tf1_model.predict(x))
 
 

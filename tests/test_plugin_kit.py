@@ -164,8 +164,9 @@ class Residual:
             import tensorflow as tf
 
             width = layer.input_shape[0]
-            kernel = ctx.variable("kernel", [width, width])
-            bias = ctx.variable("bias", [width], "zeros")
+            # the Keras layer residual_1_dense's kernel is residual_1/dense/kernel (docs/plugins.md, Weight names)
+            kernel = ctx.variable("dense/kernel", [width, width])
+            bias = ctx.variable("dense/bias", [width], "zeros")
             inner = tf.matmul(x, kernel) + bias
             activation = ctx.activation(layer.args["activation"])
             return x + (activation(inner) if activation else inner)
@@ -203,6 +204,46 @@ def test_verify_plugin_passes_on_a_residual_plugin_from_code(plugin):
     assert {(row.check, row.backend) for row in rows} == {
         ("builder", "keras"), ("builder", "tf1"), ("parameters", "keras"), ("parameters", "tf1"),
         ("same outputs", "keras=tf1"), ("save and reload", "keras")}
+
+
+def misnamed_tf1_residual(x, layer, ctx):
+    """Its weights are residual_1/kernel and residual_1/bias, which no Keras weight is named after."""
+    import tensorflow as tf
+
+    width = layer.input_shape[0]
+    return x + tf.matmul(x, ctx.variable("kernel", [width, width])) + ctx.variable("bias", [width], "zeros")
+
+
+class MisnamedResidual(Residual):
+    @hookimpl
+    def register_layer_builders(self, register):
+        builders = []
+        Residual.register_layer_builders(self, builders.append)
+        register(builders[0])  # the keras one
+        register(LayerBuilder("tf1", "residual", misnamed_tf1_residual))
+
+
+def test_verify_plugin_pairs_weights_by_name_as_export_does(plugin):
+    """Weights copied by position would pass here and then fail a tf1 run's export; by name, verify says why."""
+    from nnspec.verify import verify_plugins
+
+    plugin(MisnamedResidual(), "misnamed")
+    verification = verify_plugins(["misnamed"])
+    (failed,) = verification.failures
+    assert (failed.check, failed.backend) == ("same outputs", "keras=tf1")
+    assert "the tf1 model has no variable 'residual_1/dense/kernel' for the Keras weight" in failed.detail
+    assert "docs/plugins.md, Weight names" in failed.detail
+
+
+def test_a_tf1_run_of_a_plugin_layer_exports_by_the_names_verify_checked(plugin, tmp_path):
+    from nnspec.export.export import export_run
+
+    plugin(Residual(), "residual")
+    assert verify_plugin("residual").ok
+    nnspec.run("data iris\ndense 8 relu\nresidual tanh\ndense 3 softmax\ntrain adam epochs=2 batch=8", "tf1",
+               out=tmp_path / "run", progress="none", report=False)
+    exported = export_run(tmp_path / "run", "keras", tmp_path / "model.keras")
+    assert exported.verification.ok and exported.path.is_file()
 
 
 class MiscountedResidual(Residual):
@@ -308,3 +349,54 @@ def test_from_arrays_says_when_the_arrays_do_not_match_the_declaration(plugin, t
     with pytest.raises(NNSpecError, match="declares 100 rows of shape \\(13,\\), its arrays hold 178"):
         nnspec.run("data short\ndense 3 softmax\ntrain adam epochs=1", out=tmp_path / "run", progress="none",
                    report=False)
+
+
+# ------------------------------------------------------------------ each initializer call its own seed
+
+
+class Twin:
+    """`twin`: two dense parts of the input's width, each with its own ctx.initializer call, added."""
+
+    @hookimpl
+    def register_layers(self, register):
+        register(LayerKind("twin", param_count=lambda shape, a: 2 * shape[0] * shape[0]))
+
+    @hookimpl
+    def register_layer_builders(self, register):
+        def keras_twin(layer, ctx):
+            import keras
+
+            width = layer.input_shape[0]
+            parts = [keras.layers.Dense(width, use_bias=False, kernel_initializer=ctx.initializer("xavier_uniform"),
+                                        name=f"{layer.name}_{part}") for part in ("a", "b")]
+            add = keras.layers.Add(name=layer.name)
+            return lambda x: add([part(x) for part in parts])
+
+        def tf1_twin(x, layer, ctx):
+            import tensorflow as tf
+
+            width = layer.input_shape[0]
+            return sum(tf.matmul(x, ctx.variable(f"{part}/kernel", [width, width])) for part in ("a", "b"))
+
+        register(LayerBuilder("keras", "twin", keras_twin))
+        register(LayerBuilder("tf1", "twin", tf1_twin))
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_each_initializer_call_draws_its_own_seed_and_the_same_spec_the_same_weights(plugin, backend):
+    plugin(Twin(), "twin")
+    text = f"input 6\ntwin\ndense 1\ntrain sgd loss=mse\nseed 3\nbackend {backend}"
+
+    def kernels():
+        model = nnspec.build(text, backend)
+        if backend == "keras":
+            return [np.asarray(w) for w in model.weights if w.path.startswith("twin_1_")]
+        values = dict(zip((v.name.split(":")[0] for v in model.variables), model.session.run(model.variables)))
+        model.close()
+        return [values["twin_1/a/kernel"], values["twin_1/b/kernel"]]
+
+    a, b = kernels()
+    assert not np.allclose(a, b)  # two calls, two seeds: the parts start apart
+    again = kernels()
+    np.testing.assert_array_equal(again[0], a)
+    np.testing.assert_array_equal(again[1], b)
