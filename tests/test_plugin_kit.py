@@ -192,9 +192,11 @@ def test_a_functional_keras_builder_makes_a_residual_layer_that_saves_and_reload
 
 
 def test_verify_plugin_passes_on_the_builtins():
-    result = invoke("verify-plugin", "layers", "names")
+    result = invoke("verify-plugin", "layers", "names", "datasets")
     assert result.exit_code == 0, result.stdout
     assert "layer kind conv2d" in result.stdout and "activation gelu" in result.stdout
+    assert "dataset iris" in result.stdout and "command datasets" in result.stdout
+    assert "parameters at width" in result.stdout  # dense 8 on input 8 as well as dense 3
     assert "FAILED" not in result.stdout
 
 
@@ -400,3 +402,142 @@ def test_each_initializer_call_draws_its_own_seed_and_the_same_spec_the_same_wei
     again = kernels()
     np.testing.assert_array_equal(again[0], a)
     np.testing.assert_array_equal(again[1], b)
+
+
+# ------------------------------------------------------------------ reloading as a user does
+
+
+class LazyDoubler:
+    """`doubler`: a Keras class defined and registered inside the builder, so that the plugin imports no Keras.
+
+    The process that built the model knows the class; a user's fresh process, which
+    imports the plugin but never runs the builder, does not.
+    """
+
+    @hookimpl
+    def register_layers(self, register):
+        register(LayerKind("doubler"))
+
+    @hookimpl
+    def register_layer_builders(self, register):
+        def keras_doubler(layer, ctx):
+            import keras
+
+            @keras.saving.register_keras_serializable(package="lazy_doubler")
+            class Doubler(keras.layers.Layer):
+                def call(self, x):
+                    return x * 2
+
+            return Doubler(name=layer.name)
+
+        register(LayerBuilder("keras", "doubler", keras_doubler))
+        register(LayerBuilder("tf1", "doubler", lambda x, layer, ctx: x * 2))
+
+
+def test_verify_plugin_reloads_the_saved_model_in_a_fresh_process_as_a_user_does(plugin):
+    import keras
+
+    plugin(LazyDoubler(), "lazy")
+    model = nnspec.build("input 4\ndoubler\ndense 1\ntrain sgd loss=mse", "keras")
+    model.save(Path(__import__("tempfile").mkdtemp()) / "m.keras")  # this process would reload it happily
+    result = invoke("verify-plugin", "lazy")
+    assert result.exit_code == 1
+    (failed,) = [line for line in result.stdout.splitlines() if "FAILED" in line]
+    assert "save and reload" in failed and "in a fresh process:" in failed and "Doubler" in failed
+    assert "docs/plugins.md, Keras objects" in failed
+    assert keras.saving.get_registered_object("lazy_doubler>Doubler") is not None
+
+
+# ------------------------------------------------------------------ the same-width path, datasets, commands
+
+
+class ProjectingResidual:
+    """`proj_residual UNITS`: dense(x) + x, through a projection when UNITS differs from the input's width.
+
+    Its param_count forgets that the same-width path has no projection: only a sample
+    network at the input's width shows it.
+    """
+
+    @hookimpl
+    def register_layers(self, register):
+        register(LayerKind("proj_residual", positional=(Param("units", "int", min=1),),
+                           output_shape=lambda shape, a: (a["units"],),
+                           param_count=lambda shape, a: 2 * shape[0] * a["units"] + a["units"]))
+
+    @hookimpl
+    def register_layer_builders(self, register):
+        def keras_residual(layer, ctx):
+            import keras
+
+            units, width = layer.args["units"], layer.input_shape[0]
+            dense = keras.layers.Dense(units, kernel_initializer=ctx.initializer("xavier_uniform"),
+                                       name=f"{layer.name}_dense")
+            project = (keras.layers.Dense(units, use_bias=False, kernel_initializer=ctx.initializer("xavier_uniform"),
+                                          name=f"{layer.name}_projection") if units != width else None)
+            add = keras.layers.Add(name=layer.name)
+            return lambda x: add([project(x) if project else x, dense(x)])
+
+        def tf1_residual(x, layer, ctx):
+            import tensorflow as tf
+
+            units, width = layer.args["units"], layer.input_shape[0]
+            inner = tf.matmul(x, ctx.variable("dense/kernel", [width, units])) + ctx.variable("dense/bias", [units],
+                                                                                              "zeros")
+            skip = tf.matmul(x, ctx.variable("projection/kernel", [width, units])) if units != width else x
+            return skip + inner
+
+        register(LayerBuilder("keras", "proj_residual", keras_residual))
+        register(LayerBuilder("tf1", "proj_residual", tf1_residual))
+
+
+def test_verify_plugin_builds_the_same_width_path_too(plugin):
+    from nnspec.verify import verify_plugins
+
+    plugin(ProjectingResidual(), "projecting")
+    verification = verify_plugins(["projecting"])
+    passed = {(row.check, row.backend) for row in verification.rows if row.ok}
+    assert {("parameters", "keras"), ("same outputs", "keras=tf1"), ("same outputs at width", "keras=tf1"),
+            ("save and reload at width", "keras")} <= passed
+    failed = {(row.check, row.backend): row.detail for row in verification.failures}
+    assert failed == {("parameters at width", "keras"): "the backend counts 72, the kind declares 136",
+                      ("parameters at width", "tf1"): "the backend counts 72, the kind declares 136"}
+
+
+def read_short():
+    from sklearn.datasets import load_iris
+
+    return load_iris(return_X_y=True)
+
+
+class DatasetAndCommand:
+    """A dataset whose meta promises another number of classes than its arrays hold, and two commands."""
+
+    @hookimpl
+    def register_datasets(self, register):
+        register(from_arrays("iris_two", read_short, rows=150, input_shape=(4,), task="multiclass", classes=2))
+        register(from_arrays("iris_three", read_short, rows=150, input_shape=(4,), task="multiclass", classes=3))
+
+    @hookimpl
+    def register_commands(self, cli):
+        def hello(name: str = "you"):
+            """Say hello."""
+            print(f"hello {name}")
+
+        def broken(options: "NoSuchType"):  # noqa: F821  (typer cannot read its signature)
+            """Never answers."""
+
+        cli.command("hello")(hello)
+        cli.command("broken")(broken)
+
+
+def test_verify_plugin_checks_datasets_and_commands(plugin):
+    from nnspec.verify import verify_plugins
+
+    plugin(DatasetAndCommand(), "extras")
+    rows = {(row.item, row.check): row for row in verify_plugins(["extras"]).rows}
+    assert all(rows[("dataset iris_three", check)].ok for check in ("loads", "arrays as meta says",
+                                                                     "same seed, same data"))
+    wrong = rows[("dataset iris_two", "arrays as meta says")]
+    assert not wrong.ok and "y_train holds classes 0 to 2, meta says 2" in wrong.detail
+    assert rows[("command hello", "--help")].ok
+    assert not rows[("command broken", "--help")].ok

@@ -22,7 +22,7 @@ CONTRACT = "docs/plugins.md, Weight names"
 
 
 def tf1_scope(keras_layer: str, layer_names: Iterable[str]) -> str | None:
-    """The tf1 scope of a Keras layer: `dense_1` -> `dense_1`, `residual_1_dense` -> `residual_1/dense`; None: neither."""
+    """The tf1 scope of a Keras layer: `dense_1` -> `dense_1`, `residual_1_dense` -> `residual_1/dense`, else None."""
     names = set(layer_names)
     if keras_layer in names:
         return keras_layer
