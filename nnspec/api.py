@@ -190,11 +190,19 @@ def resume(folder: str | Path, *, progress: str = "auto", stream: TextIO | None 
     The spec, overrides and seed come from the folder (spec.nn, results.json); the
     weights, optimizer state, shuffling RNG and history from checkpoint.npz.
     """
-    from .dsl.parser import parse
-    from .rundir import RESULTS_FILE, SEARCH_FILE, check_folder, is_sweep, read_json
-    from .training import checkpoint
+    from .files import held_alone
+    from .rundir import check_folder
 
     folder = check_folder(Path(folder))
+    with held_alone(folder, "resumed"):  # two resumes of one folder would both write it
+        return _resume(folder, progress, stream, report)
+
+
+def _resume(folder: Path, progress: str, stream: TextIO | None, report: bool) -> RunResults:
+    from .dsl.parser import parse
+    from .rundir import RESULTS_FILE, SEARCH_FILE, is_sweep, read_json
+    from .training import checkpoint
+
     reporter = make_progress(progress, stream or sys.stdout)
     reporter.message(f"checking {folder} ...")
     if (folder / SEARCH_FILE).is_file():

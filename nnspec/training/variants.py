@@ -103,6 +103,7 @@ def run_plan(plan: Plan, folder: Path, loader: DataLoader, reporter: Progress, r
             with _backend_errors(plan):
                 checkpoint.restore(trainer, state)
             reporter.message(f"resuming after epoch {start.epoch} of {plan.train.epochs}")
+            _continue_from(folder, start, result)  # so that results.json says what was done, killed or not
         write_results(folder, result)
         with _backend_errors(plan):
             train_loop(plan, trainer, arrays, reporter, result, folder, start, callbacks)
@@ -133,6 +134,24 @@ def run_plan(plan: Plan, folder: Path, loader: DataLoader, reporter: Progress, r
     (folder / CHECKPOINT_FILE).unlink(missing_ok=True)  # finished: the model and results replace it
     reporter.finish_variant(result)
     return result
+
+
+def _continue_from(folder: Path, start, result: RunResult) -> None:
+    """A resumed run's result as its checkpoint and results.json left it: history, epochs, timings, extras."""
+    from dataclasses import fields
+
+    from ..rundir import RESULTS_FILE, best_epoch, read_json
+
+    result.history = {name: [float(v) for v in values] for name, values in start.history.items()}
+    result.epochs_done, result.epoch_seconds = start.epoch, list(start.epoch_seconds)
+    result.train_seconds = start.train_seconds
+    result.best_epoch = best_epoch(result.history) if result.history else None
+    own = {f.name for f in fields(RunResult)}
+    try:
+        saved = read_json(folder / RESULTS_FILE)
+    except NNSpecError:
+        return
+    result.extras.update({key: value for key, value in saved.items() if key not in own and key not in result.extras})
 
 
 def _blank_result(plan: Plan, data: Data) -> RunResult:
