@@ -28,6 +28,7 @@ from .training.environment import import_tensorflow_quietly, seed_everything
 from .training.evaluation import rank
 from .training.progress import Progress, make_progress
 from .training.variants import backend_name, backend_named, run_plans
+from .dsl.ast import BackendStmt
 from .dsl.ranges import has_ranges, needs_trials_error
 from .dsl.sweep import seed_axes, with_seeds
 from .summary import group_runs, rank_groups
@@ -118,6 +119,7 @@ def run(
     reporter.message(f"checking {name} ...")
     # everything a user can get wrong is checked before TensorFlow's seconds-long import
     spec = as_spec(spec_or_path)
+    written = spec.first(BackendStmt) is not None
     if backend is not None:
         backend = backend_name(backend)  # a wrong name is the caller's, not the spec's line
     spec = apply_overrides(spec, epochs=epochs, batch=batch, lr=lr, seed=seed, backend=backend,
@@ -126,6 +128,7 @@ def run(
         spec = with_seeds(spec, seeds)
     spec = quick(spec, reporter)
     plans = plans_for(spec)
+    reporter.message(backend_line(plans, given=backend is not None, written=written))
     show_check_notes(spec, reporter)
     tracking = tracking_options(tensorboard, mlflow)
     if trials is not None:
@@ -172,6 +175,14 @@ def run(
     return _finish(plans, root, results, errors, reporter, report, repeated, tracking)
 
 
+def backend_line(plans: list[Plan], given: bool, written: bool) -> str:
+    """`backend tf1 (--backend)`: what the run trains on, and what chose it."""
+    names = ", ".join(dict.fromkeys(plan.backend for plan in plans))
+    source = ("--backend" if given else "the spec's backend line" if written
+              else "the default; --backend tf1 chooses another")
+    return f"backend {names} ({source})"
+
+
 def resume(folder: str | Path, *, progress: str = "auto", stream: TextIO | None = None,
            report: bool = True) -> RunResults:
     """Continue an interrupted run in its folder from its last checkpoint, to the end.
@@ -179,11 +190,19 @@ def resume(folder: str | Path, *, progress: str = "auto", stream: TextIO | None 
     The spec, overrides and seed come from the folder (spec.nn, results.json); the
     weights, optimizer state, shuffling RNG and history from checkpoint.npz.
     """
-    from .dsl.parser import parse
-    from .rundir import RESULTS_FILE, SEARCH_FILE, check_folder, is_sweep, read_json
-    from .training import checkpoint
+    from .files import held_alone
+    from .rundir import check_folder
 
     folder = check_folder(Path(folder))
+    with held_alone(folder, "resumed"):  # two resumes of one folder would both write it
+        return _resume(folder, progress, stream, report)
+
+
+def _resume(folder: Path, progress: str, stream: TextIO | None, report: bool) -> RunResults:
+    from .dsl.parser import parse
+    from .rundir import RESULTS_FILE, SEARCH_FILE, is_sweep, read_json
+    from .training import checkpoint
+
     reporter = make_progress(progress, stream or sys.stdout)
     reporter.message(f"checking {folder} ...")
     if (folder / SEARCH_FILE).is_file():

@@ -81,7 +81,7 @@ def check_command(
     if backend is not None:
         from .plugins import get_registries
 
-        backend = get_registries().backends.get(backend).name  # an unknown name: one error, not one per file
+        backend = get_registries().backends.option(backend, "--backend")  # one error, not one per file
     exit_code = 0
     found = []
     for path in specs:

@@ -2,6 +2,7 @@
 
     write_atomically(path, text)    # a temporary file beside the target, then one rename
     check_new_output(path, force=False, inputs=(spec,))  # never over an input; not over a file unasked
+    with held_alone(folder, "resumed"): ...              # one process at a time writes a run folder
 
 A crash or a full disk leaves either the old file or the new one, never half of one,
 and never a stray temporary file. A symlink stays a symlink: its target is rewritten.
@@ -13,11 +14,13 @@ from __future__ import annotations
 import os
 import stat
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 from .errors import NNSpecError, UsageError
 
 TEMP_PREFIX = ".nnspec-tmp-"
+LOCK_FILE = ".nnspec-lock"  # held while a process resumes a run folder (held_alone)
 
 
 def write_atomically(path: str | Path, data: str | bytes, *, mode: int | None = None, sync: bool = True) -> Path:
@@ -103,3 +106,32 @@ def default_mode() -> int:
 def _cannot_write(path: str | Path, error: OSError) -> NNSpecError:
     reason = error.strerror or str(error)
     return NNSpecError(f"cannot write {path}: {reason}", filename=None)
+
+
+@contextmanager
+def held_alone(folder: Path, doing: str):
+    """Hold `folder`'s lock while `doing` (another process holding it: UsageError); the lock file goes after.
+
+    The lock is the operating system's (flock), so a process that is killed lets it go.
+    Where flock does not exist (Windows) nothing is locked.
+    """
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not on POSIX
+        yield
+        return
+    path = Path(folder) / LOCK_FILE
+    handle = open(path, "a")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.close()
+        raise UsageError(f"'{folder}' is being {doing} by another process",
+                         hint="wait for it to finish, or stop it first") from None
+    try:
+        yield
+    finally:
+        path.unlink(missing_ok=True)
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        handle.close()
+

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Generic, Iterator, TypeVar
 
-from .errors import PluginError, SpecError
+from .errors import PluginError, SpecError, UsageError
 
 T = TypeVar("T")
 
@@ -73,8 +73,28 @@ class Registry(Generic[T]):
         return self._items[canonical]
 
     def suggest(self, name: str) -> str | None:
-        """A `did you mean 'x'?` hint for an unknown name, or None."""
-        return did_you_mean(name, [*self._items, *self._aliases])
+        """A `did you mean 'x'?` hint for an unknown name, else the known names (None when there are none)."""
+        return did_you_mean(name, [*self._items, *self._aliases]) or self.known()
+
+    def known(self) -> str | None:
+        """`known backends: keras, tf1`: every canonical name, for a hint."""
+        if not self._items:
+            return None
+        plural = self.kind + ("es" if self.kind.endswith("s") else "s")
+        return f"known {plural}: {', '.join(self.names())}"
+
+    def option(self, value: str, option: str) -> str:
+        """The canonical name a command-line option such as `--backend` gives; refused as in a spec.
+
+        Names are lower case, as a spec's are (`--backend TF1` is refused with `write 'tf1'`);
+        an unknown one gets a did-you-mean or the known names. Raises UsageError (exit 2).
+        """
+        if value != value.lower() and self.resolve(value.lower()) is not None:
+            raise UsageError(f"{option} {value}: names are lower case", hint=f"write '{value.lower()}'")
+        canonical = self.resolve(value) if value == value.lower() else None
+        if canonical is None:
+            raise UsageError(f"{option}: unknown {self.kind} '{value}'", hint=self.suggest(value))
+        return canonical
 
     def closest(self, name: str) -> str | None:
         """The known name or alias closest to an unknown one (what `suggest` names), or None."""

@@ -56,6 +56,7 @@ class RunResult:
     spec_file: str | None = None  # the spec file it ran from (relative data paths resolve beside it)
     data_file: str | None = None  # the file a file-based dataset (csv) read: titles name it, not "csv"
     group: dict[str, Any] | None = None  # the variant without its seed, when seeds repeat
+    data_seed: int | None = None  # the seed of the data's split (its data line's seed=, else `seed`); None: fixed split
     dir: Path | None = None
     model: Any = field(default=None, repr=False)
     extras: dict[str, Any] = field(default_factory=dict)  # training callbacks' own results.json keys

@@ -14,7 +14,10 @@ from .verify import Verification, verify_plugins
 
 
 def verify_plugin(*names: str) -> Verification:
-    """Run `nnspec verify-plugin` on the named plugins; fail the test with its table if any check fails."""
+    """Run `nnspec verify-plugin` on the named plugins; fail the test with its table if any check fails.
+
+    Returns the `Verification` when every check passes: `.rows`, `.ok`, `.failures`, `.table()`.
+    """
     verification = verify_plugins(names)
     if not verification.ok:
         raise AssertionError("nnspec verify-plugin found problems:\n" + verification.table())

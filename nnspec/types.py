@@ -351,6 +351,18 @@ class Plan:
         return any(layer.inputs for layer in self.layers)
 
     @property
+    def data_seed(self) -> int | None:
+        """The seed the dataset draws its split (or generated samples) with: its own `seed=`, else the spec's.
+
+        None when the dataset takes no seed (a fixed split such as Fashion-MNIST's).
+        `seed` itself seeds the initial weights, dropout and the shuffling of batches.
+        """
+        if "seed" not in self.dataset_options:
+            return None
+        own = self.dataset_options["seed"]
+        return self.seed if own is None else own
+
+    @property
     def input_dtype(self) -> str:
         """int32 when the network starts with an embedding (word indexes), else float32."""
         return "int32" if self.layers and self.layers[0].kind == "embedding" else "float32"

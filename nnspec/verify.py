@@ -5,7 +5,8 @@ checked and built on every backend that builds through the registries (keras and
 tf1): the parameter count each backend's model reports must equal the kind's own
 `param_count`; the tf1 model's weights are copied into the Keras model and both
 must give the same outputs (atol 1e-5); the Keras model must save as `model.keras`
-and load back to the same outputs. For each name (activation, initializer,
+and load back to the same outputs in a fresh process (verify_reload.py), as a user's
+process loads it after importing the plugin. For each name (activation, initializer,
 optimizer, loss, metric) each such backend must have an implementation; an
 activation, loss or metric must also compute the same values on keras and tf1.
 
@@ -16,15 +17,15 @@ activation, loss or metric must also compute the same values on keras and tf1.
 from __future__ import annotations
 
 import dataclasses
-import tempfile
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Iterable
 
 import numpy as np
 
 from .errors import NNSpecError, UsageError
 from .types import Param
+from .verify_items import verify_datasets_and_commands
+from .verify_reload import FreshReloads, plugin_modules
 
 ATOL = 1e-5
 SAMPLE_ROWS = 16
@@ -93,22 +94,27 @@ def verify_plugins(names: Iterable[str] = ()) -> Verification:
                              or f"loaded plugins: {', '.join(infos)}")
     backends = sorted({backend for backend, _ in registries.layer_builders})
     result = Verification()
+    reloads = FreshReloads()
     for name in names:
         provides = infos[name].provides
         kinds = list(provides.get("layer kind", []))
         kinds += [text.split(" (")[0] for text in provides.get("layer builder", [])]
         for kind in dict.fromkeys(kinds):
-            _verify_layer_kind(result, name, kind, backends)
+            _verify_layer_kind(result, name, kind, backends, reloads)
         for what, registry in NAME_KINDS.items():
             for item in provides.get(what, []):
                 _verify_name(result, name, what, registry, item, backends)
+        verify_datasets_and_commands(lambda item, check, ok, detail, plugin=name: result.rows.append(
+            Row(plugin, item, check, "-", ok, detail)), name, provides)
+    reloads.run(plugin_modules(names), _close)
     return result
 
 
 # ------------------------------------------------------------------ layer kinds
 
 
-def _verify_layer_kind(result: Verification, plugin: str, kind: str, backends: list[str]) -> None:
+def _verify_layer_kind(result: Verification, plugin: str, kind: str, backends: list[str],
+                       reloads: FreshReloads) -> None:
     from .plugins import get_registries
 
     registries = get_registries()
@@ -121,46 +127,70 @@ def _verify_layer_kind(result: Verification, plugin: str, kind: str, backends: l
     except NNSpecError as error:
         result.rows.append(Row(plugin, item, "sample network", "-", False, error.message))
         return
+    samples = [(plan, "")]
+    try:  # the same network with each whole-number argument at the input's width: a same-width path's turn
+        wide = _sample_plan(registries.layers.get(kind), kind, at_width=True)
+        if wide.layers[0].args != plan.layers[0].args:
+            samples.append((wide, " at width"))
+    except NNSpecError:
+        pass
+    available = [b for b in backends if b not in missing]
+    for sample, suffix in samples:
+        _verify_sample(result, plugin, item, sample, suffix, available, reloads)
+
+
+def _verify_sample(result: Verification, plugin: str, item: str, plan, suffix: str, backends: list[str],
+                   reloads: FreshReloads) -> None:
+    """Build one sample network on each backend: its parameters, outputs alike, the reload."""
     built = {}
-    for backend in [b for b in backends if b not in missing]:
+    for backend in backends:
         model, problem = _build(plan, backend)
         if problem:
-            result.rows.append(Row(plugin, item, "builds", backend, False, problem))
+            result.rows.append(Row(plugin, item, "builds" + suffix, backend, False, problem))
             continue
         built[backend] = model
         count = _count_params(model)
         if count is not None:
-            result.rows.append(Row(plugin, item, "parameters", backend, count == plan.param_count,
+            result.rows.append(Row(plugin, item, "parameters" + suffix, backend, count == plan.param_count,
                                    f"the backend counts {count:,}, the kind declares {plan.param_count:,}"))
     if "keras" in built and "tf1" in built:
         x = _sample_inputs(plan)
-        result.rows.append(Row(plugin, item, "same outputs", "keras=tf1",
+        result.rows.append(Row(plugin, item, "same outputs" + suffix, "keras=tf1",
                                *_compare_layer_outputs(built["keras"], built["tf1"], x)))
     if "keras" in built:
-        result.rows.append(Row(plugin, item, "save and reload", "keras", *_save_and_reload(plan, built["keras"])))
+        row = Row(plugin, item, "save and reload" + suffix, "keras", False, "not loaded")
+        result.rows.append(row)
+        _reload_in_a_fresh_process(plan, built["keras"], row, reloads)
     for model in built.values():
         if hasattr(model, "close"):
             model.close()
 
 
-def _sample_plan(kind, name: str):
-    """A checked network of one layer of `kind` (flattened), on the first input shape it takes."""
+def _sample_plan(kind, name: str, at_width: bool = False):
+    """A checked network of one layer of `kind` (flattened), on the first input shape it takes.
+
+    `at_width`: each whole-number positional (units, filters) equals the input's last
+    dimension instead of 3, so a layer with a same-width path (a residual without its
+    projection) is built along it too.
+    """
     from .dsl.parser import parse
     from .dsl.validate import check
 
-    # a positional that defaults to None stands for "say this or an option" (dropout's rate or keep=)
-    args = " ".join(_sample_value(param) for param in kind.positional
-                    if param.required or (param.default is None and param.type != "activation"))
     options = " ".join(f"{p.name}={_sample_value(p)}" for p in kind.options if p.required)
     if any(p.type == "activation" and not p.required for p in kind.params()):
         options += " activation=tanh"
     if any(p.name == "vocab" for p in kind.params()):
         options += " vocab=20"  # nothing else says how many distinct tokens a sample has
     last_error = None
-    layer = f"{name} {args} {options}"
-    if kind.merges:  # a merge is the head of a block of branches
-        layer = f"{name} {options} {{ flatten; flatten }}"
     for shape in INPUT_SHAPES:
+        width = int(shape.split("x")[-1])
+        # a positional that defaults to None stands for "say this or an option" (dropout's rate or keep=)
+        args = " ".join(str(width) if at_width and param.type == "int" else _sample_value(param)
+                        for param in kind.positional
+                        if param.required or (param.default is None and param.type != "activation"))
+        layer = f"{name} {args} {options}"
+        if kind.merges:  # a merge is the head of a block of branches
+            layer = f"{name} {options} {{ flatten; flatten }}"
         text = f"input {shape}\n{layer}\nflatten\ntrain sgd loss=mse\nseed 1\n"
         try:
             (plan,) = check(parse(text))
@@ -217,13 +247,25 @@ def _count_params(model) -> int | None:
 
 
 def _compare_layer_outputs(keras_model, tf1_model, x) -> tuple[bool, str]:
-    """Copy tf1's weights into the Keras model; (same outputs?, what differs)."""
-    values = tf1_model.session.run(tf1_model.variables)
-    theirs = [tuple(v.shape) for v in keras_model.weights]
-    ours = [tuple(v.shape) for v in values]
-    if theirs != ours:
-        return False, f"weights differ: keras {theirs}, tf1 {ours}"
-    keras_model.set_weights(values)
+    """Copy tf1's weights into the Keras model by the weight-name contract, as export does; (same outputs?, why not)."""
+    from .builtins.backends.weight_names import CONTRACT, tf1_names
+
+    values = dict(zip((v.name.split(":")[0] for v in tf1_model.variables),
+                      tf1_model.session.run(tf1_model.variables)))
+    try:
+        pairs = tf1_names(keras_model, [layer.name for layer in tf1_model.plan.layers])
+    except NNSpecError as error:
+        return False, f"{error.message}; {error.hint}"
+    for key, weight in pairs:
+        if key not in values:
+            return False, (f"the tf1 model has no variable '{key}' for the Keras weight '{weight.path}' "
+                           f"(tf1 has {', '.join(values) or 'none'}; {CONTRACT})")
+        if tuple(values[key].shape) != tuple(weight.shape):
+            return False, f"'{key}' is {tuple(values[key].shape)} on tf1, {tuple(weight.shape)} on keras"
+        weight.assign(values[key])
+    unused = sorted(set(values) - {key for key, _ in pairs})
+    if unused:
+        return False, f"tf1 variables no Keras weight is named after: {', '.join(unused)} ({CONTRACT})"
     return _close(_keras_outputs(keras_model, x), tf1_model.predict(x))
 
 
@@ -240,20 +282,19 @@ def _close(a, b) -> tuple[bool, str]:
     return (bool(np.isfinite(worst)) and worst <= ATOL), f"outputs differ by up to {worst:.3g} (atol {ATOL:g})"
 
 
-def _save_and_reload(plan, model) -> tuple[bool, str]:
-    import keras
-
+def _reload_in_a_fresh_process(plan, model, row: Row, reloads: FreshReloads) -> None:
+    """Save the model as a run does; the row is answered once a fresh process has loaded it (verify_reload.py)."""
     from .plugins import get_registries
 
+    def answer(ok: bool, detail: str) -> None:
+        row.ok, row.detail = ok, detail
+
     x = _sample_inputs(plan)
-    trainer = get_registries().backends.get("keras").train(plan, model)  # saves as a run does
-    with tempfile.TemporaryDirectory() as folder:
-        try:
-            path = trainer.save(Path(folder))
-            restored = keras.models.load_model(path)
-        except Exception as exc:
-            return False, f"{type(exc).__name__}: {' '.join(str(exc).split())[:200]}"
-        return _close(_keras_outputs(restored, x), _keras_outputs(model, x))
+    trainer = get_registries().backends.get("keras").train(plan, model)
+    try:
+        reloads.add(trainer.save, x, _keras_outputs(model, x), answer)
+    except Exception as exc:
+        answer(False, f"saving: {type(exc).__name__}: {' '.join(str(exc).split())[:200]}")
 
 
 # ------------------------------------------------------------------ names

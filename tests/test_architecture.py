@@ -30,7 +30,8 @@ LAYERS = (
     ("tracking", ("nnspec.tracking",)),
     ("export", ("nnspec.export",)),
     ("public face", ("nnspec", "nnspec.api", "nnspec.api_search", "nnspec.api_specs", "nnspec.cli", "nnspec.commands",
-                     "nnspec.lsp", "nnspec.__main__", "nnspec.datasets", "nnspec.verify", "nnspec.testing",
+                     "nnspec.lsp", "nnspec.__main__", "nnspec.datasets", "nnspec.verify", "nnspec.verify_reload", "nnspec.verify_items",
+                     "nnspec.testing",
                      "nnspec.notebook")),
 )
 

@@ -85,12 +85,46 @@ def test_the_iris_script_trains_to_the_accuracy_the_spec_reaches(scripts, backen
     assert accuracy >= 0.95
 
 
-def test_a_sweep_asks_for_one_variant():
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_every_shipped_spec_gives_a_script_without_flags_and_it_compiles(backend, tmp_path):
+    """A sweep's script holds a function per variant; every script is Python that compiles and lints clean."""
+    for spec in SPECS:
+        result = CliRunner().invoke(app, ["code", str(spec), "--backend", backend])
+        assert result.exit_code == 0, f"{spec.name}: {result.output}"
+        compile(result.output, spec.name, "exec")
+        variants = len(check(load(spec)))
+        assert result.output.count("\ndef variant_") == (variants if variants > 1 else 0), spec.name
+        (tmp_path / f"{spec.stem}_{backend}.py").write_text(result.output)
+    pytest.importorskip("ruff", reason="ruff comes with the test extra")
+    linted = subprocess.run([sys.executable, "-m", "ruff", "check", "--isolated", "--select", "E,F,W,I",
+                             "--line-length", "120", "."], capture_output=True, text=True, cwd=tmp_path)
+    assert linted.returncode == 0, linted.stdout + linted.stderr
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_sweeps_script_trains_every_variant_in_turn_or_the_one_asked_for(backend, tmp_path):
+    spec = tmp_path / "units.nn"
+    spec.write_text("data iris\nlet units = 4 | 16\ndense $units relu\ndense 3 softmax\ntrain adam lr=0.05 epochs=3\n")
+    script = tmp_path / "units.py"
+    script.write_text(generate_code(spec, backend))
+    built = subprocess.run([sys.executable, str(script), "--build-only"], capture_output=True, text=True)
+    assert built.returncode == 0, built.stderr[-3000:]
+    counts = [plan.param_count for plan in check(load(spec))]
+    assert re.findall(r"^parameters: (\d+)$", built.stdout, re.M) == [str(n) for n in counts] == ["35", "131"]
+    trained = subprocess.run([sys.executable, str(script)], capture_output=True, text=True)
+    assert trained.returncode == 0, trained.stderr[-3000:]
+    assert re.findall(r"^variant (\d) of 2: (.*)$", trained.stdout, re.M) == [("1", "units=4"), ("2", "units=16")]
+    assert len(re.findall(r"^test accuracy \S+$", trained.stdout, re.M)) == 2
+    second = subprocess.run([sys.executable, str(script), "2", "--build-only"], capture_output=True, text=True)
+    assert re.findall(r"^parameters: (\d+)$", second.stdout, re.M) == ["131"]
+
+
+def test_a_variant_out_of_range_is_still_a_usage_error():
     sweep = next(spec for spec, number, plan in _variants() if number == 2 and spec.stem == "mnist_init")
-    result = CliRunner().invoke(app, ["code", str(sweep)])
+    result = CliRunner().invoke(app, ["code", str(sweep), "--variant", "3"])
     assert result.exit_code == 2
-    assert "a sweep of 2 variants; a script is written for one" in result.output
-    assert "--variant" in result.output and "1 (init=xavier); 2 (init=he)" in result.output
+    assert "the spec has no variant '3'" in result.output and "1 (init=xavier); 2 (init=he)" not in result.output
+    assert "its variants: init=xavier; init=he" in result.output
 
 
 def test_a_variant_is_chosen_by_its_label():

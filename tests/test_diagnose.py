@@ -33,6 +33,17 @@ def test_errors_and_warnings_come_back_as_data_with_ranges_and_fixes():
     assert isinstance(unknown, nnspec.Diagnostic)
 
 
+def test_an_unknown_layer_kinds_did_you_mean_is_also_its_fix(tmp_path):
+    path = tmp_path / "t.nn"
+    path.write_text("input 4\ndenze 3\ntrain adam\n")
+    result = CliRunner().invoke(app, ["check", "--format", "json", str(path)])
+    (printed,) = json.loads(result.stdout)
+    assert printed["hint"] == "did you mean 'dense'?"
+    assert printed["fix"] == {"line": 2, "column": 1, "end_line": 2, "end_column": 6, "replacement": "dense"}
+    (statement,) = nnspec.diagnose("input 4\noptimizer adam\n")  # a statement's word, not a kind: no fix
+    assert statement.hint.startswith("statements are") and statement.fix is None
+
+
 def test_a_clean_spec_has_no_diagnostics():
     assert nnspec.diagnose("input 4\ndense 3 softmax\n") == []
 

@@ -31,6 +31,8 @@ def test_two_workers_train_the_loss_curve_of_one_and_the_chief_writes_the_run_fo
     assert two.metrics["loss"] == pytest.approx(one.metrics["loss"], rel=1e-5)
     saved = json.loads((tmp_path / "two" / "results.json").read_text())
     assert saved["history"]["loss"] == pytest.approx(two.history["loss"])
+    assert saved["distribution"] == {"strategy": "MultiWorkerMirroredStrategy", "workers": 2}
+    assert json.loads((tmp_path / "one" / "results.json").read_text())["distribution"]["workers"] == 1
     assert (tmp_path / "two" / "model.keras").is_file() and (tmp_path / "two" / "index.html").is_file()
 
 

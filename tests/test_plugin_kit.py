@@ -164,8 +164,9 @@ class Residual:
             import tensorflow as tf
 
             width = layer.input_shape[0]
-            kernel = ctx.variable("kernel", [width, width])
-            bias = ctx.variable("bias", [width], "zeros")
+            # the Keras layer residual_1_dense's kernel is residual_1/dense/kernel (docs/plugins.md, Weight names)
+            kernel = ctx.variable("dense/kernel", [width, width])
+            bias = ctx.variable("dense/bias", [width], "zeros")
             inner = tf.matmul(x, kernel) + bias
             activation = ctx.activation(layer.args["activation"])
             return x + (activation(inner) if activation else inner)
@@ -191,9 +192,11 @@ def test_a_functional_keras_builder_makes_a_residual_layer_that_saves_and_reload
 
 
 def test_verify_plugin_passes_on_the_builtins():
-    result = invoke("verify-plugin", "layers", "names")
+    result = invoke("verify-plugin", "layers", "names", "datasets")
     assert result.exit_code == 0, result.stdout
     assert "layer kind conv2d" in result.stdout and "activation gelu" in result.stdout
+    assert "dataset iris" in result.stdout and "command datasets" in result.stdout
+    assert "parameters at width" in result.stdout  # dense 8 on input 8 as well as dense 3
     assert "FAILED" not in result.stdout
 
 
@@ -203,6 +206,46 @@ def test_verify_plugin_passes_on_a_residual_plugin_from_code(plugin):
     assert {(row.check, row.backend) for row in rows} == {
         ("builder", "keras"), ("builder", "tf1"), ("parameters", "keras"), ("parameters", "tf1"),
         ("same outputs", "keras=tf1"), ("save and reload", "keras")}
+
+
+def misnamed_tf1_residual(x, layer, ctx):
+    """Its weights are residual_1/kernel and residual_1/bias, which no Keras weight is named after."""
+    import tensorflow as tf
+
+    width = layer.input_shape[0]
+    return x + tf.matmul(x, ctx.variable("kernel", [width, width])) + ctx.variable("bias", [width], "zeros")
+
+
+class MisnamedResidual(Residual):
+    @hookimpl
+    def register_layer_builders(self, register):
+        builders = []
+        Residual.register_layer_builders(self, builders.append)
+        register(builders[0])  # the keras one
+        register(LayerBuilder("tf1", "residual", misnamed_tf1_residual))
+
+
+def test_verify_plugin_pairs_weights_by_name_as_export_does(plugin):
+    """Weights copied by position would pass here and then fail a tf1 run's export; by name, verify says why."""
+    from nnspec.verify import verify_plugins
+
+    plugin(MisnamedResidual(), "misnamed")
+    verification = verify_plugins(["misnamed"])
+    (failed,) = verification.failures
+    assert (failed.check, failed.backend) == ("same outputs", "keras=tf1")
+    assert "the tf1 model has no variable 'residual_1/dense/kernel' for the Keras weight" in failed.detail
+    assert "docs/plugins.md, Weight names" in failed.detail
+
+
+def test_a_tf1_run_of_a_plugin_layer_exports_by_the_names_verify_checked(plugin, tmp_path):
+    from nnspec.export.export import export_run
+
+    plugin(Residual(), "residual")
+    assert verify_plugin("residual").ok
+    nnspec.run("data iris\ndense 8 relu\nresidual tanh\ndense 3 softmax\ntrain adam epochs=2 batch=8", "tf1",
+               out=tmp_path / "run", progress="none", report=False)
+    exported = export_run(tmp_path / "run", "keras", tmp_path / "model.keras")
+    assert exported.verification.ok and exported.path.is_file()
 
 
 class MiscountedResidual(Residual):
@@ -308,3 +351,193 @@ def test_from_arrays_says_when_the_arrays_do_not_match_the_declaration(plugin, t
     with pytest.raises(NNSpecError, match="declares 100 rows of shape \\(13,\\), its arrays hold 178"):
         nnspec.run("data short\ndense 3 softmax\ntrain adam epochs=1", out=tmp_path / "run", progress="none",
                    report=False)
+
+
+# ------------------------------------------------------------------ each initializer call its own seed
+
+
+class Twin:
+    """`twin`: two dense parts of the input's width, each with its own ctx.initializer call, added."""
+
+    @hookimpl
+    def register_layers(self, register):
+        register(LayerKind("twin", param_count=lambda shape, a: 2 * shape[0] * shape[0]))
+
+    @hookimpl
+    def register_layer_builders(self, register):
+        def keras_twin(layer, ctx):
+            import keras
+
+            width = layer.input_shape[0]
+            parts = [keras.layers.Dense(width, use_bias=False, kernel_initializer=ctx.initializer("xavier_uniform"),
+                                        name=f"{layer.name}_{part}") for part in ("a", "b")]
+            add = keras.layers.Add(name=layer.name)
+            return lambda x: add([part(x) for part in parts])
+
+        def tf1_twin(x, layer, ctx):
+            import tensorflow as tf
+
+            width = layer.input_shape[0]
+            return sum(tf.matmul(x, ctx.variable(f"{part}/kernel", [width, width])) for part in ("a", "b"))
+
+        register(LayerBuilder("keras", "twin", keras_twin))
+        register(LayerBuilder("tf1", "twin", tf1_twin))
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_each_initializer_call_draws_its_own_seed_and_the_same_spec_the_same_weights(plugin, backend):
+    plugin(Twin(), "twin")
+    text = f"input 6\ntwin\ndense 1\ntrain sgd loss=mse\nseed 3\nbackend {backend}"
+
+    def kernels():
+        model = nnspec.build(text, backend)
+        if backend == "keras":
+            return [np.asarray(w) for w in model.weights if w.path.startswith("twin_1_")]
+        values = dict(zip((v.name.split(":")[0] for v in model.variables), model.session.run(model.variables)))
+        model.close()
+        return [values["twin_1/a/kernel"], values["twin_1/b/kernel"]]
+
+    a, b = kernels()
+    assert not np.allclose(a, b)  # two calls, two seeds: the parts start apart
+    again = kernels()
+    np.testing.assert_array_equal(again[0], a)
+    np.testing.assert_array_equal(again[1], b)
+
+
+# ------------------------------------------------------------------ reloading as a user does
+
+
+class LazyDoubler:
+    """`doubler`: a Keras class defined and registered inside the builder, so that the plugin imports no Keras.
+
+    The process that built the model knows the class; a user's fresh process, which
+    imports the plugin but never runs the builder, does not.
+    """
+
+    @hookimpl
+    def register_layers(self, register):
+        register(LayerKind("doubler"))
+
+    @hookimpl
+    def register_layer_builders(self, register):
+        def keras_doubler(layer, ctx):
+            import keras
+
+            @keras.saving.register_keras_serializable(package="lazy_doubler")
+            class Doubler(keras.layers.Layer):
+                def call(self, x):
+                    return x * 2
+
+            return Doubler(name=layer.name)
+
+        register(LayerBuilder("keras", "doubler", keras_doubler))
+        register(LayerBuilder("tf1", "doubler", lambda x, layer, ctx: x * 2))
+
+
+def test_verify_plugin_reloads_the_saved_model_in_a_fresh_process_as_a_user_does(plugin):
+    import keras
+
+    plugin(LazyDoubler(), "lazy")
+    model = nnspec.build("input 4\ndoubler\ndense 1\ntrain sgd loss=mse", "keras")
+    model.save(Path(__import__("tempfile").mkdtemp()) / "m.keras")  # this process would reload it happily
+    result = invoke("verify-plugin", "lazy")
+    assert result.exit_code == 1
+    (failed,) = [line for line in result.stdout.splitlines() if "FAILED" in line]
+    assert "save and reload" in failed and "in a fresh process:" in failed and "Doubler" in failed
+    assert "docs/plugins.md, Keras objects" in failed
+    assert keras.saving.get_registered_object("lazy_doubler>Doubler") is not None
+
+
+# ------------------------------------------------------------------ the same-width path, datasets, commands
+
+
+class ProjectingResidual:
+    """`proj_residual UNITS`: dense(x) + x, through a projection when UNITS differs from the input's width.
+
+    Its param_count forgets that the same-width path has no projection: only a sample
+    network at the input's width shows it.
+    """
+
+    @hookimpl
+    def register_layers(self, register):
+        register(LayerKind("proj_residual", positional=(Param("units", "int", min=1),),
+                           output_shape=lambda shape, a: (a["units"],),
+                           param_count=lambda shape, a: 2 * shape[0] * a["units"] + a["units"]))
+
+    @hookimpl
+    def register_layer_builders(self, register):
+        def keras_residual(layer, ctx):
+            import keras
+
+            units, width = layer.args["units"], layer.input_shape[0]
+            dense = keras.layers.Dense(units, kernel_initializer=ctx.initializer("xavier_uniform"),
+                                       name=f"{layer.name}_dense")
+            project = (keras.layers.Dense(units, use_bias=False, kernel_initializer=ctx.initializer("xavier_uniform"),
+                                          name=f"{layer.name}_projection") if units != width else None)
+            add = keras.layers.Add(name=layer.name)
+            return lambda x: add([project(x) if project else x, dense(x)])
+
+        def tf1_residual(x, layer, ctx):
+            import tensorflow as tf
+
+            units, width = layer.args["units"], layer.input_shape[0]
+            inner = tf.matmul(x, ctx.variable("dense/kernel", [width, units])) + ctx.variable("dense/bias", [units],
+                                                                                              "zeros")
+            skip = tf.matmul(x, ctx.variable("projection/kernel", [width, units])) if units != width else x
+            return skip + inner
+
+        register(LayerBuilder("keras", "proj_residual", keras_residual))
+        register(LayerBuilder("tf1", "proj_residual", tf1_residual))
+
+
+def test_verify_plugin_builds_the_same_width_path_too(plugin):
+    from nnspec.verify import verify_plugins
+
+    plugin(ProjectingResidual(), "projecting")
+    verification = verify_plugins(["projecting"])
+    passed = {(row.check, row.backend) for row in verification.rows if row.ok}
+    assert {("parameters", "keras"), ("same outputs", "keras=tf1"), ("same outputs at width", "keras=tf1"),
+            ("save and reload at width", "keras")} <= passed
+    failed = {(row.check, row.backend): row.detail for row in verification.failures}
+    assert failed == {("parameters at width", "keras"): "the backend counts 72, the kind declares 136",
+                      ("parameters at width", "tf1"): "the backend counts 72, the kind declares 136"}
+
+
+def read_short():
+    from sklearn.datasets import load_iris
+
+    return load_iris(return_X_y=True)
+
+
+class DatasetAndCommand:
+    """A dataset whose meta promises another number of classes than its arrays hold, and two commands."""
+
+    @hookimpl
+    def register_datasets(self, register):
+        register(from_arrays("iris_two", read_short, rows=150, input_shape=(4,), task="multiclass", classes=2))
+        register(from_arrays("iris_three", read_short, rows=150, input_shape=(4,), task="multiclass", classes=3))
+
+    @hookimpl
+    def register_commands(self, cli):
+        def hello(name: str = "you"):
+            """Say hello."""
+            print(f"hello {name}")
+
+        def broken(options: "NoSuchType"):  # noqa: F821  (typer cannot read its signature)
+            """Never answers."""
+
+        cli.command("hello")(hello)
+        cli.command("broken")(broken)
+
+
+def test_verify_plugin_checks_datasets_and_commands(plugin):
+    from nnspec.verify import verify_plugins
+
+    plugin(DatasetAndCommand(), "extras")
+    rows = {(row.item, row.check): row for row in verify_plugins(["extras"]).rows}
+    assert all(rows[("dataset iris_three", check)].ok for check in ("loads", "arrays as meta says",
+                                                                     "same seed, same data"))
+    wrong = rows[("dataset iris_two", "arrays as meta says")]
+    assert not wrong.ok and "y_train holds classes 0 to 2, meta says 2" in wrong.detail
+    assert rows[("command hello", "--help")].ok
+    assert not rows[("command broken", "--help")].ok

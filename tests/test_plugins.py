@@ -563,5 +563,7 @@ def test_verify_plugin_passes_on_the_example_plugin(example_site, use_plugins):
     use_plugins(example_site)
     rows = verify_plugin("example").rows
     assert {row.item for row in rows} == {"layer kind gaussian_noise", "layer kind scale", "activation mish",
-                                          "initializer narrow_glorot"}
+                                          "initializer narrow_glorot", "dataset two_moons"}
+    assert {row.check for row in rows if row.item == "dataset two_moons"} == {
+        "loads", "arrays as meta says", "same seed, same data", "prepare"}
     assert ("same outputs", "keras=tf1") in {(row.check, row.backend) for row in rows}

@@ -163,3 +163,46 @@ def test_an_interrupted_sweep_resumes_its_unfinished_variants(tmp_path, monkeypa
     assert len(runs) == 2 and not runs.failures
     assert all(len(r.history["loss"]) == 6 for r in runs)
     assert (first / RESULTS_FILE).stat().st_mtime_ns == finished  # the finished variant was kept, not retrained
+
+
+def test_a_resume_stopped_before_its_first_epoch_leaves_the_results_as_they_were(tmp_path, monkeypatch):
+    stop_after_epoch(monkeypatch, 2)
+    with pytest.raises(Interrupted):
+        nnspec.run(spec_file(tmp_path, "keras"), out=tmp_path / "cut", progress="none", report=False)
+    before = results_of(tmp_path / "cut")
+    assert before["epochs_done"] == 2 and len(before["history"]["loss"]) == 2 and "initial" in before
+    monkeypatch.undo()
+
+    def killed_at_once(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("nnspec.training.variants.train_loop", killed_at_once)
+    with pytest.raises(Interrupted):
+        api.resume(tmp_path / "cut", progress="none", report=False)
+    after = results_of(tmp_path / "cut")
+    assert after["epochs_done"] == 2 and after["history"] == before["history"] and after["initial"] == before["initial"]
+    assert CliRunner().invoke(app, ["report", str(tmp_path / "cut")]).exit_code == 0
+    assert "interrupted after epoch 2 of 6" in (tmp_path / "cut" / "index.html").read_text()
+    monkeypatch.undo()
+    resumed = api.resume(tmp_path / "cut", progress="none", report=False).best
+    assert len(resumed.history["loss"]) == 6 and results_of(tmp_path / "cut")["initial"] == before["initial"]
+
+
+def test_two_resumes_of_one_folder_cannot_run_at_once(tmp_path, monkeypatch):
+    import fcntl
+
+    from nnspec.errors import UsageError
+    from nnspec.files import LOCK_FILE
+
+    stop_after_epoch(monkeypatch, 2)
+    with pytest.raises(Interrupted):
+        nnspec.run(spec_file(tmp_path, "keras"), out=tmp_path / "cut", progress="none", report=False)
+    monkeypatch.undo()
+    with open(tmp_path / "cut" / LOCK_FILE, "a") as other:  # another process resuming it holds this
+        fcntl.flock(other, fcntl.LOCK_EX)
+        with pytest.raises(UsageError, match="is being resumed by another process"):
+            api.resume(tmp_path / "cut", progress="none", report=False)
+        fcntl.flock(other, fcntl.LOCK_UN)
+    assert results_of(tmp_path / "cut")["epochs_done"] == 2  # the refused resume wrote nothing
+    api.resume(tmp_path / "cut", progress="none", report=False)
+    assert not (tmp_path / "cut" / LOCK_FILE).exists()

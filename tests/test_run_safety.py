@@ -50,7 +50,7 @@ def test_a_spec_error_is_reported_before_tensorflow_is_imported(tmp_path):
 def test_an_unknown_backend_is_named_with_the_known_ones_before_tensorflow(tmp_path):
     spec = write(tmp_path, IRIS)
     code, output, imported = run_without_tensorflow(tmp_path, spec, "--backend", "kerass")
-    assert code == 1 and "unknown backend 'kerass'" in output and "did you mean 'keras'?" in output
+    assert code == 2 and "unknown backend 'kerass'" in output and "did you mean 'keras'?" in output
     assert not imported
 
 

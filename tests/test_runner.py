@@ -202,8 +202,9 @@ def test_epoch_lines_and_the_table(tmp_path):
 
     stream = io.StringIO()
     nnspec.run(MLP, data=tiny_data(), out=tmp_path, progress="lines", stream=stream, report=False, epochs=2)
-    status, lines = stream.getvalue().splitlines()[:2], stream.getvalue().splitlines()[2:]
-    assert status == ["checking the spec ...", "loading TensorFlow ..."]  # given data: nothing to load
+    status, lines = stream.getvalue().splitlines()[:3], stream.getvalue().splitlines()[3:]
+    assert status == ["checking the spec ...", "backend keras (the default; --backend tf1 chooses another)",
+                      "loading TensorFlow ..."]  # given data: nothing to load
     assert [line.split("  ")[0] for line in lines] == ["epoch 1/2", "epoch 2/2"]
     assert "loss " in lines[0] and "accuracy " in lines[0]
     fake = RunResult("lr=0.1", "", {"lr": 0.1}, "keras", 0, 1, {"loss": 0.5, "accuracy": 0.75}, {}, 1.25,

@@ -33,8 +33,9 @@ def test_run_prints_plain_epoch_lines_and_the_table(iris_spec, tmp_path):
     result = invoke(iris_spec, "--epochs", "3", "--out", tmp_path / "out")
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    assert lines[:3] == [f"checking {iris_spec} ...", "loading TensorFlow ...", "loading data iris ..."]
-    lines = lines[3:]
+    assert lines[:4] == [f"checking {iris_spec} ...", "backend keras (the default; --backend tf1 chooses another)",
+                         "loading TensorFlow ...", "loading data iris ..."]
+    lines = lines[4:]
     assert [line.split("  ")[0] for line in lines[:3]] == ["epoch 1/3", "epoch 2/3", "epoch 3/3"]
     assert "\r" not in result.output  # no progress bar without a terminal
     assert lines[3].split()[:4] == ["test", "loss", "test", "accuracy"]
@@ -101,5 +102,27 @@ def test_built_models_have_the_parameters_the_checker_counts(plan):
 
 def test_an_unknown_backend_on_the_command_line_is_named_without_a_spec_position(iris_spec, tmp_path):
     result = invoke(iris_spec, "--backend", "tf2", "--out", tmp_path / "out")
-    assert result.exit_code == 1
-    assert result.output.splitlines()[1].startswith("unknown backend 'tf2'; did you mean 'tf1'?")
+    assert result.exit_code == 2  # a usage error, as any wrong option value
+    assert result.output.splitlines()[1].startswith("--backend: unknown backend 'tf2'; did you mean 'tf1'?")
+    far = invoke(iris_spec, "--backend", "pytorch", "--out", tmp_path / "out")
+    assert far.exit_code == 2
+    assert "--backend: unknown backend 'pytorch'; known backends: keras, tf1" in far.output
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("command", ["run", "check"])
+def test_backend_names_on_the_command_line_are_lower_case_as_in_a_spec(iris_spec, tmp_path, command):
+    """`backend TF1` in a spec is an error with `write 'tf1'`; `--backend TF1` is refused the same way."""
+    result = CliRunner().invoke(app, [command, str(iris_spec), "--backend", "TF1"])
+    assert result.exit_code == 2
+    assert "--backend TF1: names are lower case; write 'tf1'" in result.output
+
+
+def test_run_says_which_backend_it_trains_on_and_what_chose_it(iris_spec, tmp_path):
+    asked = invoke(iris_spec, "--epochs", "1", "--backend", "tf1", "--out", tmp_path / "a")
+    assert asked.exit_code == 0, asked.output
+    assert "backend tf1 (--backend)" in asked.output.splitlines()
+    spec = tmp_path / "tf1.nn"
+    spec.write_text(iris_spec.read_text() + "backend tf1\n")
+    written = invoke(spec, "--epochs", "1", "--out", tmp_path / "b")
+    assert "backend tf1 (the spec's backend line)" in written.output.splitlines()

@@ -86,5 +86,25 @@ def test_run_command_takes_seeds_and_prints_the_summary(tmp_path):
     output = CliRunner().invoke(app, ["run", str(spec), "--seeds", "2", "--out", str(tmp_path / "out"), "-q"])
     assert output.exit_code == 0, output.output
     assert "mean ± sd" in output.output and "default" in output.output
+    assert f"saved in {tmp_path / 'out'}" in output.output  # as single runs and sweeps say it
     both = CliRunner().invoke(app, ["run", str(spec), "--seeds", "2", "--seed", "1"])
     assert both.exit_code == 2
+
+
+def test_show_and_the_results_say_which_seed_is_the_datas_split_and_which_trains(tmp_path):
+    from nnspec.dsl.show import render_plan
+    from nnspec.dsl.validate import check
+
+    own = check(nnspec.parse("data iris seed=1234\ndense 3 softmax\ntrain adam epochs=1\nseed 7"))[0]
+    assert own.data_seed == 1234 and own.seed == 7
+    assert render_plan(own).endswith("training seed 7 (weights, shuffling); data seed 1234 (seed= on the data line)")
+    spec_seed = check(nnspec.parse("data iris\ndense 3 softmax\ntrain adam epochs=1\nseed 7"))[0]
+    assert render_plan(spec_seed).endswith("training seed 7 (weights, shuffling); data seed 7 (the spec's seed)")
+    no_split = check(nnspec.parse("input 4\ndense 3 softmax\ntrain adam epochs=1"))[0]
+    assert no_split.data_seed is None and render_plan(no_split).endswith("; training seed 0 (weights, shuffling)")
+    (result,) = nnspec.run("data iris seed=1234\ndense 3 softmax\ntrain adam epochs=1\nseed 7",
+                           out=tmp_path / "run", progress="none")
+    saved = json.loads((tmp_path / "run" / "results.json").read_text())
+    assert (saved["seed"], saved["data_seed"]) == (7, 1234)
+    page = (tmp_path / "run" / "index.html").read_text()
+    assert "training seed (weights, shuffling)" in page and "data seed (the split)" in page

@@ -271,3 +271,11 @@ def test_a_sweep_gives_one_plan_per_variant():
     assert [p.variant_label for p in result] == ["init=xavier", "init=he"]
     assert [p.layers[0].args["init"] for p in result] == ["xavier_uniform", "he_normal"]
     assert result[0].param_count == result[1].param_count == 784 * 256 + 256 + 3 * (256 * 256 + 256) + 2570
+
+
+def test_an_unknown_name_without_a_close_one_is_answered_with_the_known_names():
+    error = errors_of("input 4\ndense 3 zzzqqq\nbackend pytorch")
+    activation, backend = error[0], error[1]
+    assert activation.message == "unknown activation 'zzzqqq'"
+    assert activation.hint.startswith("known activations: ") and "relu" in activation.hint
+    assert backend.message == "unknown backend 'pytorch'" and backend.hint == "known backends: keras, tf1"

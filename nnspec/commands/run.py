@@ -179,9 +179,9 @@ def _print(outcome: RunResults, as_json: bool) -> None:
         typer.echo(summary_table(outcome.groups))
     else:
         typer.echo(results_table(results))
-        if outcome.dir is not None:
-            page = Path(outcome.dir) / "index.html"
-            typer.echo(f"saved in {outcome.dir}" + (f"; open {page} for the report" if page.is_file() else ""))
+    if outcome.dir is not None:  # single runs, sweeps and runs repeated over seeds alike
+        page = Path(outcome.dir) / "index.html"
+        typer.echo(f"saved in {outcome.dir}" + (f"; open {page} for the report" if page.is_file() else ""))
     for result in results:  # after the table: a lost model file must not hide the results
         if result.save_error:
             typer.echo(f"warning: {result.label + ': ' if result.label else ''}the model could not be saved "

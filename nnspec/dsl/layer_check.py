@@ -35,10 +35,11 @@ def check_layers(spec: Spec, shape: tuple | None, meta: DatasetMeta | None, out:
         try:
             kind = registries.layers.get(layer.kind)
         except SpecError as error:
-            hint = error.hint
+            hint, replacement = error.hint, error.replacement  # the did-you-mean is also the JSON's fix
             if layer.kind in ("dataset", "optimizer", "epochs", "lr", "loss", "batch"):
-                hint = "statements are data, input, train, seed, backend, let, or a layer"
-            out.error(SpecError(error.message, hint=hint), layer.line, layer.column, code="unknown-name")
+                hint, replacement = "statements are data, input, train, seed, backend, let, or a layer", None
+            out.error(SpecError(error.message, hint=hint, replacement=replacement), layer.line, layer.column,
+                      code="unknown-name")
             ok = False
             continue
         name = registries.layers.resolve(layer.kind)

@@ -50,9 +50,19 @@ def render_plan(plan: Plan) -> str:
     batch = "all" if plan.train.batch is None else plan.train.batch
     out.append(
         f"{data}{task}; train {plan.train.optimizer} lr={plan.train.lr:g} loss={plan.train.loss}"
-        f" epochs={plan.train.epochs} batch={batch}; backend {plan.backend}; seed {plan.seed}"
+        f" epochs={plan.train.epochs} batch={batch}; backend {plan.backend}; {seeds_text(plan)}"
     )
     return "\n".join(out)
+
+
+def seeds_text(plan: Plan) -> str:
+    """Which seed does what: the training seed (weights, dropout, shuffling) and the data's (its split)."""
+    training = f"training seed {plan.seed} (weights, shuffling)"
+    data_seed = plan.data_seed
+    if data_seed is None:
+        return training
+    where = "seed= on the data line" if plan.dataset_options.get("seed") is not None else "the spec's seed"
+    return f"{training}; data seed {data_seed} ({where})"
 
 
 def render_plans(plans: list[Plan], spec=None) -> str:

@@ -89,7 +89,7 @@ def write_keras(plan: Plan, script: Script) -> None:
         "model.summary()\n"
         "print(\"parameters:\", model.count_params())\n"
         "if \"--build-only\" in sys.argv:  # stop before loading data and training\n"
-        "    sys.exit(0)"
+        f"    {script.stop}"
     )
     write_data(plan, script)
     batch = plan.train.batch if plan.train.batch is not None else "len(x_train)"

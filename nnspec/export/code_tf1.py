@@ -106,7 +106,8 @@ def write_tf1(plan: Plan, script: Script) -> None:
     """Fill `script` with the TF1 graph version of `plan`."""
     for line in ("import sys", "import numpy as np", "import tensorflow as tf", "from tqdm import tqdm"):
         script.need(line)
-    script.add(f"{V1}.disable_eager_execution()\n{V1}.set_random_seed({plan.seed})")
+    fresh = f"\n{V1}.reset_default_graph()  # this variant's graph, not the last one's" if script.in_function else ""
+    script.add(f"{V1}.disable_eager_execution(){fresh}\n{V1}.set_random_seed({plan.seed})")
     graph = Graph(plan, script)
     outputs: list[str] = []  # each layer's output tensor's name, for the branches and merges that read it
     for i, layer in enumerate(plan.layers):
@@ -134,7 +135,7 @@ def write_tf1(plan: Plan, script: Script) -> None:
     script.add(
         "print(\"parameters:\", parameters)\n"
         "if \"--build-only\" in sys.argv:  # stop before loading data and training\n"
-        "    sys.exit(0)"
+        f"    {script.stop}"
     )
     write_data(plan, script)
     script.add(_session_loop(plan, graph))

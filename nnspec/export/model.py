@@ -1,12 +1,12 @@
 """A run's trained network as a Keras model, whichever backend trained it.
 
 A keras run's weights come from its `model.keras`; a tf1 run's from its Saver
-checkpoint, variable by variable (`dense_1/kernel` -> the Keras layer `dense_1`'s
-`kernel`; `lstm_1/forward/kernel` -> the forward layer's of the Bidirectional `lstm_1`;
-`attention_1/query/kernel` -> the kernel of its sublayer `query`): both backends name
-layers and weights alike and compute the same functions, so the Keras model gives the
-tf1 graph's outputs. The model is built from the run's plan by the keras backend, so
-plugin layers work when their plugin registers a keras builder.
+checkpoint, variable by variable, by the one contract for weight names
+(nnspec/builtins/backends/weight_names.py: `dense_1/kernel` is the Keras layer
+`dense_1`'s `kernel`, `residual_1/dense/kernel` the Keras layer `residual_1_dense`'s):
+both backends compute the same functions, so the Keras model gives the tf1 graph's outputs. The model is built
+from the run's plan by the keras backend, so plugin layers work when their plugin
+registers a keras builder.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ def keras_model(run: SavedRun):
     seed_everything(plan.seed)
     model = keras_backend.build(plan)
     if run.backend == "tf1":
-        _load_checkpoint(model, path)
+        _load_checkpoint(model, path, [layer.name for layer in plan.layers])
     else:
         with warnings.catch_warnings():
             # the optimizer's slots are not needed to predict; Keras warns that it skips them
@@ -49,33 +49,24 @@ def keras_model(run: SavedRun):
     return model
 
 
-def _load_checkpoint(model, prefix) -> None:
-    """Copy each `layer/weight` variable of a TF1 checkpoint into the Keras layer of that name."""
+def _load_checkpoint(model, prefix, layer_names: list[str]) -> None:
+    """Copy each variable of a TF1 checkpoint into the Keras weight the weight-name contract pairs it with."""
     import tensorflow as tf
+
+    from ..builtins.backends.weight_names import CONTRACT, tf1_names
 
     reader = tf.train.load_checkpoint(str(prefix))
     shapes = reader.get_variable_to_shape_map()
-    for layer in model.layers:
-        for weight in layer.weights:
-            key = _variable_name(layer, weight)
-            if key not in shapes:
-                raise NNSpecError(f"{prefix}: the checkpoint has no variable '{key}'")
-            if tuple(shapes[key]) != tuple(weight.shape):
-                raise NNSpecError(
-                    f"{prefix}: variable '{key}' has shape {tuple(shapes[key])}, "
-                    f"the network expects {tuple(weight.shape)}"
-                )
-            weight.assign(reader.get_tensor(key))
-
-
-def _variable_name(layer, weight) -> str:
-    """`layer/weight`; `layer/forward/weight` or `layer/backward/weight` inside a bidirectional
-    layer; `attention_1/query/kernel`: a layer's sublayers name their weights inside its name."""
-    path = getattr(weight, "path", "")
-    for direction in ("forward", "backward"):
-        if f"/{direction}_{layer.name}/" in path:
-            return f"{layer.name}/{direction}/{weight.name}"
-    return path if path.startswith(f"{layer.name}/") else f"{layer.name}/{weight.name}"
+    for key, weight in tf1_names(model, layer_names):
+        if key not in shapes:
+            raise NNSpecError(f"{prefix}: the checkpoint has no variable '{key}' for the Keras weight "
+                              f"'{weight.path}'", hint=f"the tf1 builder names it so ({CONTRACT})")
+        if tuple(shapes[key]) != tuple(weight.shape):
+            raise NNSpecError(
+                f"{prefix}: variable '{key}' has shape {tuple(shapes[key])}, "
+                f"the network expects {tuple(weight.shape)}"
+            )
+        weight.assign(reader.get_tensor(key))
 
 
 def serving_function(model, plan):

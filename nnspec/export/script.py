@@ -19,6 +19,12 @@ class Script:
     title: str
     imports: list[str] = field(default_factory=list)
     sections: list[str] = field(default_factory=list)
+    in_function: bool = False  # the body of one variant's function in a sweep's script (code.py)
+
+    @property
+    def stop(self) -> str:
+        """The statement `--build-only` stops with: the script's end, or the variant function's."""
+        return "return" if self.in_function else "sys.exit(0)"
 
     def need(self, line: str) -> None:
         """Add an import line once."""
@@ -31,6 +37,10 @@ class Script:
 
     def render(self) -> str:
         """The whole script: docstring, sorted imports (standard library first), sections."""
+        return self.head() + "\n\n" + self.body() + "\n"
+
+    def head(self) -> str:
+        """The docstring and the imports, sorted as isort sorts them (standard library first)."""
         def order(line: str) -> tuple:  # isort's: `import x` lines first, then `from x import y`
             return (line.startswith("from "), line.split()[1])
 
@@ -40,7 +50,11 @@ class Script:
         if standard and others:
             head.append("")
         head += others
-        return "\n".join(head) + "\n\n" + "\n\n".join(self.sections) + "\n"
+        return "\n".join(head)
+
+    def body(self) -> str:
+        """The sections, a blank line between them."""
+        return "\n\n".join(self.sections)
 
 
 def write_data(plan: Plan, script: Script) -> None:

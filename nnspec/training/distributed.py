@@ -101,6 +101,11 @@ class DistributedKeras:
     def __init__(self, strategy, index: int, count: int) -> None:
         self.strategy, self.index, self.count = strategy, index, count
 
+    @property
+    def results(self) -> dict:
+        """What results.json records of the distribution: the strategy and the number of workers."""
+        return {"distribution": {"strategy": "MultiWorkerMirroredStrategy", "workers": self.count}}  # make_strategy's
+
     def build(self, plan: Plan):
         from .variants import backend_named
 

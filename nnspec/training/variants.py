@@ -89,6 +89,7 @@ def run_plan(plan: Plan, folder: Path, loader: DataLoader, reporter: Progress, r
         result.group = {name: value for name, value in result.variant.items() if name not in seed_axes}
     result.interrupted = True
     backend = backend or backend_named(plan.backend)
+    result.extras.update(getattr(backend, "results", None) or {})  # a distributed run's strategy and workers
     seed_everything(plan.seed)
     try:
         with _backend_errors(plan):
@@ -102,6 +103,7 @@ def run_plan(plan: Plan, folder: Path, loader: DataLoader, reporter: Progress, r
             with _backend_errors(plan):
                 checkpoint.restore(trainer, state)
             reporter.message(f"resuming after epoch {start.epoch} of {plan.train.epochs}")
+            _continue_from(folder, start, result)  # so that results.json says what was done, killed or not
         write_results(folder, result)
         with _backend_errors(plan):
             train_loop(plan, trainer, arrays, reporter, result, folder, start, callbacks)
@@ -134,6 +136,24 @@ def run_plan(plan: Plan, folder: Path, loader: DataLoader, reporter: Progress, r
     return result
 
 
+def _continue_from(folder: Path, start, result: RunResult) -> None:
+    """A resumed run's result as its checkpoint and results.json left it: history, epochs, timings, extras."""
+    from dataclasses import fields
+
+    from ..rundir import RESULTS_FILE, best_epoch, read_json
+
+    result.history = {name: [float(v) for v in values] for name, values in start.history.items()}
+    result.epochs_done, result.epoch_seconds = start.epoch, list(start.epoch_seconds)
+    result.train_seconds = start.train_seconds
+    result.best_epoch = best_epoch(result.history) if result.history else None
+    own = {f.name for f in fields(RunResult)}
+    try:
+        saved = read_json(folder / RESULTS_FILE)
+    except NNSpecError:
+        return
+    result.extras.update({key: value for key, value in saved.items() if key not in own and key not in result.extras})
+
+
 def _blank_result(plan: Plan, data: Data) -> RunResult:
     meta = data.meta if data.meta is not None else plan.meta
     image_shape = (data.info or {}).get("image_shape")
@@ -144,6 +164,7 @@ def _blank_result(plan: Plan, data: Data) -> RunResult:
         variant=dict(plan.variant),
         backend=plan.backend,
         seed=plan.seed,
+        data_seed=plan.data_seed,
         epochs=plan.train.epochs,
         metrics={},
         history={},
@@ -174,14 +195,10 @@ def backend_named(name: str):
 
 
 def backend_name(name: str) -> str:
-    """The canonical name of a backend, or a PluginError with a did-you-mean hint."""
+    """The canonical name of a backend asked for by `--backend` (or `backend=`): a UsageError as a spec refuses it."""
     from ..plugins import get_registries
 
-    backends = get_registries().backends
-    canonical = backends.resolve(name)
-    if canonical is None:
-        backends.get(name)  # raises with a did-you-mean hint
-    return canonical
+    return get_registries().backends.option(name, "--backend")
 
 
 class _backend_errors:
