@@ -136,9 +136,11 @@ def test_plugins_lists_the_builtins():
     result = invoke("plugins")
     assert result.exit_code == 0
     assert "layers (nnspec" in result.output
-    kinds = next(line for line in result.output.splitlines() if line.strip().startswith("layer kind:"))
+    kinds = {kind for line in result.output.splitlines() if line.strip().startswith("layer kind:")
+             for kind in line.split(":", 1)[1].replace(",", " ").split()}
     assert {"activation", "add", "attention", "batchnorm", "concat", "conv2d", "dense", "dropout", "embedding",
-            "flatten", "layernorm", "maxpool", "positions"} <= set(kinds.split(":", 1)[1].replace(",", " ").split())
+            "flatten", "layernorm", "maxpool", "positions", "lstm", "gru", "rnn", "conv1d", "reshape",
+            "avgpool", "globalmaxpool", "globalavgpool"} <= kinds
 
 
 def test_python_m_nnspec_runs():
