@@ -1,4 +1,4 @@
-"""Interrupted runs: a readable folder, a checkpoint each epoch, and --resume to the end."""
+"""Interrupted runs: a readable folder, checkpoints by time and on interruption, and --resume to the end."""
 
 import json
 import os
@@ -90,6 +90,63 @@ def test_a_checkpoint_inside_a_long_epoch_resumes_at_its_row(tmp_path, monkeypat
     monkeypatch.undo()
     position, _ = checkpoint.load(tmp_path / "cut")
     assert (position.epoch, position.rows) == (1, 40)
+    resumed = api.resume(tmp_path / "cut", progress="none", report=False).best
+    np.testing.assert_allclose(resumed.history["loss"], whole.history["loss"], rtol=1e-6)
+
+
+def test_short_epochs_write_no_checkpoint_each_epoch_yet_an_interrupted_run_resumes(tmp_path, monkeypatch):
+    from nnspec.training import checkpoint
+
+    spec = spec_file(tmp_path, "keras")
+    whole = nnspec.run(spec, out=tmp_path / "whole", progress="none", report=False).best
+    assert checkpoint.CHECKPOINT_SECONDS >= 30  # iris epochs take milliseconds: far shorter than this
+    written = []
+    real_save = checkpoint.Checkpointer.save
+
+    def counted(self, position):
+        written.append((position.epoch, position.rows))
+        real_save(self, position)
+
+    monkeypatch.setattr(checkpoint.Checkpointer, "save", counted)
+    stop_after_epoch(monkeypatch, 5)
+    with pytest.raises(Interrupted):
+        nnspec.run(spec, out=tmp_path / "cut", progress="none", report=False)
+    assert written == [(1, 0), (5, 0)]  # after the first epoch, then on the way out: not after 2, 3, 4
+    monkeypatch.undo()
+    position, _ = checkpoint.load(tmp_path / "cut")
+    assert (position.epoch, position.rows) == (5, 0)
+    resumed = api.resume(tmp_path / "cut", progress="none", report=False).best
+    assert resumed.history["loss"] == whole.history["loss"] and resumed.metrics == whole.metrics
+
+
+def test_ctrl_c_stops_at_the_next_chunk_and_the_checkpoint_continues_exactly(tmp_path, monkeypatch):
+    """A real SIGINT in the middle of an epoch: deferred to the chunk's end, saved there, resumed as if never stopped."""
+    from nnspec.training import checkpoint
+
+    spec = spec_file(tmp_path, "keras")
+    whole = nnspec.run(spec, out=tmp_path / "whole", progress="none", report=False, batch=4).best
+    monkeypatch.setattr(nnspec.training.loop, "CHUNK_STEPS", 5)
+    real_update = Progress.update
+
+    def signal_inside_epoch_two(self, done, loss):
+        real_update(self, done, loss)
+        if self_epoch["n"] == 2 and done == 10:
+            os.kill(os.getpid(), signal.SIGINT)  # arrives while the loop is between two statements
+
+    self_epoch = {"n": 0}
+    real_start = Progress.start_epoch
+
+    def start_epoch(self, epoch, epochs, steps):
+        self_epoch["n"] = epoch
+        real_start(self, epoch, epochs, steps)
+
+    monkeypatch.setattr(Progress, "update", signal_inside_epoch_two)
+    monkeypatch.setattr(Progress, "start_epoch", start_epoch)
+    with pytest.raises(Interrupted):
+        nnspec.run(spec, out=tmp_path / "cut", progress="none", report=False, batch=4)
+    monkeypatch.undo()
+    position, _ = checkpoint.load(tmp_path / "cut")
+    assert (position.epoch, position.rows) == (1, 40)  # inside epoch 2, after two chunks of 5 steps of 4 rows
     resumed = api.resume(tmp_path / "cut", progress="none", report=False).best
     np.testing.assert_allclose(resumed.history["loss"], whole.history["loss"], rtol=1e-6)
 
