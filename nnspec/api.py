@@ -156,14 +156,16 @@ def run(
     stem = Path(spec.filename).stem if getattr(spec, "filename", None) else "spec"
     root = new_folder(Path(out) if out is not None else default_folder(stem))
     save_tracking(root, tracking)
-    reporter.message("loading TensorFlow ...")
-    import_tensorflow_quietly()
     sweep = len(plans) > 1
+    parallel = sweep and (jobs is not None or bool(ray))
+    if not parallel:  # in parallel the workers import TensorFlow, each once, and this process never needs it
+        reporter.message("loading TensorFlow ...")
+        import_tensorflow_quietly()
     if sweep:
         from .dsl.format import format_spec
 
         write_text(root / SPEC_FILE, format_spec(spec))
-    if sweep and (jobs is not None or ray):
+    if parallel:
         from .training.parallel import run_in_parallel
 
         results, errors = run_in_parallel(plans, root, data, reporter, repeated, jobs=jobs, ray=ray)
