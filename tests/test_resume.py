@@ -120,7 +120,7 @@ def test_short_epochs_write_no_checkpoint_each_epoch_yet_an_interrupted_run_resu
 
 
 def test_ctrl_c_stops_at_the_next_chunk_and_the_checkpoint_continues_exactly(tmp_path, monkeypatch):
-    """A real SIGINT in the middle of an epoch: deferred to the chunk's end, saved there, resumed as if never stopped."""
+    """A real SIGINT inside an epoch: deferred to the chunk's end, saved there, resumed as if never stopped."""
     from nnspec.training import checkpoint
 
     spec = spec_file(tmp_path, "keras")

@@ -1,4 +1,4 @@
-"""The epoch loop: shuffled mini-batches in chunks of steps, NaN found at its batch, history each epoch, checkpoints by time."""
+"""The epoch loop: shuffled mini-batches in chunks of steps, NaN found at its batch, history, checkpoints by time."""
 
 from __future__ import annotations
 

@@ -4,10 +4,10 @@ The engines train exactly what the serial loop trains (one checked plan into its
 folder, seeded the same way), so a variant gives the same numbers wherever it runs.
 Local jobs are warm worker processes (a `concurrent.futures` process pool kept for the
 whole sweep), each importing TensorFlow once. Each variant is independent: one that
-fails, or whose process dies, is reported as failed and the others go on. The driver prints which variants are running, done and
-failed. On Ray a variant trains in a scratch folder on whichever machine runs it and
-sends the folder's files back, so the driver's run folder is complete without a
-shared file system.
+fails, or whose process dies, is reported as failed and the others go on. The driver
+prints which variants are running, done and failed. On Ray a variant trains in a
+scratch folder on whichever machine runs it and sends the folder's files back, so the
+driver's run folder is complete without a shared file system.
 
 TensorFlow is imported by the worker processes, never by this module.
 """
