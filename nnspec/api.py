@@ -202,11 +202,16 @@ def resume(folder: str | Path, *, progress: str = "auto", stream: TextIO | None 
     if len(plans) != 1:
         raise UsageError(f"'{folder}' holds a spec with {len(plans)} variants; resume one variant's folder")
     check_data_present(plans)
-    position, state = checkpoint.load(folder)
+    if (folder / CHECKPOINT_FILE).is_file():
+        resume_from = checkpoint.load(folder)
+    else:  # killed before its first checkpoint: what is lost is less than the checkpoint interval
+        resume_from = None
+        reporter.message(f"no checkpoint yet in {folder} (killed within its first {checkpoint.interval():g} s "
+                         "of training): training it again from the start")
     _remove_strays(folder)
     reporter.message("loading TensorFlow ...")
     import_tensorflow_quietly()
-    results, failures = run_plans(plans, folder, DataLoader(None), reporter, resume=(position, state))
+    results, failures = run_plans(plans, folder, DataLoader(None), reporter, resume=resume_from)
     return _finish(plans, folder, results, failures, reporter, report, tracking=load_tracking(folder))
 
 

@@ -111,11 +111,24 @@ def test_short_epochs_write_no_checkpoint_each_epoch_yet_an_interrupted_run_resu
     stop_after_epoch(monkeypatch, 5)
     with pytest.raises(Interrupted):
         nnspec.run(spec, out=tmp_path / "cut", progress="none", report=False)
-    assert written == [(1, 0), (5, 0)]  # after the first epoch, then on the way out: not after 2, 3, 4
+    assert written == [(5, 0)]  # on the way out only: not after epochs 1 to 4
     monkeypatch.undo()
     position, _ = checkpoint.load(tmp_path / "cut")
     assert (position.epoch, position.rows) == (5, 0)
     resumed = api.resume(tmp_path / "cut", progress="none", report=False).best
+    assert resumed.history["loss"] == whole.history["loss"] and resumed.metrics == whole.metrics
+
+
+def test_a_run_killed_before_its_first_checkpoint_resumes_from_the_start(tmp_path, monkeypatch, capsys):
+    spec = spec_file(tmp_path, "keras")
+    whole = nnspec.run(spec, out=tmp_path / "whole", progress="none", report=False).best
+    stop_after_epoch(monkeypatch, 2)
+    with pytest.raises(Interrupted):
+        nnspec.run(spec, out=tmp_path / "cut", progress="none", report=False)
+    monkeypatch.undo()
+    (tmp_path / "cut" / CHECKPOINT_FILE).unlink()  # as SIGKILL leaves a run within its first 30 s
+    resumed = api.resume(tmp_path / "cut", progress="lines", report=False).best
+    assert "no checkpoint yet" in capsys.readouterr().out
     assert resumed.history["loss"] == whole.history["loss"] and resumed.metrics == whole.metrics
 
 
@@ -157,8 +170,10 @@ def test_resume_refuses_a_finished_run(tmp_path):
     assert result.exit_code == 2 and "nothing to resume" in result.output
 
 
-def _start(spec, out, backend):
+def _start(spec, out, backend, checkpoint_seconds=None):
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
+    if checkpoint_seconds is not None:
+        env["NNSPEC_CHECKPOINT_SECONDS"] = str(checkpoint_seconds)
     return subprocess.Popen(
         [sys.executable, "-m", "nnspec", "run", str(spec), "--out", str(out), "--epochs", "100"],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
@@ -180,7 +195,8 @@ def _wait_for_epoch(process, epoch, timeout=240):
 def test_a_real_run_stopped_by_a_signal_resumes_to_the_end(backend, how, tmp_path):
     spec = spec_file(tmp_path, backend)
     out = tmp_path / "run"
-    process = _start(spec, out, backend)
+    # a kill loses what came after the last checkpoint: here one is written at every boundary
+    process = _start(spec, out, backend, checkpoint_seconds=0 if how == signal.SIGKILL else None)
     _wait_for_epoch(process, 3)
     process.send_signal(how)
     rest = process.communicate(timeout=120)[0]
@@ -188,7 +204,9 @@ def test_a_real_run_stopped_by_a_signal_resumes_to_the_end(backend, how, tmp_pat
         assert process.returncode == 130
         assert f"continue it with: nnspec run --resume {out}" in rest
     saved = results_of(out)
-    assert saved["interrupted"] is True and saved["epochs_done"] >= 3
+    # Ctrl-C writes where training stopped; SIGKILL leaves results.json as last written (after
+    # the first epoch, then at most a second old)
+    assert saved["interrupted"] is True and saved["epochs_done"] >= (3 if how == signal.SIGINT else 1)
     assert CliRunner().invoke(app, ["report", str(out)]).exit_code == 0
     resumed = api.resume(out, progress="none", report=False).best
     assert len(resumed.history["loss"]) == 100 and resumed.metrics["accuracy"] > 0.5

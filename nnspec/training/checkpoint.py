@@ -2,11 +2,13 @@
 
 A checkpoint is one file, `checkpoint.npz` in the run folder, written whole or not at
 all (a temporary name, then a rename) by time: at the first chunk or epoch boundary
-after CHECKPOINT_SECONDS since the last one, and when training is interrupted (Ctrl-C,
-SIGTERM, or a KeyboardInterrupt from a callback). A kill that gives no chance to write
-(SIGKILL, a power cut) loses at most CHECKPOINT_SECONDS of training; an interruption
-loses nothing. Writing one costs a fixed time (reading every weight and optimizer slot
-out of TensorFlow), which short epochs no longer pay each epoch. It holds
+CHECKPOINT_SECONDS after training started or the last one was written (the environment
+variable NNSPEC_CHECKPOINT_SECONDS changes the interval; 0 writes one at every
+boundary), and when training is interrupted (Ctrl-C, SIGTERM, or a KeyboardInterrupt
+from a callback). A kill that gives no chance to write (SIGKILL, a power cut) loses at
+most that interval of training; an interruption loses nothing. Writing one costs a
+fixed time (reading every weight and optimizer slot out of TensorFlow), which short
+epochs no longer pay each epoch. It holds
 
 - the trainer's state: every weight, the optimizer's slots and step counter, and for
   Keras the dropout layers' seed-generator state (`trainer.get_state()`);
@@ -23,6 +25,7 @@ as before, without checkpoints, and `--resume` refuses its runs with a clear mes
 from __future__ import annotations
 
 import json
+import os
 import signal
 import threading
 import time
@@ -36,6 +39,7 @@ from ..errors import DataError, UsageError
 from ..rundir import CHECKPOINT_FILE, write_npz
 
 CHECKPOINT_SECONDS = 30.0  # at most this much training is lost to a kill that cannot be caught
+SECONDS_ENV = "NNSPEC_CHECKPOINT_SECONDS"
 FORMAT = 1
 
 
@@ -66,7 +70,7 @@ class Checkpointer:
         self.folder = Path(folder)
         self.trainer = trainer
         self.enabled = supported(trainer)
-        self.every_seconds = CHECKPOINT_SECONDS if every_seconds is None else every_seconds
+        self.every_seconds = interval() if every_seconds is None else every_seconds
         self.last = time.monotonic()
 
     def due(self) -> bool:
@@ -82,6 +86,20 @@ class Checkpointer:
         arrays["position"] = np.array(json.dumps(meta))
         write_npz(self.folder / CHECKPOINT_FILE, arrays, compress=False)
         self.last = time.monotonic()
+
+
+def interval() -> float:
+    """Seconds between checkpoints: NNSPEC_CHECKPOINT_SECONDS when set, else CHECKPOINT_SECONDS."""
+    text = os.environ.get(SECONDS_ENV, "").strip()
+    if not text:
+        return CHECKPOINT_SECONDS
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not value >= 0:
+        raise UsageError(f"{SECONDS_ENV}={text!r} is not a number of seconds", hint="for example 30, or 0")
+    return value
 
 
 class DeferredInterrupts:
@@ -132,7 +150,8 @@ def load(folder: Path) -> tuple[Position, list[np.ndarray]]:
     if not path.is_file():
         raise UsageError(
             f"'{folder}' has no {CHECKPOINT_FILE} to resume from",
-            hint="runs are checkpointed from the end of their first epoch on; start it again with nnspec run",
+            hint=f"a run writes its first checkpoint {interval():g} s into training or when stopped by Ctrl-C; "
+                 "start it again with nnspec run",
         )
     try:
         with np.load(path, allow_pickle=False) as saved:

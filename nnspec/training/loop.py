@@ -24,15 +24,21 @@ from .progress import Progress
 CHUNK_STEPS = 64
 CHUNK_BYTES = 32 * 2**20
 SHUFFLE_STREAM = 1  # keeps the shuffling seed apart from the initializers' seeds
+# history.csv and results.json are rewritten after the first epoch, then at most this often
+# (and after the last epoch, and on the way out): short epochs do not each pay two file writes
+PROGRESS_SECONDS = 1.0
 
 
 def train_loop(plan: Plan, trainer, arrays: Arrays, reporter: Progress, result: RunResult, folder: Path,
                start: Position | None = None, callbacks: tuple = ()) -> None:
-    """Epochs of shuffled mini-batches; fills result.history, saves history and results each epoch.
+    """Epochs of shuffled mini-batches; fills result.history, saves history and results as it goes.
 
-    A checkpoint is written after the first epoch, then at the first boundary (of a chunk
-    or an epoch) CHECKPOINT_SECONDS after the last, and on an interruption: Ctrl-C and
-    SIGTERM stop at the next chunk boundary, where the checkpoint continues exactly.
+    history.csv and results.json are written after the first epoch, then at the first
+    epoch end PROGRESS_SECONDS after the last write, after the last epoch and on the
+    way out (an error or an interruption).
+    A checkpoint is written at the first boundary (of a chunk or an epoch) the checkpoint
+    interval after the start or the last one, and on an interruption: Ctrl-C and SIGTERM
+    stop at the next chunk boundary, where the checkpoint continues exactly.
 
     `start` (from a checkpoint) continues an interrupted run: the trainer's state is
     already restored, and the shuffling RNG, history and partial epoch come from `start`.
@@ -73,7 +79,7 @@ def train_loop(plan: Plan, trainer, arrays: Arrays, reporter: Progress, result: 
     before = callbacks.seconds  # on_train_begin ran before the clock started: only later callbacks are taken off
     started = time.perf_counter() - start.train_seconds
     safe = start  # where training stands, as the trainer's state is now: what an interruption saves
-    first = True  # the first epoch's end always writes one: a kill soon after the start can resume
+    shown = None  # when history.csv and results.json were last written
     with DeferredInterrupts() as interrupts:
         try:
             for epoch in range(start.epoch + 1, plan.train.epochs + 1):
@@ -128,17 +134,23 @@ def train_loop(plan: Plan, trainer, arrays: Arrays, reporter: Progress, result: 
                 result.epochs_done = epoch
                 safe = Position(epoch, 0, rng.bit_generator.state, history=history,
                                 epoch_seconds=result.epoch_seconds, train_seconds=result.train_seconds)
-                write_history(folder, history)
-                if first or checkpoints.due():
+                if checkpoints.due():
                     checkpoints.save(safe)
-                    first = False
-                write_results(folder, result)  # still marked interrupted: a kill now leaves a readable folder
+                if (shown is None or time.monotonic() - shown >= PROGRESS_SECONDS or epoch == plan.train.epochs
+                        or callbacks.stop_requested):
+                    write_history(folder, history)
+                    write_results(folder, result)  # still marked interrupted: a kill now leaves a readable folder
+                    shown = time.monotonic()
                 reporter.end_epoch(epoch, plan.train.epochs, logs, seconds)
                 interrupts.check()
                 if callbacks.stop_requested:
                     break
         except KeyboardInterrupt:  # stopped at a safe point (or by a callback): nothing trained is lost
+            write_history(folder, history)  # results.json follows (run_plan)
             if safe.epoch > start.epoch or safe.rows > start.rows:
                 checkpoints.save(safe)
+            raise
+        except Exception:
+            write_history(folder, history)
             raise
     callbacks.end(result.epochs_done)
