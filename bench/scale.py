@@ -2,6 +2,7 @@
 
     nice python bench/scale.py            # both parts (about 15 minutes on 2 busy cores)
     nice python bench/scale.py sweep      # 8 digits variants: serial, --jobs 2, --ray (local)
+    nice python bench/scale.py jobs       # the same as whole processes, serial and --jobs 2 in turns (--rounds 3)
     nice python bench/scale.py workers    # one Fashion-MNIST model on 1 and 2 workers
 
 Every figure is a ratio or a count measured in this one invocation (docs/performance.md
@@ -11,7 +12,11 @@ each parallel engine's per-variant numbers are compared with the serial run's.
 
 from __future__ import annotations
 
+import json
 import math
+import os
+import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -65,6 +70,49 @@ def sweep_part() -> None:
     print(f"Best variant: {best.label}, test accuracy {best.metrics['accuracy']:.4f}.\n")
 
 
+COLD_SWEEP = """
+import sys
+import nnspec
+nnspec.run(sys.argv[1], out=sys.argv[2], progress="none", report=False, jobs=int(sys.argv[3]) or None)
+"""
+
+
+def cold(jobs: int, folder: Path) -> float:
+    """The sweep in a fresh Python process, as a user waits for it (the imports of TensorFlow included)."""
+    spec = folder.parent / "sweep.nn"
+    spec.write_text(SWEEP)
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "2"}
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-c", COLD_SWEEP, str(spec), str(folder), str(jobs)], env=env, check=True)
+    return time.perf_counter() - started
+
+
+def folder_numbers(folder: Path) -> dict:
+    out = {}
+    for path in sorted(folder.glob("*/results.json")):
+        saved = json.loads(path.read_text())
+        out[saved["label"]] = (saved["metrics"], saved["history"])
+    return out
+
+
+def jobs_part(rounds: int) -> None:
+    print(f"## --jobs 2 against serial: the 8 digits variants, whole processes, {rounds} rounds in turns\n")
+    serial_times, jobs_times, same = [], [], True
+    for _ in range(rounds):
+        tmp = Path(tempfile.mkdtemp(prefix="nnspec-bench-"))
+        serial_times.append(cold(0, tmp / "serial"))
+        jobs_times.append(cold(2, tmp / "jobs"))
+        serial, jobs = folder_numbers(tmp / "serial"), folder_numbers(tmp / "jobs")
+        same = same and len(serial) == 8 and serial == jobs
+    ratios = [j / s for s, j in zip(serial_times, jobs_times)]
+    print("| round | serial s | --jobs 2 s | ratio |")
+    print("| --- | --- | --- | --- |")
+    for i, (s, j, r) in enumerate(zip(serial_times, jobs_times, ratios), 1):
+        print(f"| {i} | {s:.1f} | {j:.1f} | {r:.2f} |")
+    print(f"\n--jobs 2 / serial: {statistics.median(ratios):.2f} (median of {rounds} rounds; target <= 0.67)")
+    print(f"per-variant metrics and curves equal to serial in every round: {'yes' if same else 'NO'}\n")
+
+
 def workers_part() -> None:
     print(f"## One Fashion-MNIST model ({WORKER_SPEC.name}, {WORKER_EPOCHS} epochs) on 1 and 2 workers\n")
     rows = []
@@ -86,9 +134,12 @@ def workers_part() -> None:
 
 
 def main(argv: list[str]) -> None:
-    parts = argv or ["sweep", "workers"]
+    rounds = int(argv[argv.index("--rounds") + 1]) if "--rounds" in argv else 3
+    parts = [a for a in argv if not a.startswith("--") and not a.isdigit()] or ["sweep", "workers"]
     if "sweep" in parts:
         sweep_part()
+    if "jobs" in parts:
+        jobs_part(rounds)
     if "workers" in parts:
         workers_part()
 

@@ -159,14 +159,16 @@ def run(
     stem = Path(spec.filename).stem if getattr(spec, "filename", None) else "spec"
     root = new_folder(Path(out) if out is not None else default_folder(stem))
     save_tracking(root, tracking)
-    reporter.message("loading TensorFlow ...")
-    import_tensorflow_quietly()
     sweep = len(plans) > 1
+    parallel = sweep and (jobs is not None or bool(ray))
+    if not parallel:  # in parallel the workers import TensorFlow, each once, and this process never needs it
+        reporter.message("loading TensorFlow ...")
+        import_tensorflow_quietly()
     if sweep:
         from .dsl.format import format_spec
 
         write_text(root / SPEC_FILE, format_spec(spec))
-    if sweep and (jobs is not None or ray):
+    if parallel:
         from .training.parallel import run_in_parallel
 
         results, errors = run_in_parallel(plans, root, data, reporter, repeated, jobs=jobs, ray=ray)
@@ -219,11 +221,16 @@ def _resume(folder: Path, progress: str, stream: TextIO | None, report: bool) ->
     if len(plans) != 1:
         raise UsageError(f"'{folder}' holds a spec with {len(plans)} variants; resume one variant's folder")
     check_data_present(plans)
-    position, state = checkpoint.load(folder)
+    if (folder / CHECKPOINT_FILE).is_file():
+        resume_from = checkpoint.load(folder)
+    else:  # killed before its first checkpoint: what is lost is less than the checkpoint interval
+        resume_from = None
+        reporter.message(f"no checkpoint yet in {folder} (killed within its first {checkpoint.interval():g} s "
+                         "of training): training it again from the start")
     _remove_strays(folder)
     reporter.message("loading TensorFlow ...")
     import_tensorflow_quietly()
-    results, failures = run_plans(plans, folder, DataLoader(None), reporter, resume=(position, state))
+    results, failures = run_plans(plans, folder, DataLoader(None), reporter, resume=resume_from)
     return _finish(plans, folder, results, failures, reporter, report, tracking=load_tracking(folder))
 
 

@@ -144,6 +144,8 @@ def jsonable(value: Any) -> Any:
     if isinstance(value, dict):
         return {str(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
+        if all(type(v) is float and v - v == 0.0 for v in value):  # a series of finite floats: as it is
+            return list(value)
         return [jsonable(v) for v in value]
     if isinstance(value, Path):
         return str(value)

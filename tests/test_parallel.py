@@ -84,3 +84,29 @@ def test_ray_takes_an_optional_address_on_the_command_line():
     assert optional_ray_address(["run", "--ray", "a.nn"]) == ["run", "--ray", "local", "a.nn"]
     assert optional_ray_address(["run", "a.nn", "--ray", "10.0.0.1:6379"]) == ["run", "a.nn", "--ray", "10.0.0.1:6379"]
     assert optional_ray_address(["run", "a.nn", "--ray", "-q"]) == ["run", "a.nn", "--ray", "local", "-q"]
+
+
+class _DiesInTheWorker:
+    """Unpickled in a worker process, it ends that process at once (as a kill or a crash would)."""
+
+    def __reduce__(self):
+        import os
+
+        return (os._exit, (7,))
+
+
+def test_a_worker_process_that_dies_costs_its_variant_only(tmp_path):
+    from nnspec.training.parallel import Task, run_in_processes
+
+    plans = nnspec.check(SWEEP).plans[:2]
+    data = tiny_data(**DATA)
+    tasks = [Task(0, plans[0], tmp_path / "a", data), Task(1, plans[1], tmp_path / "b", _DiesInTheWorker()),
+             Task(2, plans[1], tmp_path / "c", data)]
+    said: list[str] = []
+    outcomes = {o.task.number: o for o in run_in_processes(tasks, 2, said.append)}
+    assert sorted(outcomes) == [0, 1, 2]
+    assert outcomes[1].error is not None and "ended abruptly" in outcomes[1].error.message
+    for number in (0, 2):
+        assert outcomes[number].error is None and outcomes[number].result.error is None
+        assert outcomes[number].result.metrics["mae"] > 0
+    assert any("[lr=0.02] failed: the process training this variant ended abruptly" in line for line in said)

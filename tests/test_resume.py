@@ -1,4 +1,4 @@
-"""Interrupted runs: a readable folder, a checkpoint each epoch, and --resume to the end."""
+"""Interrupted runs: a readable folder, checkpoints by time and on interruption, and --resume to the end."""
 
 import json
 import os
@@ -94,14 +94,86 @@ def test_a_checkpoint_inside_a_long_epoch_resumes_at_its_row(tmp_path, monkeypat
     np.testing.assert_allclose(resumed.history["loss"], whole.history["loss"], rtol=1e-6)
 
 
+def test_short_epochs_write_no_checkpoint_each_epoch_yet_an_interrupted_run_resumes(tmp_path, monkeypatch):
+    from nnspec.training import checkpoint
+
+    spec = spec_file(tmp_path, "keras")
+    whole = nnspec.run(spec, out=tmp_path / "whole", progress="none", report=False).best
+    assert checkpoint.CHECKPOINT_SECONDS >= 30  # iris epochs take milliseconds: far shorter than this
+    written = []
+    real_save = checkpoint.Checkpointer.save
+
+    def counted(self, position):
+        written.append((position.epoch, position.rows))
+        real_save(self, position)
+
+    monkeypatch.setattr(checkpoint.Checkpointer, "save", counted)
+    stop_after_epoch(monkeypatch, 5)
+    with pytest.raises(Interrupted):
+        nnspec.run(spec, out=tmp_path / "cut", progress="none", report=False)
+    assert written == [(5, 0)]  # on the way out only: not after epochs 1 to 4
+    monkeypatch.undo()
+    position, _ = checkpoint.load(tmp_path / "cut")
+    assert (position.epoch, position.rows) == (5, 0)
+    resumed = api.resume(tmp_path / "cut", progress="none", report=False).best
+    assert resumed.history["loss"] == whole.history["loss"] and resumed.metrics == whole.metrics
+
+
+def test_a_run_killed_before_its_first_checkpoint_resumes_from_the_start(tmp_path, monkeypatch, capsys):
+    spec = spec_file(tmp_path, "keras")
+    whole = nnspec.run(spec, out=tmp_path / "whole", progress="none", report=False).best
+    stop_after_epoch(monkeypatch, 2)
+    with pytest.raises(Interrupted):
+        nnspec.run(spec, out=tmp_path / "cut", progress="none", report=False)
+    monkeypatch.undo()
+    (tmp_path / "cut" / CHECKPOINT_FILE).unlink()  # as SIGKILL leaves a run within its first 30 s
+    resumed = api.resume(tmp_path / "cut", progress="lines", report=False).best
+    assert "no checkpoint yet" in capsys.readouterr().out
+    assert resumed.history["loss"] == whole.history["loss"] and resumed.metrics == whole.metrics
+
+
+def test_ctrl_c_stops_at_the_next_chunk_and_the_checkpoint_continues_exactly(tmp_path, monkeypatch):
+    """A real SIGINT inside an epoch: deferred to the chunk's end, saved there, resumed as if never stopped."""
+    from nnspec.training import checkpoint
+
+    spec = spec_file(tmp_path, "keras")
+    whole = nnspec.run(spec, out=tmp_path / "whole", progress="none", report=False, batch=4).best
+    monkeypatch.setattr(nnspec.training.loop, "CHUNK_STEPS", 5)
+    real_update = Progress.update
+
+    def signal_inside_epoch_two(self, done, loss):
+        real_update(self, done, loss)
+        if self_epoch["n"] == 2 and done == 10:
+            os.kill(os.getpid(), signal.SIGINT)  # arrives while the loop is between two statements
+
+    self_epoch = {"n": 0}
+    real_start = Progress.start_epoch
+
+    def start_epoch(self, epoch, epochs, steps):
+        self_epoch["n"] = epoch
+        real_start(self, epoch, epochs, steps)
+
+    monkeypatch.setattr(Progress, "update", signal_inside_epoch_two)
+    monkeypatch.setattr(Progress, "start_epoch", start_epoch)
+    with pytest.raises(Interrupted):
+        nnspec.run(spec, out=tmp_path / "cut", progress="none", report=False, batch=4)
+    monkeypatch.undo()
+    position, _ = checkpoint.load(tmp_path / "cut")
+    assert (position.epoch, position.rows) == (1, 40)  # inside epoch 2, after two chunks of 5 steps of 4 rows
+    resumed = api.resume(tmp_path / "cut", progress="none", report=False).best
+    np.testing.assert_allclose(resumed.history["loss"], whole.history["loss"], rtol=1e-6)
+
+
 def test_resume_refuses_a_finished_run(tmp_path):
     nnspec.run(spec_file(tmp_path, "keras"), out=tmp_path / "done", progress="none", report=False, epochs=1)
     result = CliRunner().invoke(app, ["run", "--resume", str(tmp_path / "done")])
     assert result.exit_code == 2 and "nothing to resume" in result.output
 
 
-def _start(spec, out, backend):
+def _start(spec, out, backend, checkpoint_seconds=None):
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
+    if checkpoint_seconds is not None:
+        env["NNSPEC_CHECKPOINT_SECONDS"] = str(checkpoint_seconds)
     return subprocess.Popen(
         [sys.executable, "-m", "nnspec", "run", str(spec), "--out", str(out), "--epochs", "100"],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
@@ -123,7 +195,8 @@ def _wait_for_epoch(process, epoch, timeout=240):
 def test_a_real_run_stopped_by_a_signal_resumes_to_the_end(backend, how, tmp_path):
     spec = spec_file(tmp_path, backend)
     out = tmp_path / "run"
-    process = _start(spec, out, backend)
+    # a kill loses what came after the last checkpoint: here one is written at every boundary
+    process = _start(spec, out, backend, checkpoint_seconds=0 if how == signal.SIGKILL else None)
     _wait_for_epoch(process, 3)
     process.send_signal(how)
     rest = process.communicate(timeout=120)[0]
@@ -131,7 +204,9 @@ def test_a_real_run_stopped_by_a_signal_resumes_to_the_end(backend, how, tmp_pat
         assert process.returncode == 130
         assert f"continue it with: nnspec run --resume {out}" in rest
     saved = results_of(out)
-    assert saved["interrupted"] is True and saved["epochs_done"] >= 3
+    # Ctrl-C writes where training stopped; SIGKILL leaves results.json as last written (after
+    # the first epoch, then at most a second old)
+    assert saved["interrupted"] is True and saved["epochs_done"] >= (3 if how == signal.SIGINT else 1)
     assert CliRunner().invoke(app, ["report", str(out)]).exit_code == 0
     resumed = api.resume(out, progress="none", report=False).best
     assert len(resumed.history["loss"]) == 100 and resumed.metrics["accuracy"] > 0.5

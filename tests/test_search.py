@@ -94,8 +94,10 @@ def _start_search(out: Path, trials: int, epochs: int) -> subprocess.Popen:
     code = (f"import sys; sys.path.insert(0, {str(ROOT / 'tests')!r}); from range_specs import digits_search; "
             f"import nnspec; nnspec.run(digits_search(epochs={epochs}), trials={trials}, prune='none', "
             f"out={str(out)!r}, progress='lines')")
+    # SIGKILL loses what came after the last checkpoint: here one is written at every boundary
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "NNSPEC_CHECKPOINT_SECONDS": "0"}
     return subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+                            text=True, env=env)
 
 
 def test_a_killed_search_resumes_with_its_finished_trials_kept(tmp_path):

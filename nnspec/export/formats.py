@@ -2,7 +2,7 @@
 
 | format | written by | run back by |
 | --- | --- | --- |
-| keras | `model.save` (a .keras file) | `keras.saving.load_model` |
+| keras | `model.save` (a .keras file) | `keras.models.load_model` with its defaults, in a fresh process |
 | savedmodel | `model.export(format="tf_saved_model")` (a folder) | `tf.saved_model.load(...).serve` |
 | onnx | `tf2onnx.convert.from_function` on a `tf.function` signature | onnxruntime |
 | tflite | `TFLiteConverter.from_saved_model` | `tf.lite.Interpreter` |
@@ -44,14 +44,52 @@ class Format:
 
 
 def _write_keras(model, plan, path: Path) -> None:
-    model.save(path)
+    from ..builtins.backends.keras import save_model
+
+    save_model(model, path)
+
+
+# What a user does with a .keras file: a plain load (safe_mode on, compiled), in a Python
+# that has not imported nnspec, so nothing nnspec registered can make the load succeed.
+FRESH_KERAS_LOAD = """
+import sys
+import numpy as np
+import keras
+model = keras.models.load_model(sys.argv[1])
+x = np.load(sys.argv[2])
+parts = [np.asarray(model(x[i:i + {rows}], training=False)) for i in range(0, len(x), {rows})]
+np.save(sys.argv[3], np.concatenate(parts) if parts else np.zeros((0,), np.float32))
+"""
 
 
 def _load_keras(path: Path):
-    import keras
+    def predict(x):
+        return load_in_fresh_process(path, x)
 
-    loaded = keras.saving.load_model(path, compile=False)
-    return lambda x: np.asarray(loaded(x, training=False))
+    predict.whole = True  # one process for all the samples: run_back does not chunk them
+    return predict
+
+
+def load_in_fresh_process(path: Path, x: np.ndarray) -> np.ndarray:
+    """`keras.models.load_model(path)` with its defaults in a new Python process; its outputs for `x`."""
+    import subprocess
+    import sys
+
+    with tempfile.TemporaryDirectory(prefix="nnspec-load-") as tmp:
+        inputs, outputs = Path(tmp) / "x.npy", Path(tmp) / "y.npy"
+        np.save(inputs, x)
+        env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
+        done = subprocess.run([sys.executable, "-c", FRESH_KERAS_LOAD.format(rows=PREDICT_ROWS),
+                               str(Path(path).resolve()), str(inputs), str(outputs)],
+                              cwd=tmp, env=env, capture_output=True, text=True)
+        if done.returncode != 0:
+            lines = [line for line in done.stderr.strip().splitlines() if line.strip()]
+            raise NNSpecError(
+                f"keras.models.load_model cannot load the exported {Path(path).name}: "
+                + (lines[-1] if lines else f"exit code {done.returncode}"),
+                hint="nothing was written; please report this with the run folder",
+            )
+        return np.load(outputs)
 
 
 def _write_savedmodel(model, plan, path: Path) -> None:
@@ -115,7 +153,7 @@ def _load_tflite(path: Path):
 FORMATS = {
     f.name: f
     for f in (
-        Format("keras", "model.keras", _write_keras, _load_keras, "keras.saving.load_model"),
+        Format("keras", "model.keras", _write_keras, _load_keras, "keras.models.load_model (fresh process)"),
         Format("savedmodel", "saved_model", _write_savedmodel, _load_savedmodel, "tf.saved_model.load"),
         Format("onnx", "model.onnx", _write_onnx, _load_onnx, "onnxruntime"),
         Format("tflite", "model.tflite", _write_tflite, _load_tflite, "tf.lite.Interpreter"),
@@ -133,7 +171,9 @@ def get_format(name: str) -> Format:
 
 
 def run_back(predict: Callable, x: np.ndarray) -> np.ndarray:
-    """An exported model's outputs for `x`, a few thousand rows per call."""
+    """An exported model's outputs for `x`, a few thousand rows per call (all at once to a `whole` predict)."""
+    if getattr(predict, "whole", False):
+        return np.asarray(predict(x))
     parts = [np.asarray(predict(x[i:i + PREDICT_ROWS])) for i in range(0, len(x), PREDICT_ROWS)]
     return np.concatenate(parts) if parts else np.zeros((0,), np.float32)
 

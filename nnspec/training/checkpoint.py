@@ -1,8 +1,14 @@
 """Checkpoints during training, so that an interrupted run goes on where it stopped.
 
 A checkpoint is one file, `checkpoint.npz` in the run folder, written whole or not at
-all (a temporary name, then a rename) at the end of every epoch and, in long epochs,
-every CHECKPOINT_SECONDS at a chunk boundary. It holds
+all (a temporary name, then a rename) by time: at the first chunk or epoch boundary
+CHECKPOINT_SECONDS after training started or the last one was written (the environment
+variable NNSPEC_CHECKPOINT_SECONDS changes the interval; 0 writes one at every
+boundary), and when training is interrupted (Ctrl-C, SIGTERM, or a KeyboardInterrupt
+from a callback). A kill that gives no chance to write (SIGKILL, a power cut) loses at
+most that interval of training; an interruption loses nothing. Writing one costs a
+fixed time (reading every weight and optimizer slot out of TensorFlow), which short
+epochs no longer pay each epoch. It holds
 
 - the trainer's state: every weight, the optimizer's slots and step counter, and for
   Keras the dropout layers' seed-generator state (`trainer.get_state()`);
@@ -19,6 +25,9 @@ as before, without checkpoints, and `--resume` refuses its runs with a clear mes
 from __future__ import annotations
 
 import json
+import os
+import signal
+import threading
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -29,7 +38,8 @@ import numpy as np
 from ..errors import DataError, UsageError
 from ..rundir import CHECKPOINT_FILE, write_npz
 
-CHECKPOINT_SECONDS = 60.0  # in a long epoch, at most this much work is lost to a kill
+CHECKPOINT_SECONDS = 30.0  # at most this much training is lost to a kill that cannot be caught
+SECONDS_ENV = "NNSPEC_CHECKPOINT_SECONDS"
 FORMAT = 1
 
 
@@ -60,7 +70,7 @@ class Checkpointer:
         self.folder = Path(folder)
         self.trainer = trainer
         self.enabled = supported(trainer)
-        self.every_seconds = CHECKPOINT_SECONDS if every_seconds is None else every_seconds
+        self.every_seconds = interval() if every_seconds is None else every_seconds
         self.last = time.monotonic()
 
     def due(self) -> bool:
@@ -78,13 +88,70 @@ class Checkpointer:
         self.last = time.monotonic()
 
 
+def interval() -> float:
+    """Seconds between checkpoints: NNSPEC_CHECKPOINT_SECONDS when set, else CHECKPOINT_SECONDS."""
+    text = os.environ.get(SECONDS_ENV, "").strip()
+    if not text:
+        return CHECKPOINT_SECONDS
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not value >= 0:
+        raise UsageError(f"{SECONDS_ENV}={text!r} is not a number of seconds", hint="for example 30, or 0")
+    return value
+
+
+class DeferredInterrupts:
+    """While active, Ctrl-C and SIGTERM only set `pending`; the loop stops at its next safe point.
+
+    A safe point is where the trainer's state and the loop's position agree (between two
+    chunks of steps), so the checkpoint written on the way out continues exactly. A
+    second signal stops at once, as before. Signals are only deferred in the main
+    thread, and only those that already stop the process with a Python handler
+    (KeyboardInterrupt), so nothing else changes.
+    """
+
+    def __init__(self) -> None:
+        self.pending = False
+        self._previous: dict[int, Any] = {}
+
+    def __enter__(self) -> "DeferredInterrupts":
+        if threading.current_thread() is not threading.main_thread():
+            return self
+        for number in (signal.SIGINT, signal.SIGTERM):
+            previous = signal.getsignal(number)
+            if callable(previous):
+                self._previous[number] = previous
+                signal.signal(number, self._defer)
+        return self
+
+    def _defer(self, number, frame) -> None:
+        if self.pending:  # asked twice: stop now
+            self._previous[number](number, frame)
+        self.pending = True
+
+    def check(self) -> None:
+        """Raise the deferred KeyboardInterrupt, at a safe point."""
+        if self.pending:
+            self.pending = False
+            raise KeyboardInterrupt
+
+    def __exit__(self, *exc) -> bool:
+        for number, previous in self._previous.items():
+            signal.signal(number, previous)
+        self._previous.clear()
+        return False
+
+
 def load(folder: Path) -> tuple[Position, list[np.ndarray]]:
     """The position and trainer state saved in a run folder; a DataError when there is none."""
     path = Path(folder) / CHECKPOINT_FILE
     if not path.is_file():
         raise UsageError(
             f"'{folder}' has no {CHECKPOINT_FILE} to resume from",
-            hint="runs are checkpointed from the end of their first epoch on; start it again with nnspec run",
+            hint=f"a run writes its first checkpoint {interval():g} s into training or when stopped by Ctrl-C; "
+                 "start it again with nnspec run",
         )
     try:
         with np.load(path, allow_pickle=False) as saved:

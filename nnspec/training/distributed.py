@@ -186,8 +186,11 @@ class DistributedTrainer:
 
     def save(self, folder: Path) -> Path:
         """model.keras in `folder` (a non-chief's folder is scratch)."""
+        from ..builtins.backends.keras import save_model
+
         path = Path(folder) / "model.keras"
-        self.model.save(path)
+        with self.strategy.scope():
+            save_model(self.model, path)
         return path
 
     def close(self) -> None:

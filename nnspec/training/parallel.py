@@ -2,13 +2,14 @@
 
 The engines train exactly what the serial loop trains (one checked plan into its run
 folder, seeded the same way), so a variant gives the same numbers wherever it runs.
-Each variant is independent: one that fails, or whose process dies, is reported as
-failed and the others go on. The driver prints which variants are running, done and
-failed. On Ray a variant trains in a scratch folder on whichever machine runs it and
-sends the folder's files back, so the driver's run folder is complete without a
-shared file system.
+Local jobs are warm worker processes (a `concurrent.futures` process pool kept for the
+whole sweep), each importing TensorFlow once. Each variant is independent: one that
+fails, or whose process dies, is reported as failed and the others go on. The driver
+prints which variants are running, done and failed. On Ray a variant trains in a
+scratch folder on whichever machine runs it and sends the folder's files back, so the
+driver's run folder is complete without a shared file system.
 
-TensorFlow is imported by the child processes, never by this module.
+TensorFlow is imported by the worker processes, never by this module.
 """
 
 from __future__ import annotations
@@ -137,69 +138,127 @@ class Board:
 # ------------------------------------------------------------------ local processes
 
 
-def _child(task: Task, connection) -> None:
-    """A child process: train the task, send the outcome back through the pipe."""
+def _warm_up(threads: int) -> None:
+    """Each worker process imports TensorFlow once, when it starts, for every variant it trains.
+
+    Its thread pools get `threads` threads (the machine's cores shared among the
+    workers): more would make the workers' spinning threads take cores from each other.
+
+    At the end of the sweep a worker leaves at once (`os._exit` as its last exit handler):
+    its outcomes are already sent (the pool's result queue writes synchronously) and
+    its run folders written, and TensorFlow's teardown took seconds per worker.
+    """
+    import atexit
+
+    from .environment import import_tensorflow_quietly
+
+    import_tensorflow_quietly()
+    import tensorflow as tf
+
+    tf.config.threading.set_intra_op_parallelism_threads(threads)
+    tf.config.threading.set_inter_op_parallelism_threads(threads)
+    atexit.register(os._exit, 0)  # registered after TensorFlow's handlers, so it runs first
+
+
+def _train_in_worker(task: Task) -> Outcome:
+    """In a worker process: train the task; the outcome goes back without the task's data."""
     try:
         outcome = train_task(task)
     except BaseException as error:  # anything else is this variant's failure, not the sweep's
         outcome = Outcome(task, error=TrainingError(f"{type(error).__name__}: {error}"))
     outcome.task = None  # the driver has it; sending back the data would double the traffic
-    connection.send(outcome)
-    connection.close()
+    return outcome
 
 
 def run_in_processes(tasks: list[Task], jobs: int, say: Callable[[str], None]) -> Iterator[Outcome]:
-    """Train tasks in at most `jobs` child processes at a time; yield each outcome as it ends.
+    """Train tasks on `jobs` warm worker processes; yield each outcome as it ends.
 
-    Every variant gets a fresh process (spawned, not forked: TensorFlow's threads do not
-    survive a fork), so a crash, even a killed process, costs that variant only.
+    The workers are a `concurrent.futures.ProcessPoolExecutor` that lives for the whole
+    sweep (spawned, not forked: TensorFlow's threads do not survive a fork); each imports
+    TensorFlow once and trains one variant after another, so a sweep pays the import
+    `jobs` times, not once per variant. At most `jobs` tasks are handed out at a time,
+    so each one given out is running. A process that dies (killed, out of memory)
+    breaks the pool: the variants it was running with are run again, each alone on a
+    fresh pool, and only the one whose process dies again is reported as failed.
     """
-    from multiprocessing.connection import wait
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+    from concurrent.futures.process import BrokenProcessPool
 
     if jobs < 1:
         raise UsageError(f"--jobs must be at least 1, not {jobs}")
     context = multiprocessing.get_context("spawn")
     board = Board(len(tasks), say)
     waiting = list(tasks)
-    live: dict[Any, tuple[Task, Any, Any]] = {}  # sentinel -> (task, process, pipe)
+    suspects: list[Task] = []  # running when a process died: run again, alone
+    live: dict[Any, Task] = {}
+    pool = None
+
+    def new_pool(workers: int):
+        threads = max(1, (os.cpu_count() or 1) // workers)
+        return ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_warm_up,
+                                   initargs=(threads,))
+
     try:
-        while waiting or live:
-            while waiting and len(live) < jobs:
-                task = waiting.pop(0)
-                receive, send = context.Pipe(duplex=False)
-                process = context.Process(target=_child, args=(task, send), name=f"nnspec-{task.number}")
-                process.start()
-                send.close()
-                live[process.sentinel] = (task, process, receive)
-                board.started(task, f" (process {process.pid})")
-            for sentinel in wait([*live, *(pipe for _, _, pipe in live.values())]):
-                key = next((s for s, (_, _, pipe) in live.items() if sentinel in (s, pipe)), None)
-                if key is None:
-                    continue
-                task, process, pipe = live.pop(key)
-                outcome = _receive(task, process, pipe)
+        while waiting or suspects or live:
+            if pool is None:
+                pool = new_pool(1 if suspects else min(jobs, len(waiting)))
+            alone = bool(suspects)
+            while (suspects or waiting) and len(live) < (1 if alone else jobs):
+                task = suspects.pop(0) if alone else waiting.pop(0)
+                live[pool.submit(_train_in_worker, task)] = task
+                board.started(task, " (run again alone: a process died)" if alone else "")
+            finished, _ = wait(list(live), return_when=FIRST_COMPLETED)
+            broken = False
+            for future in finished:
+                task = live.pop(future)
+                try:
+                    outcome = future.result()
+                except BrokenProcessPool:
+                    broken = True
+                    if alone:  # it died again with nothing else running: this variant's failure
+                        outcome = Outcome(task, error=TrainingError("the process training this variant ended abruptly"))
+                    else:
+                        suspects.append(task)
+                        continue
+                except Exception as error:  # the task could not be sent or received (pickling)
+                    outcome = Outcome(task, error=TrainingError(f"{type(error).__name__}: {error}"))
+                else:
+                    outcome.task = task
                 board.finished(outcome)
                 yield outcome
+            if broken:  # every other task of the dead pool fails too: they all become suspects
+                for future, task in list(live.items()):
+                    try:
+                        outcome = future.result()
+                    except Exception:
+                        suspects.append(task)
+                    else:
+                        outcome.task = task
+                        board.finished(outcome)
+                        yield outcome
+                live.clear()
+                pool.shutdown(wait=True)
+                pool = None
+            elif alone and not suspects and not live:
+                pool.shutdown(wait=True)  # the suspects are done: back to `jobs` workers
+                pool = None
     finally:
-        for task, process, pipe in live.values():  # interrupted: stop the children we started
+        if pool is not None:  # interrupted, or done: stop the workers we started
+            _stop(pool, live)
+
+
+def _stop(pool, live: dict) -> None:
+    """Shut the pool down; when variants are still running (interrupted), end their processes."""
+    if not live:
+        pool.shutdown(wait=True)
+        return
+    for future in live:
+        future.cancel()
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    for process in processes:
+        if process.is_alive():
             process.terminate()
-            process.join()
-
-
-def _receive(task: Task, process, pipe) -> Outcome:
-    outcome = None
-    try:
-        if pipe.poll(None):
-            outcome = pipe.recv()
-    except (EOFError, OSError):
-        outcome = None
-    process.join()
-    pipe.close()
-    if outcome is None:
-        code = process.exitcode
-        return Outcome(task, error=TrainingError(f"the process training this variant ended with exit code {code}"))
-    outcome.task = task
-    return outcome
+    pool.shutdown(wait=True, cancel_futures=True)
 
 
 # ------------------------------------------------------------------ Ray

@@ -173,7 +173,7 @@ class KerasTrainer:
         self.jit = default_jit(plan) if jit is None else jit
         # nnspec computes the metrics itself; compiled, nnspec's metric functions would be
         # written into model.keras, which Keras could then not load without nnspec
-        model.compile(optimizer=model.optimizer, loss=model.loss)
+        compile_plainly(model)
         model.optimizer.build(model.trainable_variables)
         self._run_steps = self._compile(self.jit)
         self._checked = False
@@ -283,11 +283,29 @@ class KerasTrainer:
     def save(self, folder: Path) -> Path:
         """Save the model as `model.keras` in `folder`."""
         path = Path(folder) / "model.keras"
-        self.model.save(path)
+        save_model(self.model, path)
         return path
 
     def close(self) -> None:
         """Nothing to release: the model lives as long as the caller keeps it."""
+
+
+def save_model(model, path: Path) -> None:
+    """`model.save(path)`, loadable by a plain `keras.models.load_model(path)` (safe_mode on, no nnspec)."""
+    compile_plainly(model)
+    model.save(path)
+
+
+def compile_plainly(model) -> None:
+    """Recompile with the model's optimizer, its loss only when Keras itself has it, and no metrics.
+
+    Whatever is compiled goes into model.keras's compile config: nnspec's metrics (and a
+    plugin's loss) are Python functions there, which `load_model` refuses in safe mode
+    ("Requested the deserialization of a Python lambda") and cannot find without nnspec.
+    """
+    loss = model.loss
+    plain = isinstance(loss, str) or type(loss).__module__.split(".")[0] == "keras"
+    model.compile(optimizer=model.optimizer, loss=loss if plain else None)
 
 
 # When XLA-compiled steps pay (bench/training_speed.py, docs/performance.md): fusing the
