@@ -21,7 +21,8 @@ MAX_LINES = 400
 # is placed by the longest prefix of its dotted name found here.
 LAYERS = (
     ("core", ("nnspec.errors", "nnspec.types", "nnspec.registry", "nnspec.hookspecs", "nnspec.version",
-              "nnspec.results", "nnspec.files", "nnspec.summary", "nnspec.forms", "nnspec.observers")),
+              "nnspec.results", "nnspec.files", "nnspec.summary", "nnspec.forms", "nnspec.observers",
+              "nnspec.keras_files")),
     ("plugin manager", ("nnspec.plugins",)),
     ("language", ("nnspec.dsl", "nnspec.objectives", "nnspec.schedules")),
     ("built-ins", ("nnspec.builtins",)),

@@ -44,23 +44,43 @@ class Format:
 
 
 def _write_keras(model, plan, path: Path) -> None:
-    from ..builtins.backends.keras import save_model
+    from ..keras_files import save_model
 
     save_model(model, path)
 
 
 # What a user does with a .keras file: a plain load (safe_mode on, compiled), in a Python
-# that has not imported nnspec, so nothing nnspec registered can make the load succeed.
+# that has not imported nnspec. The only imports first are the modules that hold the
+# model's own Keras classes (nnspec's PositionEmbedding, a plugin's layer), as a user's
+# `import` of that plugin does (docs/plugins.md, Keras objects): nothing else nnspec
+# registers can make the load succeed.
 FRESH_KERAS_LOAD = """
+import importlib
+import json
 import sys
+import zipfile
 import numpy as np
 import keras
+modules = set()
+def walk(node):
+    if isinstance(node, dict):
+        module = node.get("module")
+        if isinstance(module, str) and module.split(".")[0] not in ("keras", "builtins", "numpy"):
+            modules.add(module)
+        for value in node.values():
+            walk(value)
+    elif isinstance(node, list):
+        for value in node:
+            walk(value)
+with zipfile.ZipFile(sys.argv[1]) as archive:
+    walk(json.loads(archive.read("config.json")))
+for module in sorted(modules):
+    importlib.import_module(module)
 model = keras.models.load_model(sys.argv[1])
 x = np.load(sys.argv[2])
 parts = [np.asarray(model(x[i:i + {rows}], training=False)) for i in range(0, len(x), {rows})]
 np.save(sys.argv[3], np.concatenate(parts) if parts else np.zeros((0,), np.float32))
 """
-
 
 def _load_keras(path: Path):
     def predict(x):

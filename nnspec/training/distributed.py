@@ -186,7 +186,7 @@ class DistributedTrainer:
 
     def save(self, folder: Path) -> Path:
         """model.keras in `folder` (a non-chief's folder is scratch)."""
-        from ..builtins.backends.keras import save_model
+        from ..keras_files import save_model
 
         path = Path(folder) / "model.keras"
         with self.strategy.scope():

@@ -61,8 +61,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ...types import Plan
 from ... import objectives
+from ...keras_files import compile_plainly, save_model
+from ...types import Plan
 from .common import (
     BuildContext,
     build_layers,
@@ -288,24 +289,6 @@ class KerasTrainer:
 
     def close(self) -> None:
         """Nothing to release: the model lives as long as the caller keeps it."""
-
-
-def save_model(model, path: Path) -> None:
-    """`model.save(path)`, loadable by a plain `keras.models.load_model(path)` (safe_mode on, no nnspec)."""
-    compile_plainly(model)
-    model.save(path)
-
-
-def compile_plainly(model) -> None:
-    """Recompile with the model's optimizer, its loss only when Keras itself has it, and no metrics.
-
-    Whatever is compiled goes into model.keras's compile config: nnspec's metrics (and a
-    plugin's loss) are Python functions there, which `load_model` refuses in safe mode
-    ("Requested the deserialization of a Python lambda") and cannot find without nnspec.
-    """
-    loss = model.loss
-    plain = isinstance(loss, str) or type(loss).__module__.split(".")[0] == "keras"
-    model.compile(optimizer=model.optimizer, loss=loss if plain else None)
 
 
 # When XLA-compiled steps pay (bench/training_speed.py, docs/performance.md): fusing the
