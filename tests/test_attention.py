@@ -1,8 +1,7 @@
-"""Transformers: layernorm, attention and positions on both backends, the IMDB transformer, and the doc's examples."""
+"""Transformers: layernorm, attention and positions on both backends, and the IMDB transformer."""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +14,6 @@ from nnspec.dsl.parser import load
 
 ROOT = Path(__file__).resolve().parent.parent
 TRANSFORMER = ROOT / "specs" / "imdb_transformer.nn"
-EXAMPLES = ("residual_mlp", "imdb_transformer")  # the doc's examples with their Keras code
 SMALL = """input 6x4
 positions
 residual { attention heads=2 key=3 dropout=0.1 }
@@ -170,62 +168,31 @@ def _reviews(n, seed):
     return reviews, labels
 
 
+def _long_reviews(n, seed):
+    """Reviews of IMDB's length (100 to 200 words) whose label is which words occur in them.
+
+    A positive review holds 15 to 30 of "great" (4) and "fine" (8) among neutral words, a
+    negative one as many of "bad" (5) and "dull" (9): the average over the steps that
+    GlobalAveragePooling1D takes (as the Keras example) sees them wherever they are.
+    """
+    rng = np.random.default_rng(seed)
+    labels = np.arange(n) % 2
+    reviews = []
+    for y in labels:
+        words = [int(w) for w in rng.choice([1, 2, 3, 6, 7], size=rng.integers(100, 200))]
+        for _ in range(rng.integers(15, 30)):
+            words.insert(int(rng.integers(0, len(words) + 1)), int(rng.choice([4, 8] if y else [5, 9])))
+        reviews.append(words)
+    return reviews, labels
+
+
 @pytest.mark.parametrize("backend", BACKENDS)
-def test_the_imdb_transformer_trains_on_reviews_of_imdbs_format(backend, tmp_path, monkeypatch):
+def test_the_imdb_transformer_learns_which_words_make_a_review_positive(backend, tmp_path, monkeypatch):
     monkeypatch.setenv("NNSPEC_DATA", str(tmp_path / "data"))
-    train, y_train = _reviews(64, 0)
-    test, y_test = _reviews(32, 1)
-    write_imdb(tmp_path / "data" / "imdb", (train, y_train, test, y_test))
+    write_imdb(tmp_path / "data" / "imdb", (*_long_reviews(256, 0), *_long_reviews(64, 1)))
     spec = load(TRANSFORMER)
-    (result,) = nnspec.run(spec, backend, epochs=2, out=tmp_path / "run", progress="none", report=False)
-    assert result.param_count == nnspec.check(spec)[0].param_count == 785_097
-    assert np.all(np.isfinite(result.history["loss"])) and 0 <= result.metrics["accuracy"] <= 1
-
-
-# ------------------------------------------------------------------ the doc's examples
-
-
-def _examples() -> dict:
-    """name -> (header, spec lines, Keras header, Keras lines) from the doc's Examples section."""
-    doc = (ROOT / "docs" / "language.md").read_text()
-    lines = doc[doc.index("## Examples"):doc.index("## Names")].splitlines()
-
-    def block(start):  # the indented lines from `start`, blank lines inside kept
-        out = []
-        for line in lines[start:]:
-            if line and not line.startswith("    "):
-                break
-            out.append(line[4:])
-        while out and not out[-1]:
-            out.pop()
-        return out
-
-    found = {}
-    for i, line in enumerate(lines):
-        match = re.match(r"    # specs/(\w+)\.nn: ", line)
-        if match:
-            spec = block(i + 1)
-            keras_at = next(j for j in range(i + 1, len(lines)) if lines[j].startswith("The Keras code"))
-            found[match.group(1)] = (line, spec, lines[keras_at], block(keras_at + 2))
-    return found
-
-
-@pytest.mark.parametrize("name", EXAMPLES)
-def test_each_example_in_the_doc_is_the_shipped_spec_with_counted_lines(name):
-    header, spec, keras_header, keras_code = _examples()[name]
-    shipped = (ROOT / "specs" / f"{name}.nn").read_text()
-    assert spec == [line for line in shipped.splitlines() if line and not line.startswith("#")]
-    network = [line for line in spec if not line.startswith("data ")]
-    count = nnspec.check(nnspec.parse(shipped))[0].param_count
-    assert header.endswith(f": {count:,} parameters, {len(network)} lines of network")
-    assert keras_header == f"The Keras code it replaces is {len([line for line in keras_code if line])} lines of network:"
-
-
-@pytest.mark.parametrize("name", EXAMPLES)
-def test_the_keras_code_beside_each_example_counts_what_show_prints(name):
-    keras = pytest.importorskip("keras")
-    _, _, _, keras_code = _examples()[name]
-    scope = {"keras": keras, "layers": keras.layers, "ops": keras.ops}
-    exec("\n".join(keras_code), scope)  # the doc's own code, as a reader would run it
-    plan = nnspec.check(load(ROOT / "specs" / f"{name}.nn"))[0]
-    assert scope["model"].count_params() == plan.param_count
+    (result,) = nnspec.run(spec, backend, epochs=4, out=tmp_path / "run", progress="none", report=False)
+    assert result.param_count == nnspec.check(spec)[0].param_count == 657_737
+    loss = result.history["loss"]
+    assert np.all(np.isfinite(loss)) and loss[-1] < 0.7 * loss[0], loss
+    assert result.metrics["accuracy"] >= 0.8, result.metrics  # chance is 0.5: half the reviews are positive

@@ -4,10 +4,11 @@ A sequence is a per-sample shape `steps x features` (an embedding's output, or
 `input 28x28` read row by row). A recurrent layer returns every step's output
 (`return_sequences=true`, shape `steps x units`) or the last one's (`units`). When
 `return_sequences=` is not written it follows from what reads the layer
-(docs/language.md, "Sequences"): another recurrent layer, attention, conv1d, a pool
-or a global pool take every step; dense and flatten the last; nothing after it the
-last, as Keras does. Where the next layer could take either (reshape, a merge, a
-plugin's kind) the option must be written. `bidirectional=true` runs a second layer
+(docs/language.md, "Sequences"): another recurrent layer, attention, positions,
+conv1d, a pool or a global pool take every step; dense and flatten the last; nothing
+after it the last, as Keras does. A merge (`add`, `concat`, a residual block's add)
+keeps its inputs' rank, so what reads the merge decides. Where the next layer could
+take either (reshape, a plugin's kind) the option must be written. `bidirectional=true` runs a second layer
 over the reversed steps and joins both outputs along the last axis (as Keras'
 Bidirectional with merge_mode="concat"): twice the units and twice the weights.
 Parameter counts are Keras': GRU with `reset_after=True` (two bias rows).
@@ -26,10 +27,10 @@ from .layers import BIAS, INIT, SPREAD, _bias_count, _check_spread, _spatial
 GATES = {"rnn": 1, "lstm": 4, "gru": 3}
 # kinds that take every step of a sequence, and kinds that take a vector (the last step)
 READS_STEPS = frozenset({"rnn", "lstm", "gru", "conv1d", "attention", "multihead_attention", "self_attention",
-                         "globalavgpool", "globalmaxpool", "avgpool", "maxpool"})
+                         "positions", "globalavgpool", "globalmaxpool", "avgpool", "maxpool"})
 READS_LAST = frozenset({"dense", "flatten"})
-# kinds that pass a sequence or a vector on as it came: look past them to what reads them
-PASSES_ON = frozenset({"dropout", "activation", "batchnorm", "layernorm"})
+# kinds that pass a sequence or a vector on as it came (a merge: in its inputs' rank): look past them
+PASSES_ON = frozenset({"dropout", "activation", "batchnorm", "layernorm", "add", "concat"})
 
 
 def sequence(kind: str, shape: tuple) -> tuple[int, int]:
