@@ -2,6 +2,7 @@
 
     nice python bench/cnn_results.py                  # seeds 0-2, 5 epochs, both backends
     nice python bench/cnn_results.py --seeds 0 --epochs 1
+    python bench/cnn_results.py --backends tf1        # one backend (two such processes side by side)
 
 Trains the spec once per seed and backend, the backends in turns (keras, tf1, keras, ...)
 so that the machine's load falls on both alike, and prints a Markdown table: each run's
@@ -39,19 +40,21 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", default="0,1,2", help="comma list of seeds")
     parser.add_argument("--epochs", type=int, default=None, help="default: the spec's (5)")
+    parser.add_argument("--backends", default=",".join(BACKENDS), help="comma list: keras,tf1")
     args = parser.parse_args(argv)
     seeds = [int(s) for s in args.seeds.split(",")]
+    backends = tuple(b for b in BACKENDS if b in args.backends.split(","))
 
     from nnspec.training.environment import import_tensorflow_quietly
 
     import_tensorflow_quietly()
     folder = Path(tempfile.mkdtemp(prefix="nnspec-cnn-"))
-    runs: dict[str, list[tuple[float, float]]] = {b: [] for b in BACKENDS}
+    runs: dict[str, list[tuple[float, float]]] = {b: [] for b in backends}
     print(f"{SPEC.name}, seeds {args.seeds}, epochs {args.epochs or 'as the spec'}")
     print("| seed | backend | test accuracy | s/epoch |")
     print("|---|---|---|---|")
     for seed in seeds:
-        for backend in BACKENDS if seed % 2 == 0 else BACKENDS[::-1]:
+        for backend in backends if seed % 2 == 0 else backends[::-1]:
             accuracy, seconds = train(backend, seed, args.epochs, folder)
             runs[backend].append((accuracy, seconds))
             print(f"| {seed} | {backend} | {accuracy:.4f} | {seconds:.1f} |", flush=True)

@@ -35,8 +35,8 @@ def mnist_convnet():
 def fashion_mnist_cnn():
     return keras.Sequential([
         keras.Input(shape=(28, 28, 1)),
-        L.Conv2D(32, 3, activation="relu"), L.BatchNormalization(), L.MaxPooling2D(2),
-        L.Conv2D(64, 3, activation="relu"), L.BatchNormalization(), L.MaxPooling2D(2),
+        L.Conv2D(32, 3, padding="same", activation="relu"), L.BatchNormalization(), L.MaxPooling2D(2),
+        L.Conv2D(64, 3, padding="same", activation="relu"), L.BatchNormalization(), L.MaxPooling2D(2),
         L.Flatten(), L.Dense(128, activation="relu"), L.Dropout(0.3), L.Dense(10, activation="softmax"),
     ])
 
