@@ -248,3 +248,22 @@ def test_generated_scripts_of_every_kind_build_the_count_show_prints(tmp_path):
     lint = subprocess.run([sys.executable, "-m", "ruff", "check", "--isolated", "--select", "E,F,W,I",
                            "--line-length", "120", "."], capture_output=True, text=True, cwd=tmp_path, check=False)
     assert lint.returncode == 0, lint.stdout
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_recurrent_run_exports_to_every_format_tflite_unrolled(backend, tmp_path, monkeypatch):
+    """TFLite has no loop over a tensor list: the export unrolls the recurrent layers, same weights, same outputs."""
+    from dataset_files import write_imdb
+    from nnspec.export.export import export_run
+
+    rng = np.random.default_rng(0)
+    reviews = [[int(w) for w in rng.integers(1, 9, size=int(rng.integers(3, 9)))] for _ in range(48)]
+    labels = np.arange(48) % 2
+    monkeypatch.setenv("NNSPEC_DATA", str(tmp_path / "data"))
+    write_imdb(tmp_path / "data" / "imdb", (reviews[:32], labels[:32], reviews[32:], labels[32:]))
+    text = ("data imdb words=10 encode=sequence maxlen=6\nembedding 4\nlstm 5 bidirectional=true\n"
+            "conv1d 3 2 relu\ngru 4\ndense 1 sigmoid\ntrain adam epochs=1 batch=16")
+    (result,) = nnspec.run(text, backend, out=tmp_path / "run", progress="none", report=False)
+    for format in ("keras", "savedmodel", "onnx", "tflite"):
+        exported = export_run(result.dir, format)
+        assert exported.path.exists() and exported.verification.ok and exported.verification.samples == 16, format

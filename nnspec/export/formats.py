@@ -5,7 +5,7 @@
 | keras | `model.save` (a .keras file) | `keras.models.load_model` with its defaults, in a fresh process |
 | savedmodel | `model.export(format="tf_saved_model")` (a folder) | `tf.saved_model.load(...).serve` |
 | onnx | `tf2onnx.convert.from_function` on a `tf.function` signature | onnxruntime |
-| tflite | `TFLiteConverter.from_saved_model` | `tf.lite.Interpreter` |
+| tflite | `TFLiteConverter.from_saved_model`, recurrent layers unrolled | `tf.lite.Interpreter` |
 
 With TF 2.21 and Keras 3, tf2onnx's `from_keras` does not apply (it expects tf.keras 2
 models); tracing the model's call in a `tf.function` and converting that function does.
@@ -144,10 +144,30 @@ def _write_tflite(model, plan, path: Path) -> None:
     import tensorflow as tf
 
     with tempfile.TemporaryDirectory(prefix="nnspec-tflite-") as folder:
-        _write_savedmodel(model, plan, Path(folder) / "saved_model")
+        _write_savedmodel(_unrolled(model), plan, Path(folder) / "saved_model")
         converter = tf.lite.TFLiteConverter.from_saved_model(str(Path(folder) / "saved_model"))
         content = converter.convert()
     path.write_bytes(content)
+
+
+def _unrolled(model):
+    """The model with its recurrent layers unrolled over their fixed steps, the same weights.
+
+    TFLite's built-in ops have no loop over a tensor list, which a recurrent layer's
+    `while` loop needs; unrolled, an lstm is the same matrix products step by step.
+    """
+
+    def unroll(config):
+        if isinstance(config, dict):
+            return {key: True if key == "unroll" else unroll(value) for key, value in config.items()}
+        return [unroll(value) for value in config] if isinstance(config, list) else config
+
+    config = model.get_config()
+    if "'unroll'" not in str(config):
+        return model
+    clone = type(model).from_config(unroll(config))  # the architecture only: nothing compiled comes along
+    clone.set_weights(model.get_weights())
+    return clone
 
 
 def _load_tflite(path: Path):
