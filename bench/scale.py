@@ -2,7 +2,8 @@
 
     nice python bench/scale.py            # both parts (about 15 minutes on 2 busy cores)
     nice python bench/scale.py sweep      # 8 digits variants: serial, --jobs 2, --ray (local)
-    nice python bench/scale.py jobs       # the same as whole processes, serial and --jobs 2 in turns (--rounds 3)
+    nice python bench/scale.py jobs       # the same as whole processes, serial and --jobs 2 in turns (--rounds 3,
+                                          # --epochs 20: each variant's epochs)
     nice python bench/scale.py workers    # one Fashion-MNIST model on 1 and 2 workers
 
 Every figure is a ratio or a count measured in this one invocation (docs/performance.md
@@ -77,10 +78,10 @@ nnspec.run(sys.argv[1], out=sys.argv[2], progress="none", report=False, jobs=int
 """
 
 
-def cold(jobs: int, folder: Path) -> float:
+def cold(jobs: int, folder: Path, epochs: int = 20) -> float:
     """The sweep in a fresh Python process, as a user waits for it (the imports of TensorFlow included)."""
     spec = folder.parent / "sweep.nn"
-    spec.write_text(SWEEP)
+    spec.write_text(SWEEP.replace("epochs=20", f"epochs={epochs}"))
     env = {**os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "2"}
     started = time.perf_counter()
     subprocess.run([sys.executable, "-c", COLD_SWEEP, str(spec), str(folder), str(jobs)], env=env, check=True)
@@ -95,13 +96,23 @@ def folder_numbers(folder: Path) -> dict:
     return out
 
 
-def jobs_part(rounds: int) -> None:
-    print(f"## --jobs 2 against serial: the 8 digits variants, whole processes, {rounds} rounds in turns\n")
-    serial_times, jobs_times, same = [], [], True
+def cold_import() -> float:
+    """A bare `import tensorflow` in a fresh Python process."""
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-c", "import tensorflow"], env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"},
+                   check=True, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - started
+
+
+def jobs_part(rounds: int, epochs: int = 20) -> None:
+    print(f"## --jobs 2 against serial: the 8 digits variants ({epochs} epochs each), whole processes, "
+          f"{rounds} rounds in turns\n")
+    serial_times, jobs_times, imports, same = [], [], [], True
     for _ in range(rounds):
         tmp = Path(tempfile.mkdtemp(prefix="nnspec-bench-"))
-        serial_times.append(cold(0, tmp / "serial"))
-        jobs_times.append(cold(2, tmp / "jobs"))
+        serial_times.append(cold(0, tmp / "serial", epochs))
+        jobs_times.append(cold(2, tmp / "jobs", epochs))
+        imports.append(cold_import())
         serial, jobs = folder_numbers(tmp / "serial"), folder_numbers(tmp / "jobs")
         same = same and len(serial) == 8 and serial == jobs
     ratios = [j / s for s, j in zip(serial_times, jobs_times)]
@@ -110,7 +121,12 @@ def jobs_part(rounds: int) -> None:
     for i, (s, j, r) in enumerate(zip(serial_times, jobs_times, ratios), 1):
         print(f"| {i} | {s:.1f} | {j:.1f} | {r:.2f} |")
     print(f"\n--jobs 2 / serial: {statistics.median(ratios):.2f} (median of {rounds} rounds; target <= 0.67)")
-    print(f"per-variant metrics and curves equal to serial in every round: {'yes' if same else 'NO'}\n")
+    print(f"per-variant metrics and curves equal to serial in every round: {'yes' if same else 'NO'}")
+    # Two workers each import TensorFlow (one core each); the rest of the serial time
+    # halves at best on 2 cores: --jobs 2 takes at least (import + serial) / 2.
+    imported, serial = statistics.median(imports), statistics.median(serial_times)
+    print(f"a bare import tensorflow: {imported:.1f} s (median); the floor on 2 cores, (import + serial) / 2 / serial: "
+          f"{(imported + serial) / 2 / serial:.2f}\n")
 
 
 def workers_part() -> None:
@@ -139,7 +155,7 @@ def main(argv: list[str]) -> None:
     if "sweep" in parts:
         sweep_part()
     if "jobs" in parts:
-        jobs_part(rounds)
+        jobs_part(rounds, int(argv[argv.index("--epochs") + 1]) if "--epochs" in argv else 20)
     if "workers" in parts:
         workers_part()
 
