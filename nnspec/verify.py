@@ -24,6 +24,7 @@ import numpy as np
 
 from .errors import NNSpecError, UsageError
 from .types import Param
+from .verify_items import guarded as _guarded
 from .verify_items import verify_datasets_and_commands
 from .verify_reload import FreshReloads, plugin_modules
 
@@ -317,15 +318,6 @@ def _verify_name(result: Verification, plugin: str, what: str, registry: str, na
     else:  # initializers and optimizers are random or stateful: building with them must work
         for backend in ("keras", "tf1"):
             result.rows.append(Row(plugin, item, "builds", backend, *_guarded(_builds_with, what, name, backend)))
-
-
-def _guarded(fn, *args) -> tuple[bool, str]:
-    try:
-        return fn(*args)
-    except NNSpecError as error:
-        return False, error.message
-    except Exception as exc:
-        return False, f"{type(exc).__name__}: {' '.join(str(exc).split())[:200]}"
 
 
 def _name_plan(what: str, name: str):

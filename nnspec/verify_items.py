@@ -75,9 +75,9 @@ def verify_dataset(add: Callable[..., None], name: str) -> None:
                for k in ("x_train", "y_train", "x_test", "y_test"))
     add("same seed, same data", same, "two loads with seed 0 gave different arrays")
     if dataset.prepare is not None:
-        add("prepare", *_guarded(_prepares, dataset, options, data, meta))
+        add("prepare", *guarded(_prepares, dataset, options, data, meta))
     if dataset.samples is not None:
-        add("samples", *_guarded(_samples, dataset, options))
+        add("samples", *guarded(_samples, dataset, options))
 
 
 def _matches_meta(data, meta) -> tuple[bool, str]:
@@ -136,7 +136,8 @@ def verify_command(add: Callable[..., None], name: str, command: Any) -> None:
     add("--help", result.exit_code == 0, f"exit {result.exit_code}: {result.output.strip()[-200:]}")
 
 
-def _guarded(fn, *args) -> tuple[bool, str]:
+def guarded(fn, *args) -> tuple[bool, str]:
+    """`fn(*args)` as a row's (ok, detail): an error is a failed row with its message, never a traceback."""
     try:
         return fn(*args)
     except NNSpecError as error:
