@@ -91,6 +91,7 @@ def test_show_counts_the_parameters_keras_counts_and_says_what_merges_read():
 def test_a_residual_whose_output_differs_from_its_input_is_a_shape_error_at_its_head():
     (error,) = [d for d in nnspec.diagnose("input 64\ndense 64\nresidual { dense 128 }\ndense 1\n") if d.severity == "error"]
     assert (error.code, error.line, error.column, error.message) == ("shape", 3, 1, "add needs equal shapes: 64 and 128")
+    assert error.hint == "the branches must end in one shape: a residual block's last layer gives back its input's shape"
 
 
 def test_concat_needs_shapes_that_differ_only_in_the_last_axis():

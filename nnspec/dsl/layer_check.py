@@ -69,7 +69,7 @@ def check_layers(spec: Spec, shape: tuple | None, meta: DatasetMeta | None, out:
             out.error(error, layer.line, layer.column, code="too-large")
             return None
         except ValueError as exc:
-            hint = ("the branches must end in one shape; a residual block's last layer, in its input's"
+            hint = ("the branches must end in one shape: a residual block's last layer gives back its input's shape"
                     if name == "add" else None)
             out.error(str(exc), layer.line, layer.column, code="shape", hint=hint)
             ok = False
