@@ -97,3 +97,14 @@ def test_a_mixed_spec_trains_and_its_diagnostics_carry_every_recurrent_kernel(ba
         assert all(row["grad_norm"] > 0 and row["weight_norm"] > 0 for row in mine), name
         assert all(row["update_ratio"] > 0 for row in mine if row["epoch"] > 0), name
     assert all(row["grad_norm"] is None for row in rows if row["layer"] in ("layernorm_1", "globalavgpool_1"))
+
+
+def test_a_sequence_layer_after_a_last_step_says_which_recurrent_layer_to_give_every_step():
+    text = "input 20\nembedding 8 vocab=100\nlstm 16\ndense 4 relu\nglobalavgpool\ndense 1 sigmoid\n"
+    (error,) = [d for d in nnspec.diagnose(text) if d.severity == "error"]
+    assert (error.code, error.line) == ("shape", 5)
+    assert "lstm_1 (line 3) gives only its last step" in error.hint
+    assert "return_sequences=true" in error.hint
+    written = text.replace("lstm 16", "lstm 16 return_sequences=false")
+    (error,) = [d for d in nnspec.diagnose(written) if d.severity == "error"]
+    assert error.hint is None  # written by the spec: nothing was inferred to point at
