@@ -84,7 +84,8 @@ def check_layers(spec: Spec, shape: tuple | None, meta: DatasetMeta | None, out:
                 shapes[index] = None
             continue
         except Exception as exc:
-            out.error(f"layer plugin '{name}' failed: {type(exc).__name__}: {exc}", layer.line, layer.column, code="plugin-failed")
+            out.error(f"layer plugin '{name}' failed: {type(exc).__name__}: {exc}", layer.line, layer.column,
+                      code="plugin-failed")
             ok = False
             continue
         counts[name] = counts.get(name, 0) + 1
