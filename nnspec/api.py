@@ -118,6 +118,9 @@ def run(
     name = spec_or_path if isinstance(spec_or_path, (str, Path)) and str(spec_or_path).endswith(".nn") else "the spec"
     reporter.message(f"checking {name} ...")
     # everything a user can get wrong is checked before TensorFlow's seconds-long import
+    from .training.checkpoint import interval
+
+    interval()  # a bad NNSPEC_CHECKPOINT_SECONDS is a usage error now, not after the import
     spec = as_spec(spec_or_path)
     written = spec.first(BackendStmt) is not None
     if backend is not None:

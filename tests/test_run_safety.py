@@ -138,3 +138,16 @@ def test_a_failed_model_save_keeps_the_results_and_leaves_no_partial_file(tmp_pa
     assert "accuracy" in saved["metrics"] and "cannot serialize" in saved["save_error"]
     leftovers = [p.name for p in (tmp_path / "run").iterdir() if p.name.startswith((".nnspec-tmp", "model"))]
     assert leftovers == []
+
+
+def test_a_bad_checkpoint_interval_is_a_usage_error_before_tensorflow_or_a_folder(tmp_path, monkeypatch):
+    monkeypatch.setenv("NNSPEC_CHECKPOINT_SECONDS", "soon")
+    out = tmp_path / "run"
+    code = ("import sys, nnspec\n"
+            "try:\n    nnspec.run(sys.argv[1], out=sys.argv[2], progress='none')\n"
+            "except nnspec.UsageError as error:\n"
+            "    print(error.message, 'tensorflow' in sys.modules)\n")
+    done = subprocess.run([sys.executable, "-c", code, "input 4\ndense 2 softmax", str(out)],
+                          capture_output=True, text=True, env={**os.environ})
+    assert done.stdout.strip() == "NNSPEC_CHECKPOINT_SECONDS='soon' is not a number of seconds False"
+    assert not out.exists()
