@@ -24,8 +24,7 @@ import numpy as np
 
 from .errors import NNSpecError, UsageError
 from .types import Param
-from .verify_items import guarded as _guarded
-from .verify_items import verify_datasets_and_commands
+from .verify_items import guarded, verify_datasets_and_commands
 from .verify_reload import FreshReloads, plugin_modules
 
 ATOL = 1e-5
@@ -314,10 +313,10 @@ def _verify_name(result: Verification, plugin: str, what: str, registry: str, na
         return
     compare = {"activation": _compare_activation, "loss": _compare_objective, "metric": _compare_objective}
     if what in compare:
-        result.rows.append(Row(plugin, item, "same values", "keras=tf1", *_guarded(compare[what], what, name)))
+        result.rows.append(Row(plugin, item, "same values", "keras=tf1", *guarded(compare[what], what, name)))
     else:  # initializers and optimizers are random or stateful: building with them must work
         for backend in ("keras", "tf1"):
-            result.rows.append(Row(plugin, item, "builds", backend, *_guarded(_builds_with, what, name, backend)))
+            result.rows.append(Row(plugin, item, "builds", backend, *guarded(_builds_with, what, name, backend)))
 
 
 def _name_plan(what: str, name: str):

@@ -28,7 +28,7 @@ def check_layers(spec: Spec, shape: tuple | None, meta: DatasetMeta | None, out:
     total_params = 0
     ok = True
     read_by = None  # who reads each layer, worked out when a kind first asks (LayerKind.adapt)
-    last_step = None  # (name, line) of the last recurrent layer told to give its last step only
+    last_step = None  # the last resolved recurrent layer told to give its last step only
     for index, layer in enumerate(spec.layers):
         sources = layer.inputs if layer.inputs is not None else (index - 1,)
         ins = tuple(shape if i < 0 else shapes[i] for i in sources)
@@ -56,6 +56,7 @@ def check_layers(spec: Spec, shape: tuple | None, meta: DatasetMeta | None, out:
                 shapes[index] = None  # nothing to say of what follows a merge of unknown shapes
             continue
         in_shape = ins if kind.merges else ins[0]
+        gives_last = False
         try:
             if kind.finalize is not None:
                 args = kind.finalize(args, meta)
@@ -63,8 +64,7 @@ def check_layers(spec: Spec, shape: tuple | None, meta: DatasetMeta | None, out:
                 read_by = read_by if read_by is not None else reader_map(spec.layers)
                 written = args.get("return_sequences")
                 args = kind.adapt(args, in_shape, _readers(spec.layers, index, registries, read_by))
-                if written is None and args.get("return_sequences") is False:
-                    last_step = (f"{name}_{counts.get(name, 0) + 1}", layer.line)
+                gives_last = written is None and args.get("return_sequences") is False
             out_shape = tuple(kind.output_shape(in_shape, args))
             params = int(kind.param_count(in_shape, args))
             total_params += params
@@ -76,7 +76,7 @@ def check_layers(spec: Spec, shape: tuple | None, meta: DatasetMeta | None, out:
             hint = ("the branches must end in one shape: a residual block's last layer gives back its input's shape"
                     if name == "add" else None)
             if hint is None and last_step is not None and "expects a sequence" in str(exc) and len(in_shape) == 1:
-                hint = (f"{last_step[0]} (line {last_step[1]}) gives only its last step, since a layer that reads "
+                hint = (f"{last_step.name} (line {last_step.line}) gives only its last step, since a layer that reads "
                         f"one vector follows it; write return_sequences=true on it to keep every step")
             out.error(str(exc), layer.line, layer.column, code="shape", hint=hint)
             ok = False
@@ -93,6 +93,8 @@ def check_layers(spec: Spec, shape: tuple | None, meta: DatasetMeta | None, out:
             ResolvedLayer(index, name, f"{name}_{counts[name]}", args, in_shape, out_shape, params,
                           layer.line, layer.column, layer.inputs or ())
         )
+        if gives_last:
+            last_step = resolved[-1]
         shapes[index] = out_shape
     return tuple(resolved) if ok else None
 

@@ -163,9 +163,10 @@ def _unrolled(model):
         return [unroll(value) for value in config] if isinstance(config, list) else config
 
     config = model.get_config()
-    if "'unroll'" not in str(config):
+    unrolled = unroll(config)
+    if unrolled == config:  # no recurrent layer, or all unrolled already
         return model
-    clone = type(model).from_config(unroll(config))  # the architecture only: nothing compiled comes along
+    clone = type(model).from_config(unrolled)  # the architecture only: nothing compiled comes along
     clone.set_weights(model.get_weights())
     return clone
 
